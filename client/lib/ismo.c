@@ -1,0 +1,420 @@
+/* libismo: client connection (DEALER, Lazy Pirate on time-out) and event
+ * subscription (SUB). Owns one zmq context per object; not thread-safe. */
+#include "ismo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+struct ismo_client {
+    void *ctx;
+    void *sock;
+    char *endpoint;
+    char *actor;
+    char *reason;
+    int64_t timeout_ms;
+    uint64_t next_request_id;
+    char error[512];
+};
+
+static ismo_err client_connect(ismo_client_t *self)
+{
+    char why[256];
+    ismo_socket_opts opts = ismo_socket_opts_default();
+    ismo_err err = ismo_socket_open(self->ctx, ZMQ_DEALER, self->endpoint, 0, &opts, &self->sock,
+                                    why, sizeof why);
+    if (err != ISMO_OK) {
+        snprintf(self->error, sizeof self->error, "%s", why);
+    }
+    return err;
+}
+
+ismo_client_t *ismo_client_new(const char *endpoint, const char *actor)
+{
+    ismo_client_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        return NULL;
+    }
+    self->ctx = zmq_ctx_new();
+    if (!actor || !*actor) {
+        actor = getenv("USER");
+    }
+    self->endpoint = strdup(endpoint && *endpoint ? endpoint : ISMO_DEFAULT_ENDPOINT);
+    self->actor = strdup(actor && *actor ? actor : "unknown");
+    self->timeout_ms = ISMO_DEFAULT_TIMEOUT_MS;
+    /* request ids start at a random-ish point so restarts do not reuse them */
+    self->next_request_id = ((uint64_t)ismo_now_ms() << 16) | (uint64_t)(getpid() & 0xffff);
+    if (!self->ctx || !self->endpoint || !self->actor || client_connect(self) != ISMO_OK) {
+        fprintf(stderr, "ismo: cannot connect to %s: %s\n", self->endpoint ? self->endpoint : "?",
+                self->error);
+        ismo_client_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void ismo_client_destroy(ismo_client_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    ismo_client_t *self = *self_p;
+    if (self->sock) {
+        zmq_close(self->sock);
+    }
+    if (self->ctx) {
+        zmq_ctx_term(self->ctx);
+    }
+    free(self->endpoint);
+    free(self->actor);
+    free(self->reason);
+    free(self);
+    *self_p = NULL;
+}
+
+void ismo_client_set_timeout_ms(ismo_client_t *self, int64_t timeout_ms)
+{
+    self->timeout_ms = timeout_ms;
+}
+
+void ismo_client_set_reason(ismo_client_t *self, const char *reason)
+{
+    free(self->reason);
+    self->reason = reason ? strdup(reason) : NULL;
+}
+
+const char *ismo_client_error(const ismo_client_t *self) { return self->error; }
+
+ismo_err ismo_client_call(ismo_client_t *self, Ismo__V1__Request *req, Ismo__V1__Reply **reply_p)
+{
+    *reply_p = NULL;
+    self->error[0] = '\0';
+    req->has_protocol = 1;
+    req->protocol = ISMO_PROTOCOL_VERSION;
+    if (!req->has_request_id) {
+        req->has_request_id = 1;
+        req->request_id = self->next_request_id++;
+    }
+    if (!req->actor) {
+        req->actor = self->actor;
+    }
+    if (!req->reason && self->reason) {
+        req->reason = self->reason;
+    }
+    uint8_t *buf;
+    size_t len;
+    ismo_err err = ismo_codec_pack((const ProtobufCMessage *)req, &buf, &len);
+    if (req->actor == self->actor) {
+        req->actor = NULL;
+    }
+    if (req->reason == self->reason) {
+        req->reason = NULL;
+    }
+    if (err != ISMO_OK) {
+        snprintf(self->error, sizeof self->error, "%s", ismo_strerror(err));
+        return err;
+    }
+    if (!self->sock && client_connect(self) != ISMO_OK) {
+        free(buf);
+        return ISMO_ERR_TRANSPORT;
+    }
+    int rc = zmq_send(self->sock, buf, len, 0);
+    free(buf);
+    if (rc < 0) {
+        snprintf(self->error, sizeof self->error, "send: %s", zmq_strerror(errno));
+        return ISMO_ERR_TRANSPORT;
+    }
+    int64_t deadline = ismo_mono_ms() + self->timeout_ms;
+    for (;;) {
+        int64_t left = deadline - ismo_mono_ms();
+        if (left < 0) {
+            left = 0;
+        }
+        zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
+        rc = zmq_poll(&item, 1, (long)left);
+        if (rc < 0 && errno == EINTR) {
+            snprintf(self->error, sizeof self->error, "interrupted");
+            return ISMO_ERR_INTERRUPTED;
+        }
+        if (rc <= 0) {
+            /* Lazy Pirate: drop the socket so a late reply cannot be mistaken
+             * for the answer to a later request. */
+            zmq_close(self->sock);
+            self->sock = NULL;
+            client_connect(self);
+            snprintf(self->error, sizeof self->error,
+                     "no reply from %s within %lld ms (is ismod running?)", self->endpoint,
+                     (long long)self->timeout_ms);
+            return ISMO_ERR_TIMEOUT;
+        }
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, self->sock, 0) < 0) {
+            zmq_msg_close(&msg);
+            snprintf(self->error, sizeof self->error, "recv: %s", zmq_strerror(errno));
+            return ISMO_ERR_TRANSPORT;
+        }
+        int more = zmq_msg_more(&msg);
+        if (more) { /* unexpected extra frames: skip to the last one */
+            zmq_msg_close(&msg);
+            continue;
+        }
+        Ismo__V1__Reply *reply = NULL;
+        err = ismo_codec_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg), &reply);
+        zmq_msg_close(&msg);
+        if (err != ISMO_OK) {
+            snprintf(self->error, sizeof self->error, "server sent an undecodable reply");
+            return ISMO_ERR_PROTOCOL;
+        }
+        if (reply->request_id != req->request_id && reply->request_id != 0) {
+            /* a stale reply to an earlier request: ignore it */
+            ismo__v1__reply__free_unpacked(reply, NULL);
+            continue;
+        }
+        *reply_p = reply;
+        if (reply->code != ISMO__V1__STATUS_CODE__OK) {
+            snprintf(self->error, sizeof self->error, "%s: %s", ismo_status_name(reply->code),
+                     reply->message && *reply->message ? reply->message : "(no message)");
+            return ismo_err_from_status(reply->code);
+        }
+        return ISMO_OK;
+    }
+}
+
+ismo_err ismo_ping(ismo_client_t *self, Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__PingRequest body = ISMO__V1__PING_REQUEST__INIT;
+    req.body_case = ISMO__V1__REQUEST__BODY_PING;
+    req.ping = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_put_objective(ismo_client_t *self, Ismo__V1__Objective *objective,
+                            Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__PutObjectiveRequest body = ISMO__V1__PUT_OBJECTIVE_REQUEST__INIT;
+    body.objective = objective;
+    req.body_case = ISMO__V1__REQUEST__BODY_PUT_OBJECTIVE;
+    req.put_objective = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_get_objective(ismo_client_t *self, const char *id, uint32_t version,
+                            Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__GetObjectiveRequest body = ISMO__V1__GET_OBJECTIVE_REQUEST__INIT;
+    body.id = (char *)id;
+    body.has_version = version != 0;
+    body.version = version;
+    req.body_case = ISMO__V1__REQUEST__BODY_GET_OBJECTIVE;
+    req.get_objective = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_list_objectives(ismo_client_t *self, const char *function, int include_retired,
+                              Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__ListObjectivesRequest body = ISMO__V1__LIST_OBJECTIVES_REQUEST__INIT;
+    body.function = (char *)(function && *function ? function : NULL);
+    body.has_include_retired = 1;
+    body.include_retired = include_retired != 0;
+    req.body_case = ISMO__V1__REQUEST__BODY_LIST_OBJECTIVES;
+    req.list_objectives = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_retire_objective(ismo_client_t *self, const char *id, Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__RetireObjectiveRequest body = ISMO__V1__RETIRE_OBJECTIVE_REQUEST__INIT;
+    body.id = (char *)id;
+    req.body_case = ISMO__V1__REQUEST__BODY_RETIRE_OBJECTIVE;
+    req.retire_objective = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_push_samples(ismo_client_t *self, Ismo__V1__Sample **samples, size_t n,
+                           Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__PushSamplesRequest body = ISMO__V1__PUSH_SAMPLES_REQUEST__INIT;
+    body.samples = samples;
+    body.n_samples = n;
+    req.body_case = ISMO__V1__REQUEST__BODY_PUSH_SAMPLES;
+    req.push_samples = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_get_status(ismo_client_t *self, const char *const *ids, size_t n_ids,
+                         const char *function, Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__GetStatusRequest body = ISMO__V1__GET_STATUS_REQUEST__INIT;
+    body.ids = (char **)ids;
+    body.n_ids = n_ids;
+    body.function = (char *)(function && *function ? function : NULL);
+    req.body_case = ISMO__V1__REQUEST__BODY_GET_STATUS;
+    req.get_status = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_list_events(ismo_client_t *self, uint64_t since_seq, uint32_t limit,
+                          const char *function, int kind, Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__ListEventsRequest body = ISMO__V1__LIST_EVENTS_REQUEST__INIT;
+    body.has_since_seq = 1;
+    body.since_seq = since_seq;
+    body.has_limit = limit != 0;
+    body.limit = limit;
+    body.function = (char *)(function && *function ? function : NULL);
+    body.has_kind = kind != 0;
+    body.kind = (Ismo__V1__EventKind)kind;
+    req.body_case = ISMO__V1__REQUEST__BODY_LIST_EVENTS;
+    req.list_events = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_list_samples(ismo_client_t *self, const char *objective_id, int64_t since_ms,
+                           uint32_t limit, Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__ListSamplesRequest body = ISMO__V1__LIST_SAMPLES_REQUEST__INIT;
+    body.objective_id = (char *)objective_id;
+    body.has_since_ms = since_ms != 0;
+    body.since_ms = since_ms;
+    body.has_limit = limit != 0;
+    body.limit = limit;
+    req.body_case = ISMO__V1__REQUEST__BODY_LIST_SAMPLES;
+    req.list_samples = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_sample_id_random(char *buf, size_t len)
+{
+    unsigned char raw[16];
+    if (len < 33) {
+        return ISMO_ERR_INVALID;
+    }
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return ISMO_ERR_IO;
+    }
+    ssize_t n = read(fd, raw, sizeof raw);
+    close(fd);
+    if (n != (ssize_t)sizeof raw) {
+        return ISMO_ERR_IO;
+    }
+    for (size_t i = 0; i < sizeof raw; i++) {
+        snprintf(buf + 2 * i, 3, "%02x", raw[i]);
+    }
+    return ISMO_OK;
+}
+
+/* ---- subscription --------------------------------------------------------- */
+
+struct ismo_sub {
+    void *ctx;
+    void *sock;
+};
+
+ismo_sub_t *ismo_sub_new(const char *pub_endpoint)
+{
+    ismo_sub_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        return NULL;
+    }
+    self->ctx = zmq_ctx_new();
+    char why[256];
+    ismo_socket_opts opts = ismo_socket_opts_default();
+    opts.rcvhwm = 100000;
+    const char *ep = pub_endpoint && *pub_endpoint ? pub_endpoint : ISMO_DEFAULT_PUB_ENDPOINT;
+    if (!self->ctx ||
+        ismo_socket_open(self->ctx, ZMQ_SUB, ep, 0, &opts, &self->sock, why, sizeof why) != ISMO_OK) {
+        fprintf(stderr, "ismo: cannot subscribe to %s: %s\n", ep, self->ctx ? why : "no context");
+        ismo_sub_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void ismo_sub_destroy(ismo_sub_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    ismo_sub_t *self = *self_p;
+    if (self->sock) {
+        zmq_close(self->sock);
+    }
+    if (self->ctx) {
+        zmq_ctx_term(self->ctx);
+    }
+    free(self);
+    *self_p = NULL;
+}
+
+ismo_err ismo_sub_subscribe(ismo_sub_t *self, const char *topic_prefix)
+{
+    const char *t = topic_prefix ? topic_prefix : "";
+    if (zmq_setsockopt(self->sock, ZMQ_SUBSCRIBE, t, strlen(t)) != 0) {
+        return ISMO_ERR_TRANSPORT;
+    }
+    return ISMO_OK;
+}
+
+char *ismo_topic_prefix(const char *kind_word, const char *function, char *buf, size_t len)
+{
+    if (!kind_word || !*kind_word) {
+        snprintf(buf, len, "%s", "");
+    } else if (!function || !*function) {
+        snprintf(buf, len, "%s.", kind_word);
+    } else {
+        snprintf(buf, len, "%s.%s.", kind_word, function);
+    }
+    return buf;
+}
+
+ismo_err ismo_sub_recv(ismo_sub_t *self, int64_t timeout_ms, Ismo__V1__Event **event_p)
+{
+    *event_p = NULL;
+    zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
+    int rc = zmq_poll(&item, 1, (long)timeout_ms);
+    if (rc < 0) {
+        return errno == EINTR ? ISMO_ERR_INTERRUPTED : ISMO_ERR_TRANSPORT;
+    }
+    if (rc == 0) {
+        return ISMO_ERR_TIMEOUT;
+    }
+    /* frames: [topic][event]; read all parts, decode the last */
+    ismo_err err = ISMO_ERR_PROTOCOL;
+    int parts = 0;
+    for (;;) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, self->sock, 0) < 0) {
+            zmq_msg_close(&msg);
+            return errno == EINTR ? ISMO_ERR_INTERRUPTED : ISMO_ERR_TRANSPORT;
+        }
+        parts++;
+        int more = zmq_msg_more(&msg);
+        if (!more && parts == 2) {
+            err = ismo_codec_decode_event(zmq_msg_data(&msg), zmq_msg_size(&msg), event_p);
+        }
+        zmq_msg_close(&msg);
+        if (!more) {
+            break;
+        }
+    }
+    return err;
+}
+
+void *ismo_sub_socket(ismo_sub_t *self) { return self->sock; }

@@ -1,0 +1,133 @@
+/* libismo: the client library of ismo (the manual for programs that talk to ismod).
+ *
+ * Two objects:
+ *   ismo_client_t  a request/reply connection to ismod's ROUTER endpoint
+ *                  (a DEALER socket; one outstanding request at a time);
+ *   ismo_sub_t     a subscription to ismod's PUB endpoint (a SUB socket).
+ * Neither is thread-safe: use one object per thread.
+ *
+ * Messages are the protobuf-c structs of proto/ismo/v1/ (generated
+ * headers "ismo/v1/api.pb-c.h" etc.). Every reply a function hands back is
+ * owned by the caller: free it with ismo__v1__reply__free_unpacked(reply, NULL)
+ * (events: ismo__v1__event__free_unpacked). Times are UTC ms, durations ms.
+ * Wire rules: docs/protocol.md. */
+#ifndef ISMO_H
+#define ISMO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ismo_codec.h"
+#include "ismo_err.h"
+#include "ismo_time.h"
+#include "ismo_transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Default time to wait for a reply, ms. */
+#define ISMO_DEFAULT_TIMEOUT_MS 5000
+
+typedef struct ismo_client ismo_client_t;
+
+/* Connect to ismod's request endpoint (e.g. "tcp://127.0.0.1:7770"; NULL =
+ * ISMO_DEFAULT_ENDPOINT). actor: recorded by the server as who made each
+ * change (NULL = "$USER" or "unknown"). Connecting is asynchronous: a dead
+ * server shows only as ISMO_ERR_TIMEOUT on the first call.
+ * Returns NULL on bad endpoint or allocation failure (reason on stderr).
+ * Free with ismo_client_destroy. */
+ismo_client_t *ismo_client_new(const char *endpoint, const char *actor);
+
+/* Close the connection and free; sets *self_p to NULL; safe on NULL. */
+void ismo_client_destroy(ismo_client_t **self_p);
+
+/* Time to wait for each reply, ms (default ISMO_DEFAULT_TIMEOUT_MS). */
+void ismo_client_set_timeout_ms(ismo_client_t *self, int64_t timeout_ms);
+
+/* The reason recorded with following changes (Request.reason); NULL clears.
+ * The string is copied. */
+void ismo_client_set_reason(ismo_client_t *self, const char *reason);
+
+/* Text of the last error: the server's Reply.message, or a local reason.
+ * Borrowed; valid until the next call on self. Never NULL. */
+const char *ismo_client_error(const ismo_client_t *self);
+
+/* Send req and wait for its reply. Fills req->protocol, request_id, actor and
+ * reason when unset. On a time-out the DEALER socket is closed and reopened
+ * (the Lazy Pirate pattern), so a late reply never answers a later request;
+ * the request is NOT resent (the caller decides; pushes are idempotent by
+ * sample id).
+ * Returns ISMO_OK with *reply_p set; or, when the server answered with a
+ * non-OK code, the matching ismo_err (ismo_err_from_status) with *reply_p
+ * still set (e.g. PushSamples PARTIAL carries the rejections); or
+ * ISMO_ERR_TIMEOUT / ISMO_ERR_TRANSPORT / ISMO_ERR_PROTOCOL with *reply_p NULL.
+ * The caller frees *reply_p. */
+ismo_err ismo_client_call(ismo_client_t *self, Ismo__V1__Request *req, Ismo__V1__Reply **reply_p);
+
+/* Request helpers. Each builds the request, calls ismo_client_call and hands
+ * back the whole Reply in *reply_p (caller frees; NULL on local errors). */
+ismo_err ismo_ping(ismo_client_t *self, Ismo__V1__Reply **reply_p);
+/* Create or change an objective; a new version is stored with actor and reason. */
+ismo_err ismo_put_objective(ismo_client_t *self, Ismo__V1__Objective *objective,
+                            Ismo__V1__Reply **reply_p);
+/* version 0 = current. ISMO_ERR_NOT_FOUND for an unknown id. */
+ismo_err ismo_get_objective(ismo_client_t *self, const char *id, uint32_t version,
+                            Ismo__V1__Reply **reply_p);
+/* function NULL/"" = all functions. */
+ismo_err ismo_list_objectives(ismo_client_t *self, const char *function, int include_retired,
+                              Ismo__V1__Reply **reply_p);
+ismo_err ismo_retire_objective(ismo_client_t *self, const char *id, Ismo__V1__Reply **reply_p);
+/* Push n samples (1..ISMO_DEFAULT_MAX_BATCH) in one batch. The reply arrives
+ * only after the server committed the accepted samples. ISMO_ERR_PARTIAL when
+ * some were rejected (see reply->push_samples->rejected). Borrowed samples. */
+ismo_err ismo_push_samples(ismo_client_t *self, Ismo__V1__Sample **samples, size_t n,
+                           Ismo__V1__Reply **reply_p);
+/* ids NULL/n_ids 0 = all objectives of function (NULL = all functions). */
+ismo_err ismo_get_status(ismo_client_t *self, const char *const *ids, size_t n_ids,
+                         const char *function, Ismo__V1__Reply **reply_p);
+/* Events with seq > since_seq; limit 0 = server maximum; kind 0 = all. */
+ismo_err ismo_list_events(ismo_client_t *self, uint64_t since_seq, uint32_t limit,
+                          const char *function, int kind, Ismo__V1__Reply **reply_p);
+/* Samples of one objective with effective time >= since_ms, oldest first. */
+ismo_err ismo_list_samples(ismo_client_t *self, const char *objective_id, int64_t since_ms,
+                           uint32_t limit, Ismo__V1__Reply **reply_p);
+
+/* Write a new random sample id (32 hex characters from /dev/urandom) into buf
+ * (>= 33 bytes). Returns ISMO_OK or ISMO_ERR_IO. */
+ismo_err ismo_sample_id_random(char *buf, size_t len);
+
+/* ---- subscription --------------------------------------------------------- */
+
+typedef struct ismo_sub ismo_sub_t;
+
+/* Connect a SUB socket to ismod's PUB endpoint (NULL = ISMO_DEFAULT_PUB_ENDPOINT).
+ * Nothing is received until ismo_sub_subscribe. NULL on failure. Free with
+ * ismo_sub_destroy. Note (ZeroMQ PUB/SUB): events published before the
+ * subscription reached the server are not delivered; catch up with
+ * ismo_list_events (docs/protocol.md "Catching up"). */
+ismo_sub_t *ismo_sub_new(const char *pub_endpoint);
+void ismo_sub_destroy(ismo_sub_t **self_p);
+
+/* Subscribe to a topic prefix, e.g. "reminder.it-ops." ("" = everything).
+ * Topics are "<kind>.<function>.<objective_id>", see ismo_topic_prefix. */
+ismo_err ismo_sub_subscribe(ismo_sub_t *self, const char *topic_prefix);
+
+/* Build the topic prefix for kind word ("status", "reminder", "objective"; NULL
+ * = all kinds: returns "" and the caller must filter by function itself) and
+ * function (NULL = all functions) into buf. Returns buf. */
+char *ismo_topic_prefix(const char *kind_word, const char *function, char *buf, size_t len);
+
+/* Wait up to timeout_ms (-1 = forever) for the next event. ISMO_OK with
+ * *event_p set (caller frees with ismo__v1__event__free_unpacked);
+ * ISMO_ERR_TIMEOUT when none came; ISMO_ERR_INTERRUPTED when a signal
+ * interrupted the wait; ISMO_ERR_PROTOCOL for an undecodable frame (skipped). */
+ismo_err ismo_sub_recv(ismo_sub_t *self, int64_t timeout_ms, Ismo__V1__Event **event_p);
+
+/* The SUB socket, for zmq_poll alongside other sockets (borrowed). */
+void *ismo_sub_socket(ismo_sub_t *self);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,376 @@
+/* ismo_codec: the pure codec. Bytes in, messages out, and back; validation of
+ * what arrives from the world; enum names. No sockets, no globals, any thread. */
+#include "ismo_codec.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void set_why(char *why, size_t why_len, const char *fmt, const char *arg)
+{
+    if (why && why_len) {
+        snprintf(why, why_len, fmt, arg ? arg : "");
+    }
+}
+
+ismo_err ismo_codec_decode_request(const uint8_t *buf, size_t len, size_t max_bytes,
+                                   Ismo__V1__Request **req_p, char *why, size_t why_len)
+{
+    *req_p = NULL;
+    if (max_bytes && len > max_bytes) {
+        if (why && why_len) {
+            snprintf(why, why_len, "frame of %zu bytes exceeds the maximum of %zu bytes", len,
+                     max_bytes);
+        }
+        return ISMO_ERR_TOO_LARGE;
+    }
+    Ismo__V1__Request *req = ismo__v1__request__unpack(NULL, len, buf);
+    if (!req) {
+        set_why(why, why_len, "frame is not an ismo.v1.Request (protobuf decode failed)%s", "");
+        return ISMO_ERR_PROTOCOL;
+    }
+    if (req->has_protocol && req->protocol > ISMO_PROTOCOL_VERSION) {
+        if (why && why_len) {
+            snprintf(why, why_len, "protocol version %u not supported (this server speaks %d)",
+                     req->protocol, ISMO_PROTOCOL_VERSION);
+        }
+        ismo__v1__request__free_unpacked(req, NULL);
+        return ISMO_ERR_PROTOCOL;
+    }
+    if (req->body_case == ISMO__V1__REQUEST__BODY__NOT_SET) {
+        set_why(why, why_len, "request has no body or an unknown request type%s", "");
+        /* keep the request so the caller can echo request_id */
+        *req_p = req;
+        return ISMO_ERR_PROTOCOL;
+    }
+    *req_p = req;
+    return ISMO_OK;
+}
+
+ismo_err ismo_codec_decode_reply(const uint8_t *buf, size_t len, Ismo__V1__Reply **reply_p)
+{
+    *reply_p = ismo__v1__reply__unpack(NULL, len, buf);
+    return *reply_p ? ISMO_OK : ISMO_ERR_PROTOCOL;
+}
+
+ismo_err ismo_codec_decode_event(const uint8_t *buf, size_t len, Ismo__V1__Event **event_p)
+{
+    *event_p = ismo__v1__event__unpack(NULL, len, buf);
+    return *event_p ? ISMO_OK : ISMO_ERR_PROTOCOL;
+}
+
+ismo_err ismo_codec_pack(const ProtobufCMessage *msg, uint8_t **buf_p, size_t *len_p)
+{
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        *buf_p = NULL;
+        *len_p = 0;
+        return ISMO_ERR_NOMEM;
+    }
+    protobuf_c_message_pack(msg, buf);
+    *buf_p = buf;
+    *len_p = len;
+    return ISMO_OK;
+}
+
+int ismo_id_is_valid(const char *id)
+{
+    if (!id || !*id) {
+        return 0;
+    }
+    size_t n = 0;
+    for (const char *p = id; *p; p++, n++) {
+        unsigned char c = (unsigned char)*p;
+        if (!(isalnum(c) || c == '.' || c == '_' || c == '-' || c == ':')) {
+            return 0;
+        }
+    }
+    return n <= ISMO_MAX_ID_BYTES;
+}
+
+int ismo_function_is_valid(const char *function)
+{
+    if (!function || !*function) {
+        return 0;
+    }
+    size_t n = 0;
+    for (const char *p = function; *p; p++, n++) {
+        unsigned char c = (unsigned char)*p;
+        if (!((c >= 'a' && c <= 'z') || isdigit(c) || c == '-' || c == '_')) {
+            return 0;
+        }
+    }
+    return n <= ISMO_MAX_FUNCTION_BYTES;
+}
+
+static int too_long(const char *s, size_t max) { return s && strlen(s) > max; }
+
+static int enum_ok(const ProtobufCEnumDescriptor *d, int v)
+{
+    return protobuf_c_enum_descriptor_get_value(d, v) != NULL;
+}
+
+ismo_err ismo_objective_validate(const Ismo__V1__Objective *o, char *why, size_t why_len)
+{
+    if (!o) {
+        set_why(why, why_len, "objective missing%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (!o->id || !*o->id) {
+        set_why(why, why_len, "objective id missing%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (!ismo_id_is_valid(o->id)) {
+        set_why(why, why_len,
+                "objective id '%.80s' invalid: use 1..64 characters of A-Z a-z 0-9 . _ - :", o->id);
+        return ISMO_ERR_INVALID;
+    }
+    if (!o->function || !ismo_function_is_valid(o->function)) {
+        set_why(why, why_len,
+                "objective function '%.80s' invalid or missing: use 1..64 characters of a-z 0-9 - _",
+                o->function);
+        return ISMO_ERR_INVALID;
+    }
+    if (!o->title || !*o->title) {
+        set_why(why, why_len, "objective title missing%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (too_long(o->title, ISMO_MAX_TITLE_BYTES) || too_long(o->owner, ISMO_MAX_SHORT_BYTES)) {
+        set_why(why, why_len, "title or owner too long (max 256 bytes)%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (too_long(o->description, ISMO_MAX_TEXT_BYTES) ||
+        too_long(o->evaluation_method, ISMO_MAX_TEXT_BYTES)) {
+        set_why(why, why_len, "description or evaluation method too long (max 4096 bytes)%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if ((o->has_baseline && !isfinite(o->baseline)) || (o->has_target && !isfinite(o->target))) {
+        set_why(why, why_len, "baseline and target must be finite numbers%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (o->has_level && !enum_ok(&ismo__v1__level__descriptor, o->level)) {
+        set_why(why, why_len, "unknown level%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (o->has_target_mode && !enum_ok(&ismo__v1__target_mode__descriptor, o->target_mode)) {
+        set_why(why, why_len, "unknown target mode%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (o->metric) {
+        const Ismo__V1__Metric *m = o->metric;
+        if (too_long(m->name, ISMO_MAX_SHORT_BYTES) || too_long(m->unit, ISMO_MAX_SHORT_BYTES)) {
+            set_why(why, why_len, "metric name or unit too long%s", "");
+            return ISMO_ERR_INVALID;
+        }
+        if ((m->has_direction && !enum_ok(&ismo__v1__direction__descriptor, m->direction)) ||
+            (m->has_aggregation && !enum_ok(&ismo__v1__aggregation__descriptor, m->aggregation))) {
+            set_why(why, why_len, "unknown metric direction or aggregation%s", "");
+            return ISMO_ERR_INVALID;
+        }
+        if ((m->has_window_ms && m->window_ms < 0) || (m->has_frequency_ms && m->frequency_ms < 0)) {
+            set_why(why, why_len, "metric window and frequency must be >= 0 ms%s", "");
+            return ISMO_ERR_INVALID;
+        }
+    }
+    if (o->has_start_ms && o->has_deadline_ms && o->start_ms && o->deadline_ms &&
+        o->deadline_ms < o->start_ms) {
+        set_why(why, why_len, "deadline is before start%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (o->has_review_cadence_ms && o->review_cadence_ms < 0) {
+        set_why(why, why_len, "review cadence must be >= 0 ms%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (o->n_actions > 1000 || o->n_policy_refs > 1000 || o->n_risk_refs > 1000 ||
+        o->n_control_refs > 1000 || o->n_import_notes > 1000) {
+        set_why(why, why_len, "too many actions or references (max 1000 each)%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    for (size_t i = 0; i < o->n_actions; i++) {
+        const Ismo__V1__Action *a = o->actions[i];
+        if (too_long(a->what, ISMO_MAX_TEXT_BYTES) || too_long(a->resources, ISMO_MAX_TEXT_BYTES) ||
+            too_long(a->responsible, ISMO_MAX_SHORT_BYTES)) {
+            set_why(why, why_len, "action text too long%s", "");
+            return ISMO_ERR_INVALID;
+        }
+        if (a->has_status && !enum_ok(&ismo__v1__action_status__descriptor, a->status)) {
+            set_why(why, why_len, "unknown action status%s", "");
+            return ISMO_ERR_INVALID;
+        }
+    }
+    return ISMO_OK;
+}
+
+ismo_err ismo_sample_validate(const Ismo__V1__Sample *s, char *why, size_t why_len)
+{
+    if (!s) {
+        set_why(why, why_len, "sample missing%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (!s->objective_id || !*s->objective_id) {
+        set_why(why, why_len, "sample objective_id missing%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (!ismo_id_is_valid(s->objective_id)) {
+        set_why(why, why_len, "sample objective_id '%.80s' is not a valid id", s->objective_id);
+        return ISMO_ERR_INVALID;
+    }
+    if (!s->has_value) {
+        set_why(why, why_len, "sample value missing%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (!isfinite(s->value)) {
+        set_why(why, why_len, "sample value is %s: values must be finite numbers",
+                isnan(s->value) ? "NaN" : "infinite");
+        return ISMO_ERR_INVALID;
+    }
+    if (too_long(s->sample_id, ISMO_MAX_SAMPLE_ID_BYTES) || too_long(s->source, ISMO_MAX_SHORT_BYTES)) {
+        set_why(why, why_len, "sample_id (max 128 bytes) or source (max 256 bytes) too long%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (s->has_effective_ms && s->effective_ms < 0) {
+        set_why(why, why_len, "effective time before 1970%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    return ISMO_OK;
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+/* Lower-case static name tables, so callers get stable storage. */
+#define NAME_FN(fn, table)                                                                         \
+    const char *fn(int v)                                                                          \
+    {                                                                                              \
+        if (v < 0 || (size_t)v >= sizeof(table) / sizeof(table[0]) || !table[v]) {                \
+            return "unknown";                                                                      \
+        }                                                                                          \
+        return table[v];                                                                           \
+    }
+
+static const char *health_names[] = {"unspecified", "no_data", "on_track", "at_risk",
+                                     "off_track",   "achieved", "missed"};
+static const char *level_names[] = {"unspecified", "strategic", "tactical", "operational"};
+static const char *direction_names[] = {"unspecified", "higher_is_better", "lower_is_better"};
+static const char *aggregation_names[] = {"last", "mean", "min", "max", "sum", "count"};
+static const char *target_mode_names[] = {"reach", "maintain"};
+static const char *action_status_names[] = {"planned", "in_progress", "done", "cancelled"};
+static const char *reminder_kind_names[] = {"unspecified", "deadline_approaching", "overdue",
+                                            "metric_stale"};
+static const char *event_topics[] = {"event", "status", "reminder", "objective"};
+
+NAME_FN(ismo_health_name, health_names)
+NAME_FN(ismo_level_name, level_names)
+NAME_FN(ismo_direction_name, direction_names)
+NAME_FN(ismo_aggregation_name, aggregation_names)
+NAME_FN(ismo_target_mode_name, target_mode_names)
+NAME_FN(ismo_action_status_name, action_status_names)
+NAME_FN(ismo_reminder_kind_name, reminder_kind_names)
+NAME_FN(ismo_event_kind_topic, event_topics)
+
+/* Compare ignoring case and treating '-', ' ' and '_' alike. */
+static int name_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char ca = (char)tolower((unsigned char)*a), cb = (char)tolower((unsigned char)*b);
+        if (ca == '-' || ca == ' ') {
+            ca = '_';
+        }
+        if (cb == '-' || cb == ' ') {
+            cb = '_';
+        }
+        if (ca != cb) {
+            return 0;
+        }
+    }
+    return *a == *b;
+}
+
+static int parse_in(const char **table, size_t n, int first, const char *text, int *out)
+{
+    if (!text) {
+        return -1;
+    }
+    while (isspace((unsigned char)*text)) {
+        text++;
+    }
+    for (size_t i = (size_t)first; i < n; i++) {
+        if (table[i] && name_eq(text, table[i])) {
+            *out = (int)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+#define N(t) (sizeof(t) / sizeof(t[0]))
+
+int ismo_health_parse(const char *text, int *v) { return parse_in(health_names, N(health_names), 1, text, v); }
+
+int ismo_level_parse(const char *text, int *v) { return parse_in(level_names, N(level_names), 1, text, v); }
+
+int ismo_direction_parse(const char *text, int *v)
+{
+    if (text && (name_eq(text, "higher") || name_eq(text, "up") || name_eq(text, "increase"))) {
+        *v = ISMO__V1__DIRECTION__HIGHER_IS_BETTER;
+        return 0;
+    }
+    if (text && (name_eq(text, "lower") || name_eq(text, "down") || name_eq(text, "decrease"))) {
+        *v = ISMO__V1__DIRECTION__LOWER_IS_BETTER;
+        return 0;
+    }
+    return parse_in(direction_names, N(direction_names), 1, text, v);
+}
+
+int ismo_aggregation_parse(const char *text, int *v)
+{
+    if (text && (name_eq(text, "avg") || name_eq(text, "average"))) {
+        *v = ISMO__V1__AGGREGATION__MEAN;
+        return 0;
+    }
+    return parse_in(aggregation_names, N(aggregation_names), 0, text, v);
+}
+
+int ismo_target_mode_parse(const char *text, int *v)
+{
+    return parse_in(target_mode_names, N(target_mode_names), 0, text, v);
+}
+
+int ismo_action_status_parse(const char *text, int *v)
+{
+    if (text && (name_eq(text, "open") || name_eq(text, "todo"))) {
+        *v = ISMO__V1__ACTION_STATUS__PLANNED;
+        return 0;
+    }
+    return parse_in(action_status_names, N(action_status_names), 0, text, v);
+}
+
+int ismo_event_kind_parse(const char *text, int *v)
+{
+    if (!text) {
+        return -1;
+    }
+    if (name_eq(text, "status") || name_eq(text, "status_changed")) {
+        *v = ISMO__V1__EVENT_KIND__STATUS_CHANGED;
+    } else if (name_eq(text, "reminder")) {
+        *v = ISMO__V1__EVENT_KIND__REMINDER;
+    } else if (name_eq(text, "objective") || name_eq(text, "objective_changed")) {
+        *v = ISMO__V1__EVENT_KIND__OBJECTIVE_CHANGED;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+size_t ismo_event_topic(const Ismo__V1__Event *e, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%s.%s.%s", ismo_event_kind_topic(e->kind),
+                     e->function ? e->function : "", e->objective_id ? e->objective_id : "");
+    if (n < 0) {
+        return 0;
+    }
+    return (size_t)n < len ? (size_t)n : len - 1;
+}

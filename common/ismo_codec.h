@@ -1,0 +1,102 @@
+/* ismo_codec: bytes <-> ismo.v1 messages, validation and names.
+ *
+ * A pure module: it never touches a socket, so tests and fuzzers feed it
+ * bytes directly. Decoded messages are allocated by protobuf-c; free them
+ * with the matching ismo__v1__*__free_unpacked(msg, NULL). Encoded buffers
+ * are malloc'ed; the caller frees them with free().
+ * Wire rules: docs/protocol.md. */
+#ifndef ISMO_CODEC_H
+#define ISMO_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ismo/v1/api.pb-c.h"
+#include "ismo/v1/event.pb-c.h"
+#include "ismo/v1/objective.pb-c.h"
+#include "ismo_err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Protocol version this build speaks (Request.protocol). */
+#define ISMO_PROTOCOL_VERSION 1
+
+/* Default maximum frame size accepted on the ROUTER socket, bytes. */
+#define ISMO_DEFAULT_MAX_FRAME_BYTES (4u * 1024u * 1024u)
+/* Default maximum samples in one PushSamples batch. */
+#define ISMO_DEFAULT_MAX_BATCH 10000u
+
+/* Limits on strings, bytes (docs/protocol.md "Limits"). */
+#define ISMO_MAX_ID_BYTES 64
+#define ISMO_MAX_FUNCTION_BYTES 64
+#define ISMO_MAX_TITLE_BYTES 256
+#define ISMO_MAX_TEXT_BYTES 4096
+#define ISMO_MAX_SAMPLE_ID_BYTES 128
+#define ISMO_MAX_SHORT_BYTES 256
+
+/* Decode a Request frame of len bytes. Frames over max_bytes give
+ * ISMO_ERR_TOO_LARGE; bytes that are not a Request, a Request without a body,
+ * or a protocol version above ISMO_PROTOCOL_VERSION give ISMO_ERR_PROTOCOL.
+ * On error *req_p is NULL and why (if not NULL) holds a one-line reason.
+ * On success the caller owns *req_p (free with ismo__v1__request__free_unpacked). */
+ismo_err ismo_codec_decode_request(const uint8_t *buf, size_t len, size_t max_bytes,
+                                   Ismo__V1__Request **req_p, char *why, size_t why_len);
+
+/* Decode a Reply frame; as above (ISMO_ERR_PROTOCOL for garbage). */
+ismo_err ismo_codec_decode_reply(const uint8_t *buf, size_t len, Ismo__V1__Reply **reply_p);
+
+/* Decode an Event (PUB frame 2 or stored record). */
+ismo_err ismo_codec_decode_event(const uint8_t *buf, size_t len, Ismo__V1__Event **event_p);
+
+/* Pack any protobuf-c message into a malloc'ed buffer; caller frees *buf_p.
+ * ISMO_ERR_NOMEM on allocation failure. */
+ismo_err ismo_codec_pack(const ProtobufCMessage *msg, uint8_t **buf_p, size_t *len_p);
+
+/* Check an objective as received in PutObjective: id syntax and length,
+ * function syntax, string lengths, finite baseline/target, deadline after
+ * start when both set, known enum values. Returns ISMO_OK or ISMO_ERR_INVALID
+ * with a one-line reason in why. */
+ismo_err ismo_objective_validate(const Ismo__V1__Objective *o, char *why, size_t why_len);
+
+/* Check a sample: objective id present and well-formed, value present and
+ * finite (no NaN/infinity), sample id and source lengths. ISMO_ERR_INVALID + why. */
+ismo_err ismo_sample_validate(const Ismo__V1__Sample *s, char *why, size_t why_len);
+
+/* 1 if id is 1..ISMO_MAX_ID_BYTES of [A-Za-z0-9._:-], else 0. */
+int ismo_id_is_valid(const char *id);
+
+/* 1 if function is 1..ISMO_MAX_FUNCTION_BYTES of [a-z0-9_-], else 0. */
+int ismo_function_is_valid(const char *function);
+
+/* Names of enum values as used on the command line, in YAML and in JSON:
+ * lower-case ("on_track", "higher_is_better", "strategic", "deadline_approaching").
+ * Unknown values give "unknown". Parsers accept those names in any case, with
+ * '-' or '_' or ' ', and return 0, or -1 for unknown text. */
+const char *ismo_health_name(int health);
+int ismo_health_parse(const char *text, int *health);
+const char *ismo_level_name(int level);
+int ismo_level_parse(const char *text, int *level);
+const char *ismo_direction_name(int direction);
+int ismo_direction_parse(const char *text, int *direction);
+const char *ismo_aggregation_name(int aggregation);
+int ismo_aggregation_parse(const char *text, int *aggregation);
+const char *ismo_target_mode_name(int mode);
+int ismo_target_mode_parse(const char *text, int *mode);
+const char *ismo_action_status_name(int status);
+int ismo_action_status_parse(const char *text, int *status);
+const char *ismo_reminder_kind_name(int kind);
+/* Event kind topic word: "status", "reminder", "objective"; "event" if unknown. */
+const char *ismo_event_kind_topic(int kind);
+/* Parse a topic word or a kind name ("reminder", "status_changed", ...). */
+int ismo_event_kind_parse(const char *text, int *kind);
+
+/* Write the PUB topic "<kind>.<function>.<objective_id>" of e into buf.
+ * Returns the length written (truncated to len-1). */
+size_t ismo_event_topic(const Ismo__V1__Event *e, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
