@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# End-to-end test of the container stack in docker/compose.yml:
+#   base images (debootstrap, no registry) -> images -> ismod + import +
+#   3 agents + watcher -> every objective fed by an agent has samples stored,
+#   the watcher has printed a reminder event, ismod stops cleanly on SIGTERM.
+# Exits 0 on success, non-zero on failure; always tears the stack down.
+#
+# Env:
+#   ISMO_E2E_TIMEOUT_S      wait for samples + reminder (default 300)
+#   ISMO_E2E_DOCKERD_WAIT_S wait for a dockerd this script starts (default 60)
+#   ISMO_E2E_KEEP_DOCKERD=1 leave a dockerd started by this script running
+#   ISMO_E2E_KEEP_STACK=1   do not tear the stack down (debugging)
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+COMPOSE_FILE="$REPO/docker/compose.yml"
+PROJECT="ismo-e2e-$$"
+TIMEOUT_S="${ISMO_E2E_TIMEOUT_S:-300}"
+DOCKERD_WAIT_S="${ISMO_E2E_DOCKERD_WAIT_S:-60}"
+OBJECTIVES=(OBJ-AVAIL OBJ-PENDING-UPDATES OBJ-TRAINING OBJ-FINES)
+AGENTS=(agent-it-ops agent-hr agent-compliance)
+LOGDIR="$(mktemp -d /tmp/ismo-e2e.XXXXXX)"
+START=$SECONDS
+STARTED_DOCKERD_PID=""
+STACK_UP=0
+RESULT="FAIL"
+CHECKS_PASSED=0
+CHECKS_FAILED=0
+
+step() { printf '[e2e %4ds] %s\n' "$((SECONDS - START))" "$*"; }
+pass() { CHECKS_PASSED=$((CHECKS_PASSED + 1)); step "PASS: $*"; }
+fail() { CHECKS_FAILED=$((CHECKS_FAILED + 1)); step "FAIL: $*"; }
+die()  { fail "$*"; exit 1; }
+
+# --- 1. tools ----------------------------------------------------------------
+need_pkgs=()
+command -v docker >/dev/null 2>&1 && command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
+  need_pkgs+=(docker-compose)
+fi
+if [ "${#need_pkgs[@]}" -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || die "missing ${need_pkgs[*]} and not root to install them"
+  step "installing ${need_pkgs[*]} from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >"$LOGDIR/apt.log" 2>&1 || { tail -n 20 "$LOGDIR/apt.log"; die "apt-get update failed"; }
+  apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >>"$LOGDIR/apt.log" 2>&1 \
+    || { tail -n 20 "$LOGDIR/apt.log"; die "apt-get install ${need_pkgs[*]} failed"; }
+fi
+command -v python3 >/dev/null 2>&1 || die "python3 is needed to read 'ismo status -o json'"
+if docker compose version >/dev/null 2>&1; then
+  COMPOSE=(docker compose)
+else
+  COMPOSE=(docker-compose)
+fi
+DC=("${COMPOSE[@]}" -p "$PROJECT" -f "$COMPOSE_FILE")
+step "compose: ${COMPOSE[*]} ($("${COMPOSE[@]}" version --short 2>/dev/null || echo '?')), project $PROJECT, logs in $LOGDIR"
+
+# --- 2. docker daemon --------------------------------------------------------
+if ! docker info >/dev/null 2>&1; then
+  [ "$(id -u)" -eq 0 ] || die "docker daemon not reachable and not root to start it"
+  step "starting dockerd (log: $LOGDIR/dockerd.log)"
+  # Detached from our stdout/stderr so that ctest does not wait on it.
+  setsid nohup dockerd >"$LOGDIR/dockerd.log" 2>&1 </dev/null &
+  STARTED_DOCKERD_PID=$!
+  deadline=$((SECONDS + DOCKERD_WAIT_S))
+  until docker info >/dev/null 2>&1; do
+    if ! kill -0 "$STARTED_DOCKERD_PID" 2>/dev/null; then
+      tail -n 30 "$LOGDIR/dockerd.log"; die "dockerd exited"
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || { tail -n 30 "$LOGDIR/dockerd.log"; die "dockerd not ready after ${DOCKERD_WAIT_S}s"; }
+    sleep 1
+  done
+fi
+step "docker daemon $(docker version --format '{{.Server.Version}}' 2>/dev/null) is up"
+
+teardown() {
+  local rc=$?
+  set +e
+  if [ "$STACK_UP" -eq 1 ]; then
+    if [ "$rc" -ne 0 ] || [ "$RESULT" != "PASS" ]; then
+      step "diagnostics (stack state and last log lines)"
+      "${DC[@]}" ps 2>&1
+      "${DC[@]}" logs --no-color --tail=40 2>&1 | tail -n 250
+    fi
+    if [ "${ISMO_E2E_KEEP_STACK:-0}" = 1 ]; then
+      step "ISMO_E2E_KEEP_STACK=1: leaving project $PROJECT up"
+    else
+      step "tearing down project $PROJECT (down -v)"
+      "${DC[@]}" down -v --remove-orphans --timeout 20 >"$LOGDIR/down.log" 2>&1 \
+        || { tail -n 20 "$LOGDIR/down.log"; rc=1; }
+    fi
+  fi
+  if [ -n "$STARTED_DOCKERD_PID" ] && [ "${ISMO_E2E_KEEP_DOCKERD:-0}" != 1 ]; then
+    step "stopping the dockerd this test started (pid $STARTED_DOCKERD_PID)"
+    kill -TERM "$STARTED_DOCKERD_PID" 2>/dev/null
+    for _ in $(seq 1 30); do kill -0 "$STARTED_DOCKERD_PID" 2>/dev/null || break; sleep 1; done
+  fi
+  [ "$rc" -eq 0 ] && [ "$RESULT" = "PASS" ] || rc=1
+  echo
+  echo "==== ismo compose e2e summary ===="
+  echo "result:   $RESULT"
+  echo "project:  $PROJECT"
+  echo "duration: $((SECONDS - START))s"
+  [ -s "$LOGDIR/summary.txt" ] && cat "$LOGDIR/summary.txt"
+  echo "logs:     $LOGDIR"
+  echo "e2e: $CHECKS_PASSED passed, $CHECKS_FAILED failed"
+  exit "$rc"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+[ -f "$REPO/examples/register.yaml" ] || die "examples/register.yaml is missing (the stack imports it)"
+
+# --- 3. base images ------------------------------------------------------------
+step "base images (docker/build-base-images.sh)"
+"$REPO/docker/build-base-images.sh" 2>&1 | sed 's/^/    /'
+pass "base images debian:bookworm and debian:bookworm-slim present"
+
+# --- 4. images -----------------------------------------------------------------
+step "building images ismo/ismod:local and ismo/ismo-agent:local (log: $LOGDIR/build.log)"
+if ! "${DC[@]}" build >"$LOGDIR/build.log" 2>&1; then
+  tail -n 60 "$LOGDIR/build.log"
+  die "image build failed"
+fi
+pass "images built"
+
+# --- 5. stack ------------------------------------------------------------------
+step "starting the stack"
+STACK_UP=1
+if ! "${DC[@]}" up -d --no-build >"$LOGDIR/up.log" 2>&1; then
+  cat "$LOGDIR/up.log"
+  die "compose up failed"
+fi
+pass "compose up"
+
+cid() { "${DC[@]}" ps -q "$1" 2>/dev/null | head -n1; }
+
+status_json() {
+  "${DC[@]}" exec -T ismod ismo --endpoint tcp://127.0.0.1:7770 status -o json 2>"$LOGDIR/status.err"
+}
+
+# Reads `ismo status -o json` on stdin; prints "ID total_samples" for every
+# object carrying an objective_id (whatever the surrounding shape), exit 0.
+parse_status='
+import json, sys
+def walk(o):
+    if isinstance(o, dict):
+        if "objective_id" in o or "objectiveId" in o:
+            oid = o.get("objective_id", o.get("objectiveId"))
+            n = o.get("total_samples", o.get("totalSamples", 0)) or 0
+            try: n = int(n)
+            except (TypeError, ValueError): n = 0
+            yield oid, n, o.get("health"), o.get("value")
+        for v in o.values(): yield from walk(v)
+    elif isinstance(o, list):
+        for v in o: yield from walk(v)
+text = sys.stdin.read()
+try:
+    docs = [json.loads(text)]
+except ValueError:
+    docs = [json.loads(l) for l in text.splitlines() if l.strip().startswith(("{", "["))]
+for d in docs:
+    for oid, n, h, v in walk(d):
+        print(oid, n, h, v)
+'
+
+step "waiting up to ${TIMEOUT_S}s for samples on ${OBJECTIVES[*]} and a reminder on the watcher"
+deadline=$((SECONDS + TIMEOUT_S))
+have_samples=0
+have_reminder=0
+last_report=""
+while :; do
+  # import must succeed; agents/ismod/watcher must keep running
+  imp="$(cid import)"
+  if [ -n "$imp" ]; then
+    st="$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$imp" 2>/dev/null || true)"
+    if [ "${st%% *}" = exited ] && [ "${st##* }" != 0 ]; then
+      docker logs "$imp" 2>&1 | tail -n 30
+      die "import exited with code ${st##* }"
+    fi
+  fi
+  for svc in ismod watcher "${AGENTS[@]}"; do
+    c="$(cid "$svc")"
+    [ -n "$c" ] || continue
+    rs="$(docker inspect -f '{{.RestartCount}}' "$c" 2>/dev/null || echo 0)"
+    if [ "${rs:-0}" -gt 3 ]; then
+      docker logs "$c" 2>&1 | tail -n 30
+      die "$svc keeps restarting ($rs restarts)"
+    fi
+  done
+
+  if [ "$have_samples" -eq 0 ]; then
+    if status_json >"$LOGDIR/status.json" && python3 -c "$parse_status" <"$LOGDIR/status.json" >"$LOGDIR/status.txt" 2>"$LOGDIR/parse.err"; then
+      missing=()
+      for o in "${OBJECTIVES[@]}"; do
+        n="$(awk -v o="$o" '$1 == o { print $2; exit }' "$LOGDIR/status.txt")"
+        [ "${n:-0}" -gt 0 ] || missing+=("$o")
+      done
+      report="objectives without samples: ${missing[*]:-none}"
+      if [ "${#missing[@]}" -eq 0 ]; then
+        have_samples=1
+        pass "every objective has samples: $(awk '{printf "%s=%s ", $1, $2}' "$LOGDIR/status.txt")"
+      fi
+    else
+      report="status not available yet: $(tail -n 1 "$LOGDIR/status.err" "$LOGDIR/parse.err" 2>/dev/null | tr '\n' ' ' | cut -c1-200)"
+    fi
+    if [ "$have_samples" -eq 0 ] && [ "$report" != "$last_report" ]; then
+      step "  $report"
+      last_report="$report"
+    fi
+  fi
+
+  if [ "$have_reminder" -eq 0 ]; then
+    w="$(cid watcher)"
+    if [ -n "$w" ] && docker logs "$w" 2>&1 | grep -q 'reminder'; then
+      have_reminder=1
+      pass "watcher printed a reminder: $(docker logs "$w" 2>&1 | grep -m1 'reminder')"
+    fi
+  fi
+
+  [ "$have_samples" -eq 1 ] && [ "$have_reminder" -eq 1 ] && break
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    [ "$have_samples" -eq 1 ] || fail "not every objective got samples within ${TIMEOUT_S}s ($last_report)"
+    [ "$have_reminder" -eq 1 ] || fail "no reminder event in the watcher's log within ${TIMEOUT_S}s"
+    exit 1
+  fi
+  sleep 3
+done
+
+# --- 6. extras: hooks ran, clean SIGTERM ---------------------------------------
+hooks=0
+for a in "${AGENTS[@]}"; do
+  c="$(cid "$a")"
+  n="$(docker logs "$c" 2>&1 | grep -c '^ismo-event ' || true)"
+  hooks=$((hooks + n))
+done
+step "  reminder hooks run by the agents so far: $hooks (informational)"
+{
+  echo "objectives (id total_samples health value):"
+  sed 's/^/  /' "$LOGDIR/status.txt"
+  echo "watcher events: $(docker logs "$(cid watcher)" 2>&1 | grep -c . || true) lines, first reminder:"
+  echo "  $(docker logs "$(cid watcher)" 2>&1 | grep -m1 reminder)"
+  echo "agent hook runs: $hooks"
+} >"$LOGDIR/summary.txt"
+
+step "stopping ismod with SIGTERM (20 s grace)"
+ismod_c="$(cid ismod)"
+"${DC[@]}" stop -t 20 ismod >"$LOGDIR/stop.log" 2>&1 || true
+code="$(docker inspect -f '{{.State.ExitCode}}' "$ismod_c")"
+if [ "$code" = 0 ]; then
+  pass "ismod exited 0 on SIGTERM"
+else
+  docker logs "$ismod_c" 2>&1 | tail -n 20
+  die "ismod exit code after SIGTERM: $code (137 = had to be killed)"
+fi
+
+RESULT="PASS"
