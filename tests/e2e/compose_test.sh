@@ -110,6 +110,13 @@ teardown() {
 trap teardown EXIT
 trap 'exit 130' INT TERM
 
+# Stacks left by earlier runs that were killed (their pid is gone).
+for p in $(docker ps -a --filter label=com.docker.compose.project --format '{{.Label "com.docker.compose.project"}}' | grep -E '^ismo-e2e-[0-9]+$' | sort -u); do
+  kill -0 "${p#ismo-e2e-}" 2>/dev/null && continue
+  step "removing stale project $p from an earlier, interrupted run"
+  "${COMPOSE[@]}" -p "$p" -f "$COMPOSE_FILE" down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+done
+
 [ -f "$REPO/examples/register.yaml" ] || die "examples/register.yaml is missing (the stack imports it)"
 
 # --- 3. base images ------------------------------------------------------------
@@ -124,6 +131,10 @@ if ! "${DC[@]}" build >"$LOGDIR/build.log" 2>&1; then
   die "image build failed"
 fi
 pass "images built"
+# Keep the build stage tagged (its apt layer is the cache for the next run) and
+# drop the stale, untagged images that earlier builds of this Dockerfile left.
+docker build -q -f "$REPO/docker/Dockerfile" --target build -t ismo/ismo-build:local "$REPO" >>"$LOGDIR/build.log" 2>&1 || true
+docker image prune -f --filter label=org.ismo.image >>"$LOGDIR/build.log" 2>&1 || true
 
 # --- 5. stack ------------------------------------------------------------------
 step "starting the stack"
