@@ -1,0 +1,54 @@
+/* config: ismod's settings as one typed table (name, type, default, bounds,
+ * unit, help). Command-line options are the table's names ("--tick-ms 500"),
+ * and a YAML file (--config FILE) may set the same keys ("tick_ms: 500").
+ * The command line wins over the file. `ismod --help` prints the table;
+ * docs/operations.md and examples/ismod.yaml list the same keys. */
+#ifndef ISMO_CONFIG_H
+#define ISMO_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ismo_err.h"
+#include "scheduler.h"
+
+typedef struct ismo_config {
+    char data_dir[1024];          /* LMDB environment directory */
+    char endpoint[256];           /* ROUTER bind endpoint (requests) */
+    char pub_endpoint[256];       /* PUB bind endpoint (events) */
+    int64_t tick_ms;              /* evaluation and reminder clock tick, ms */
+    int64_t reminder_offsets_ms[ISMO_MAX_REMINDER_OFFSETS]; /* deadline reminder offsets, ms */
+    size_t n_reminder_offsets;
+    int64_t max_frame_bytes;      /* largest request frame answered, bytes */
+    int64_t max_batch;            /* most samples in one PushSamples */
+    int64_t map_size_bytes;       /* initial LMDB map size, bytes */
+    int64_t map_max_bytes;        /* LMDB map grows up to this, bytes */
+    double at_risk_margin;        /* fraction behind expected progress still AT_RISK */
+    int64_t pub_hwm;              /* PUB send high-water mark, messages */
+    int log_level;                /* ismo_log_level */
+    int no_sync;                  /* tests only: do not fsync commits */
+    int64_t clock_offset_ms;      /* added to the wall clock (demos, drills); 0 normally */
+} ismo_config;
+
+/* Defaults: data_dir "./ismod-data", endpoint ISMO_DEFAULT_ENDPOINT, pub
+ * ISMO_DEFAULT_PUB_ENDPOINT, tick 1000 ms, offsets 30 d, 7 d, 1 d, max frame
+ * 4 MiB, max batch 10000, map 64 MiB growing to 16 GiB, margin 0.10,
+ * pub_hwm 100000, log info. */
+void ismo_config_defaults(ismo_config *cfg);
+
+/* Parse argv (options only). Returns ISMO_OK; ISMO_ERR_INVALID with a message
+ * in why for an unknown option, a bad value or one out of bounds;
+ * ISMO_ERR_INTERRUPTED when --help or --version was printed. */
+ismo_err ismo_config_parse_args(ismo_config *cfg, int argc, char **argv, char *why, size_t why_len);
+
+/* Apply a YAML file of key: value pairs. Errors name the key and line. */
+ismo_err ismo_config_load_file(ismo_config *cfg, const char *path, char *why, size_t why_len);
+
+/* Set one key from text (as on the command line). */
+ismo_err ismo_config_set(ismo_config *cfg, const char *key, const char *value, char *why,
+                         size_t why_len);
+
+/* Print the table (key, default, bounds, help) to stdout. */
+void ismo_config_print_help(void);
+
+#endif

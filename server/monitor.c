@@ -1,0 +1,276 @@
+/* monitor: turns stored samples and the clock into Status records,
+ * STATUS_CHANGED events and reminders (ISO/IEC 27001:2022 6.2 f "monitored",
+ * e "communicated"). It owns the rule "an event is stored with its sequence
+ * number before it is published" (ismo_work_emit appends to the store and
+ * only queues for publishing; the server publishes after commit).
+ * Server thread, inside the step's write transaction. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evaluator.h"
+#include "ismo_log.h"
+#include "scheduler.h"
+#include "work.h"
+
+ismo_err ismo_work_touch(ismo_work *w, const char *id)
+{
+    for (size_t i = 0; i < w->n_touched; i++) {
+        if (strcmp(w->touched[i], id) == 0) {
+            return ISMO_OK;
+        }
+    }
+    if (w->n_touched == w->cap_touched) {
+        size_t cap = w->cap_touched ? w->cap_touched * 2 : 16;
+        void *p = realloc(w->touched, cap * sizeof *w->touched);
+        if (!p) {
+            return ISMO_ERR_NOMEM;
+        }
+        w->touched = p;
+        w->cap_touched = cap;
+    }
+    snprintf(w->touched[w->n_touched++], ISMO_MAX_ID_BYTES + 1, "%s", id);
+    return ISMO_OK;
+}
+
+ismo_err ismo_work_emit(ismo_work *w, Ismo__V1__Event *e)
+{
+    if (!e->has_time_ms) {
+        e->has_time_ms = 1;
+        e->time_ms = w->now_ms;
+    }
+    ismo_err err = ismo_store_event_append(w->txn, e);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    char topic[256];
+    size_t tl = ismo_event_topic(e, topic, sizeof topic);
+    uint8_t *buf;
+    size_t len;
+    err = ismo_codec_pack(&e->base, &buf, &len);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    return ismo_outbox_push(w->events, topic, tl, 0, buf, len);
+}
+
+typedef struct agg_ctx {
+    ismo_agg agg;
+} agg_ctx;
+
+static int agg_cb(void *ctx, const Ismo__V1__Sample *s)
+{
+    agg_ctx *a = ctx;
+    ismo_agg_add(&a->agg, s->effective_ms, s->value);
+    return 0;
+}
+
+typedef struct fired_ctx {
+    ismo_txn_t *txn;
+    const char *id;
+    ismo_err err;
+} fired_ctx;
+
+static int fired_cb(void *ctx, const char *key)
+{
+    fired_ctx *f = ctx;
+    int fired = 0;
+    ismo_err err = ismo_store_reminder_fired(f->txn, f->id, key, &fired);
+    if (err != ISMO_OK) {
+        f->err = err;
+        return ISMO_REMINDER_SUPPRESSED; /* do not fire on a read error */
+    }
+    return fired;
+}
+
+static int64_t next_deadline(const Ismo__V1__Objective *o)
+{
+    int64_t next = o->has_deadline_ms ? o->deadline_ms : 0;
+    for (size_t i = 0; i < o->n_actions; i++) {
+        const Ismo__V1__Action *a = o->actions[i];
+        int open = !a->has_status || a->status == ISMO__V1__ACTION_STATUS__PLANNED ||
+                   a->status == ISMO__V1__ACTION_STATUS__IN_PROGRESS;
+        if (open && a->has_due_ms && a->due_ms > 0 && (next == 0 || a->due_ms < next)) {
+            next = a->due_ms;
+        }
+    }
+    return next;
+}
+
+ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint64_t sample_delta)
+{
+    Ismo__V1__Status *old = NULL;
+    ismo_err err = ismo_store_status_get(w->txn, o->id, &old);
+    if (err != ISMO_OK && err != ISMO_ERR_NOT_FOUND) {
+        return err;
+    }
+    int64_t from, to;
+    ismo_eval_window(o, w->now_ms, &from, &to);
+    agg_ctx a;
+    ismo_agg_init(&a.agg, o->metric && o->metric->has_aggregation ? (int)o->metric->aggregation
+                                                                   : ISMO__V1__AGGREGATION__LAST);
+    err = ismo_store_samples_scan(w->txn, o->id, from, to, agg_cb, &a);
+    int64_t last_ms = 0;
+    if (err == ISMO_OK) {
+        err = ismo_store_sample_last(w->txn, o->id, &last_ms);
+    }
+    if (err != ISMO_OK) {
+        if (old) {
+            ismo__v1__status__free_unpacked(old, NULL);
+        }
+        return err;
+    }
+    double value = 0;
+    int has_value = a.agg.count > 0 && ismo_agg_value(&a.agg, &value);
+    ismo_eval ev;
+    ismo_evaluate(o, has_value, value, w->now_ms, w->cfg->at_risk_margin, &ev);
+    if (o->retired) {
+        ev.health = old && old->has_health ? (int)old->health : ev.health;
+    }
+
+    /* reminders */
+    ismo_reminder_due due[ISMO_MAX_REMINDER_OFFSETS + 4];
+    fired_ctx fc = {w->txn, o->id, ISMO_OK};
+    ismo_schedule_input in = {o, ev.health, last_ms, w->now_ms, w->cfg->reminder_offsets_ms,
+                              w->cfg->n_reminder_offsets};
+    uint32_t outstanding = 0;
+    size_t n_due = ismo_schedule(&in, fired_cb, &fc, due, sizeof due / sizeof due[0], &outstanding);
+    if (fc.err != ISMO_OK) {
+        if (old) {
+            ismo__v1__status__free_unpacked(old, NULL);
+        }
+        return fc.err;
+    }
+
+    int old_health = old && old->has_health ? (int)old->health : ISMO__V1__HEALTH__HEALTH_UNSPECIFIED;
+    Ismo__V1__Status st = ISMO__V1__STATUS__INIT;
+    st.objective_id = o->id;
+    st.has_health = 1;
+    st.health = (Ismo__V1__Health)ev.health;
+    st.has_value = ev.has_value;
+    st.value = ev.value;
+    st.has_progress = ev.has_value;
+    st.progress = ev.progress;
+    st.has_expected_progress = 1;
+    st.expected_progress = ev.expected;
+    st.has_evaluated_ms = 1;
+    st.evaluated_ms = w->now_ms;
+    st.has_last_sample_ms = 1;
+    st.last_sample_ms = last_ms;
+    st.has_window_samples = 1;
+    st.window_samples = a.agg.count;
+    st.has_total_samples = 1;
+    st.total_samples = (old && old->has_total_samples ? old->total_samples : 0) + sample_delta;
+    st.explanation = ev.explanation;
+    st.has_next_deadline_ms = 1;
+    st.next_deadline_ms = next_deadline(o);
+    st.has_reminders_outstanding = 1;
+    st.reminders_outstanding = outstanding;
+    st.has_changed_ms = 1;
+    st.changed_ms = ev.health != old_health ? w->now_ms : (old ? old->changed_ms : w->now_ms);
+
+    /* write only when something a reader sees changed (ticks stay cheap) */
+    int dirty = !old || sample_delta > 0 || ev.health != old_health ||
+                old->has_value != st.has_value || old->value != st.value ||
+                old->window_samples != st.window_samples ||
+                fabs(old->expected_progress - st.expected_progress) >= 0.001 ||
+                old->reminders_outstanding != st.reminders_outstanding ||
+                old->next_deadline_ms != st.next_deadline_ms || n_due > 0 ||
+                strcmp(old->explanation ? old->explanation : "", st.explanation) != 0;
+    if (old) {
+        ismo__v1__status__free_unpacked(old, NULL);
+    }
+    if (dirty) {
+        err = ismo_store_status_put(w->txn, &st);
+        if (err != ISMO_OK) {
+            return err;
+        }
+    }
+    if (ev.health != old_health && !o->retired) {
+        Ismo__V1__Event e = ISMO__V1__EVENT__INIT;
+        Ismo__V1__StatusChange sc = ISMO__V1__STATUS_CHANGE__INIT;
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: %s -> %s (%s)", o->id, ismo_health_name(old_health),
+                 ismo_health_name(ev.health), ev.explanation);
+        e.has_kind = 1;
+        e.kind = ISMO__V1__EVENT_KIND__STATUS_CHANGED;
+        e.function = o->function;
+        e.objective_id = o->id;
+        e.title = o->title;
+        e.message = msg;
+        sc.has_old_health = 1;
+        sc.old_health = (Ismo__V1__Health)old_health;
+        sc.has_new_health = 1;
+        sc.new_health = (Ismo__V1__Health)ev.health;
+        sc.has_value = ev.has_value;
+        sc.value = ev.value;
+        sc.has_progress = ev.has_value;
+        sc.progress = ev.progress;
+        sc.has_expected_progress = 1;
+        sc.expected_progress = ev.expected;
+        e.payload_case = ISMO__V1__EVENT__PAYLOAD_STATUS_CHANGE;
+        e.status_change = &sc;
+        err = ismo_work_emit(w, &e);
+        if (err != ISMO_OK) {
+            return err;
+        }
+    }
+    for (size_t i = 0; i < n_due; i++) {
+        uint64_t seq = 0;
+        if (!due[i].suppress) {
+            Ismo__V1__Event e = ISMO__V1__EVENT__INIT;
+            Ismo__V1__Reminder r = ISMO__V1__REMINDER__INIT;
+            char msg[512];
+            ismo_reminder_message(o, &due[i], msg, sizeof msg);
+            e.has_kind = 1;
+            e.kind = ISMO__V1__EVENT_KIND__REMINDER;
+            e.function = o->function;
+            e.objective_id = o->id;
+            e.title = o->title;
+            e.message = msg;
+            r.has_reminder_kind = 1;
+            r.reminder_kind = (Ismo__V1__ReminderKind)due[i].kind;
+            r.has_offset_ms = 1;
+            r.offset_ms = due[i].offset_ms;
+            r.has_due_ms = 1;
+            r.due_ms = due[i].due_ms;
+            r.owner = o->owner;
+            e.payload_case = ISMO__V1__EVENT__PAYLOAD_REMINDER;
+            e.reminder = &r;
+            err = ismo_work_emit(w, &e);
+            if (err != ISMO_OK) {
+                return err;
+            }
+            seq = e.seq;
+            ISMO_INFO("monitor", "reminder #%llu %s", (unsigned long long)seq, msg);
+        }
+        err = ismo_store_reminder_mark(w->txn, o->id, due[i].key, seq);
+        if (err != ISMO_OK) {
+            return err;
+        }
+    }
+    return ISMO_OK;
+}
+
+typedef struct tick_ctx {
+    ismo_work *w;
+    ismo_err err;
+} tick_ctx;
+
+static int tick_cb(void *ctx, const Ismo__V1__Objective *o)
+{
+    tick_ctx *t = ctx;
+    if (o->retired) {
+        return 0;
+    }
+    t->err = ismo_monitor_objective(t->w, o, 0);
+    return t->err != ISMO_OK;
+}
+
+ismo_err ismo_monitor_tick(ismo_work *w)
+{
+    tick_ctx t = {w, ISMO_OK};
+    ismo_err err = ismo_store_objective_foreach(w->txn, tick_cb, &t);
+    return err != ISMO_OK ? err : t.err;
+}

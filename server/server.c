@@ -1,0 +1,518 @@
+/* server: the loop of ismod. Owns the two sockets (ROUTER for requests, PUB
+ * for events), the store handle, the clock ticks, and group commit: every
+ * request ready on the ROUTER socket is drained (up to DRAIN_MAX) into one
+ * write transaction, each request in its own nested transaction; after the
+ * commit the replies are sent and the events published. A reply therefore
+ * never acknowledges anything that is not on disk, and an event is never
+ * published before it is stored. Single-threaded: the server thread. */
+#include "server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "ismo_codec.h"
+#include "ismo_log.h"
+#include "ismo_time.h"
+#include "ismo_transport.h"
+#include "store.h"
+#include "work.h"
+
+#define DRAIN_MAX 512
+#define IDENTITY_MAX 256
+
+struct ismo_server {
+    ismo_config cfg;
+    ismo_store_t *store;
+    void *ctx;
+    void *router;
+    void *pub;
+    char endpoint[256];
+    char pub_endpoint[256];
+    volatile sig_atomic_t stop;
+    int64_t next_tick_ms;
+    ismo_outbox events;
+    ismo_outbox replies;
+    ismo_work work;
+};
+
+/* ---- outbox ---- */
+
+void ismo_outbox_clear(ismo_outbox *box)
+{
+    for (size_t i = 0; i < box->count; i++) {
+        free(box->items[i].topic_or_identity);
+        free(box->items[i].body);
+    }
+    box->count = 0;
+}
+
+void ismo_outbox_free(ismo_outbox *box)
+{
+    ismo_outbox_clear(box);
+    free(box->items);
+    box->items = NULL;
+    box->cap = 0;
+}
+
+ismo_err ismo_outbox_push(ismo_outbox *box, const void *head, size_t head_len, int delim,
+                          uint8_t *body, size_t body_len)
+{
+    if (box->count == box->cap) {
+        size_t cap = box->cap ? box->cap * 2 : 64;
+        void *p = realloc(box->items, cap * sizeof *box->items);
+        if (!p) {
+            free(body);
+            return ISMO_ERR_NOMEM;
+        }
+        box->items = p;
+        box->cap = cap;
+    }
+    uint8_t *h = malloc(head_len + 1);
+    if (!h) {
+        free(body);
+        return ISMO_ERR_NOMEM;
+    }
+    memcpy(h, head, head_len);
+    ismo_outmsg *m = &box->items[box->count++];
+    m->topic_or_identity = h;
+    m->head_len = head_len;
+    m->has_delimiter = delim;
+    m->body = body;
+    m->body_len = body_len;
+    return ISMO_OK;
+}
+
+/* ---- life cycle ---- */
+
+static int64_t server_now(const ismo_server_t *s) { return ismo_now_ms() + s->cfg.clock_offset_ms; }
+
+ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char *why, size_t why_len)
+{
+    *server_p = NULL;
+    ismo_server_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        return ISMO_ERR_NOMEM;
+    }
+    s->cfg = *cfg;
+    ismo_store_opts so = ismo_store_opts_default();
+    so.map_size_bytes = (size_t)cfg->map_size_bytes;
+    so.map_max_bytes = (size_t)cfg->map_max_bytes;
+    if (so.map_size_bytes > so.map_max_bytes) {
+        so.map_size_bytes = so.map_max_bytes;
+    }
+    so.no_sync = cfg->no_sync;
+    ismo_err err = ismo_store_open(cfg->data_dir, &so, &s->store, why, why_len);
+    if (err != ISMO_OK) {
+        free(s);
+        return err;
+    }
+    s->ctx = zmq_ctx_new();
+    ismo_socket_opts ro = ismo_socket_opts_default();
+    /* frames up to twice the answered maximum are read and refused with
+     * TOO_LARGE; larger ones make libzmq drop the connection (memory bound) */
+    ro.max_msg_bytes = cfg->max_frame_bytes * 2 + 1024;
+    ro.router_mandatory = 0;
+    ro.sndhwm = 100000;
+    ro.rcvhwm = 100000;
+    err = ismo_socket_open(s->ctx, ZMQ_ROUTER, cfg->endpoint, 1, &ro, &s->router, why, why_len);
+    if (err == ISMO_OK) {
+        ismo_socket_opts po = ismo_socket_opts_default();
+        po.sndhwm = (int)cfg->pub_hwm;
+        err = ismo_socket_open(s->ctx, ZMQ_PUB, cfg->pub_endpoint, 1, &po, &s->pub, why, why_len);
+    }
+    if (err != ISMO_OK) {
+        ismo_server_destroy(&s);
+        return err;
+    }
+    ismo_socket_last_endpoint(s->router, s->endpoint, sizeof s->endpoint);
+    ismo_socket_last_endpoint(s->pub, s->pub_endpoint, sizeof s->pub_endpoint);
+    s->work.cfg = &s->cfg;
+    s->work.events = &s->events;
+    ISMO_INFO("server", "ismod %s: data %s, requests on %s, events on %s", ISMO_VERSION,
+              cfg->data_dir, s->endpoint, s->pub_endpoint);
+    *server_p = s;
+    return ISMO_OK;
+}
+
+void ismo_server_destroy(ismo_server_t **server_p)
+{
+    if (!server_p || !*server_p) {
+        return;
+    }
+    ismo_server_t *s = *server_p;
+    if (s->router) {
+        zmq_close(s->router);
+    }
+    if (s->pub) {
+        zmq_close(s->pub);
+    }
+    if (s->ctx) {
+        zmq_ctx_term(s->ctx);
+    }
+    ismo_store_destroy(&s->store);
+    ismo_outbox_free(&s->events);
+    ismo_outbox_free(&s->replies);
+    free(s->work.touched);
+    free(s);
+    *server_p = NULL;
+}
+
+const char *ismo_server_endpoint(const ismo_server_t *s) { return s->endpoint; }
+const char *ismo_server_pub_endpoint(const ismo_server_t *s) { return s->pub_endpoint; }
+void ismo_server_stop(ismo_server_t *s) { s->stop = 1; }
+
+/* ---- one step ---- */
+
+/* A received request: [identity][optional empty delimiter][body]. */
+typedef struct inmsg {
+    uint8_t identity[IDENTITY_MAX];
+    size_t identity_len;
+    int delimiter;
+    zmq_msg_t body;
+    int ok;          /* framing understood */
+} inmsg;
+
+static int recv_one(ismo_server_t *s, inmsg *m, int flags)
+{
+    zmq_msg_t part;
+    zmq_msg_init(&part);
+    if (zmq_msg_recv(&part, s->router, flags) < 0) {
+        zmq_msg_close(&part);
+        return -1;
+    }
+    m->identity_len = zmq_msg_size(&part) < IDENTITY_MAX ? zmq_msg_size(&part) : IDENTITY_MAX;
+    memcpy(m->identity, zmq_msg_data(&part), m->identity_len);
+    int more = zmq_msg_more(&part);
+    zmq_msg_close(&part);
+    m->delimiter = 0;
+    m->ok = 0;
+    zmq_msg_init(&m->body);
+    int nparts = 0;
+    while (more) {
+        zmq_msg_t p;
+        zmq_msg_init(&p);
+        if (zmq_msg_recv(&p, s->router, 0) < 0) {
+            zmq_msg_close(&p);
+            break;
+        }
+        more = zmq_msg_more(&p);
+        nparts++;
+        if (nparts == 1 && zmq_msg_size(&p) == 0 && more) {
+            m->delimiter = 1; /* REQ-style envelope */
+            zmq_msg_close(&p);
+            continue;
+        }
+        zmq_msg_close(&m->body);
+        zmq_msg_init(&m->body);
+        zmq_msg_move(&m->body, &p);
+        zmq_msg_close(&p);
+        m->ok = !more && (nparts == 1 || (nparts == 2 && m->delimiter));
+    }
+    return 0;
+}
+
+static ismo_err queue_reply(ismo_server_t *s, const inmsg *m, Ismo__V1__Reply *reply)
+{
+    uint8_t *buf;
+    size_t len;
+    ismo_err err = ismo_codec_pack(&reply->base, &buf, &len);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    return ismo_outbox_push(&s->replies, m->identity, m->identity_len, m->delimiter, buf, len);
+}
+
+static void send_outbox(ismo_server_t *s)
+{
+    for (size_t i = 0; i < s->replies.count; i++) {
+        ismo_outmsg *o = &s->replies.items[i];
+        /* ROUTER drops replies to peers that went away: nothing to undo,
+         * the client re-asks and pushes are idempotent by sample id. */
+        zmq_send(s->router, o->topic_or_identity, o->head_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        if (o->has_delimiter) {
+            zmq_send(s->router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        }
+        zmq_send(s->router, o->body, o->body_len, ZMQ_DONTWAIT);
+    }
+    for (size_t i = 0; i < s->events.count; i++) {
+        ismo_outmsg *o = &s->events.items[i];
+        zmq_send(s->pub, o->topic_or_identity, o->head_len, ZMQ_SNDMORE);
+        zmq_send(s->pub, o->body, o->body_len, 0);
+    }
+    ismo_outbox_clear(&s->replies);
+    ismo_outbox_clear(&s->events);
+}
+
+/* Evaluate objectives that received samples in this step. */
+static ismo_err evaluate_touched(ismo_work *w, const uint64_t *counts)
+{
+    for (size_t i = 0; i < w->n_touched; i++) {
+        Ismo__V1__Objective *o = NULL;
+        ismo_err err = ismo_store_objective_get(w->txn, w->touched[i], 0, &o);
+        if (err == ISMO_ERR_NOT_FOUND) {
+            continue;
+        }
+        if (err != ISMO_OK) {
+            return err;
+        }
+        err = ismo_monitor_objective(w, o, counts[i]);
+        ismo__v1__objective__free_unpacked(o, NULL);
+        if (err != ISMO_OK) {
+            return err;
+        }
+    }
+    return ISMO_OK;
+}
+
+/* Samples accepted per touched objective in this step (touched order). */
+typedef struct touch_counts {
+    uint64_t *v;
+    size_t cap;
+} touch_counts;
+
+static ismo_err count_touch(touch_counts *tc, ismo_work *w, size_t before,
+                            const Ismo__V1__Request *req, const Ismo__V1__Reply *reply)
+{
+    if (w->n_touched > tc->cap) {
+        size_t cap = w->cap_touched;
+        void *p = realloc(tc->v, cap * sizeof *tc->v);
+        if (!p) {
+            return ISMO_ERR_NOMEM;
+        }
+        tc->v = p;
+        for (size_t i = tc->cap; i < cap; i++) {
+            tc->v[i] = 0;
+        }
+        tc->cap = cap;
+    }
+    (void)before;
+    if (req->body_case != ISMO__V1__REQUEST__BODY_PUSH_SAMPLES || reply->body_case != ISMO__V1__REPLY__BODY_PUSH_SAMPLES) {
+        return ISMO_OK;
+    }
+    /* attribute accepted samples to objectives: recount per id */
+    const Ismo__V1__PushSamplesReply *pr = reply->push_samples;
+    if (pr->accepted == 0) {
+        return ISMO_OK;
+    }
+    size_t ri = 0;
+    for (size_t i = 0; i < req->push_samples->n_samples; i++) {
+        if (ri < pr->n_rejected && pr->rejected[ri]->index == i) {
+            ri++;
+            continue;
+        }
+        const char *id = req->push_samples->samples[i]->objective_id;
+        for (size_t t = 0; t < w->n_touched; t++) {
+            if (strcmp(w->touched[t], id) == 0) {
+                tc->v[t]++;
+                break;
+            }
+        }
+    }
+    return ISMO_OK;
+}
+
+static void release_body_keep_message(Ismo__V1__Reply *reply)
+{
+    char *msg = reply->message;
+    reply->message = NULL;
+    ismo_dispatch_release(reply);
+    reply->message = msg;
+}
+
+/* Run a step over n received messages; returns ISMO_ERR_FULL to ask for a retry. */
+static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs, size_t n, int tick)
+{
+    ismo_work *w = &s->work;
+    w->now_ms = server_now(s);
+    w->n_touched = 0;
+    touch_counts tc = {NULL, 0};
+    ismo_txn_t *txn = NULL;
+    ismo_err err = ismo_txn_begin(s->store, 1, &txn);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    ismo_outbox_clear(&s->events);
+    ismo_outbox_clear(&s->replies);
+    for (size_t i = 0; i < n && err == ISMO_OK; i++) {
+        Ismo__V1__Reply reply = ISMO__V1__REPLY__INIT;
+        if (msgs[i].ok != 1 || !reqs[i]) {
+            continue; /* error replies for undecodable frames are queued after commit */
+        }
+        size_t before = w->n_touched;
+        ismo_txn_t *child = NULL;
+        err = ismo_txn_begin_child(txn, &child);
+        if (err != ISMO_OK) {
+            break;
+        }
+        w->txn = child;
+        size_t events_before = s->events.count;
+        ismo_err herr = ismo_dispatch(w, reqs[i], &reply);
+        if (herr == ISMO_OK) {
+            err = ismo_txn_commit(&child);
+            if (err == ISMO_OK) {
+                err = count_touch(&tc, w, before, reqs[i], &reply);
+            }
+        } else {
+            ismo_txn_abort(&child);
+            /* drop what this request queued or touched */
+            while (s->events.count > events_before) {
+                s->events.count--;
+                free(s->events.items[s->events.count].topic_or_identity);
+                free(s->events.items[s->events.count].body);
+            }
+            w->n_touched = before;
+            if (herr == ISMO_ERR_FULL && !w->writes_refused) {
+                err = ISMO_ERR_FULL;
+            } else if (reply.code != ISMO__V1__STATUS_CODE__PARTIAL) {
+                release_body_keep_message(&reply);
+            }
+        }
+        w->txn = txn;
+        if (err == ISMO_OK) {
+            err = queue_reply(s, &msgs[i], &reply);
+        }
+        ismo_dispatch_release(&reply);
+    }
+    if (err == ISMO_OK && w->n_touched > 0) {
+        err = evaluate_touched(w, tc.v);
+    }
+    if (err == ISMO_OK && tick && !w->writes_refused) {
+        err = ismo_monitor_tick(w);
+    }
+    free(tc.v);
+    w->txn = NULL;
+    if (err != ISMO_OK) {
+        ismo_txn_abort(&txn);
+        return err;
+    }
+    err = ismo_txn_commit(&txn);
+    return err;
+}
+
+static void error_reply(ismo_server_t *s, const inmsg *m, uint64_t request_id, ismo_err err,
+                        const char *why)
+{
+    Ismo__V1__Reply reply = ISMO__V1__REPLY__INIT;
+    reply.has_request_id = 1;
+    reply.request_id = request_id;
+    reply.has_code = 1;
+    reply.code = (Ismo__V1__StatusCode)ismo_err_to_status(err);
+    reply.message = (char *)why;
+    queue_reply(s, m, &reply);
+}
+
+static void handle_batch(ismo_server_t *s, inmsg *msgs, size_t n, int tick)
+{
+    Ismo__V1__Request *reqs[DRAIN_MAX] = {0};
+    char why[300];
+    /* decode first: malformed frames get an error reply and never touch the store */
+    for (size_t i = 0; i < n; i++) {
+        if (!msgs[i].ok) {
+            ISMO_WARN("server", "bad request: unexpected framing (want [body] or [empty][body])");
+            msgs[i].ok = 2;
+            error_reply(s, &msgs[i], 0, ISMO_ERR_BAD_REQUEST,
+                        "unexpected framing: send one frame (DEALER) or an empty delimiter and one frame (REQ)");
+            continue;
+        }
+        ismo_err derr = ismo_codec_decode_request(zmq_msg_data(&msgs[i].body), zmq_msg_size(&msgs[i].body),
+                                                  (size_t)s->cfg.max_frame_bytes, &reqs[i], why, sizeof why);
+        if (derr != ISMO_OK) {
+            ISMO_WARN("server", "bad request (%zu bytes): %s", zmq_msg_size(&msgs[i].body), why);
+            if (reqs[i]) {
+                ismo__v1__request__free_unpacked(reqs[i], NULL);
+                reqs[i] = NULL;
+            }
+            msgs[i].ok = 2; /* answered already; run_step skips it */
+            error_reply(s, &msgs[i], 0, derr, why);
+        }
+    }
+    /* replies queued above would be lost by run_step's clear: keep them aside */
+    ismo_outbox early = s->replies;
+    memset(&s->replies, 0, sizeof s->replies);
+    s->work.writes_refused = 0;
+    ismo_err err;
+    int attempts = 0;
+    for (;;) {
+        err = run_step(s, msgs, reqs, n, tick);
+        if (err != ISMO_ERR_FULL || attempts++ > 8) {
+            break;
+        }
+        if (ismo_store_grow(s->store) != ISMO_OK) {
+            ISMO_ERROR("server", "storage full at map size %zu bytes (max %lld): refusing writes in this step",
+                       ismo_store_map_size(s->store), (long long)s->cfg.map_max_bytes);
+            s->work.writes_refused = 1;
+        }
+    }
+    if (err != ISMO_OK) {
+        ISMO_ERROR("server", "step failed: %s; answering INTERNAL", ismo_strerror(err));
+        ismo_outbox_clear(&s->replies);
+        ismo_outbox_clear(&s->events);
+        for (size_t i = 0; i < n; i++) {
+            if (msgs[i].ok == 1 && reqs[i]) {
+                error_reply(s, &msgs[i], reqs[i]->request_id, err == ISMO_ERR_FULL ? ISMO_ERR_FULL : ISMO_ERR_INTERNAL,
+                            err == ISMO_ERR_FULL ? "storage full; nothing was written"
+                                                 : "server fault; nothing was written; see the server log");
+            }
+        }
+    }
+    /* early error replies first, then the step's replies and events */
+    for (size_t i = 0; i < early.count; i++) {
+        ismo_outmsg *o = &early.items[i];
+        zmq_send(s->router, o->topic_or_identity, o->head_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        if (o->has_delimiter) {
+            zmq_send(s->router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        }
+        zmq_send(s->router, o->body, o->body_len, ZMQ_DONTWAIT);
+    }
+    ismo_outbox_free(&early);
+    send_outbox(s);
+    for (size_t i = 0; i < n; i++) {
+        if (reqs[i]) {
+            ismo__v1__request__free_unpacked(reqs[i], NULL);
+        }
+    }
+}
+
+ismo_err ismo_server_run(ismo_server_t *s)
+{
+    static inmsg msgs[DRAIN_MAX];
+    s->next_tick_ms = ismo_mono_ms();
+    while (!s->stop) {
+        int64_t now = ismo_mono_ms();
+        long wait = (long)(s->next_tick_ms - now);
+        if (wait < 0) {
+            wait = 0;
+        }
+        if (wait > 200) {
+            wait = 200; /* re-check the stop flag regularly */
+        }
+        zmq_pollitem_t item = {s->router, 0, ZMQ_POLLIN, 0};
+        int rc = zmq_poll(&item, 1, wait);
+        if (rc < 0 && errno != EINTR) {
+            ISMO_ERROR("server", "zmq_poll: %s", zmq_strerror(errno));
+            return ISMO_ERR_TRANSPORT;
+        }
+        size_t n = 0;
+        if (rc > 0 && (item.revents & ZMQ_POLLIN)) {
+            while (n < DRAIN_MAX && recv_one(s, &msgs[n], ZMQ_DONTWAIT) == 0) {
+                n++;
+            }
+        }
+        int tick = ismo_mono_ms() >= s->next_tick_ms;
+        if (tick) {
+            s->next_tick_ms = ismo_mono_ms() + s->cfg.tick_ms;
+        }
+        if (n > 0 || tick) {
+            handle_batch(s, msgs, n, tick);
+        }
+        for (size_t i = 0; i < n; i++) {
+            zmq_msg_close(&msgs[i].body);
+        }
+    }
+    ISMO_INFO("server", "stopping");
+    return ISMO_OK;
+}

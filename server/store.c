@@ -1,0 +1,636 @@
+/* store: the only LMDB user. Owns the environment, its databases, the map
+ * size (grown on demand up to a maximum), the data-directory lock, and the
+ * translation of MDB_* codes to ismo_err. Does not evaluate, schedule or
+ * publish anything. Runs on the server thread (tests: the test thread). */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ismo_log.h"
+
+enum { DBI_OBJECTIVES, DBI_VERSIONS, DBI_SAMPLES, DBI_SAMPLE_IDS, DBI_STATUS,
+       DBI_EVENTS, DBI_REMINDERS, DBI_META, DBI_COUNT };
+
+static const char *dbi_names[DBI_COUNT] = {"objectives", "versions",  "samples",   "sample_ids",
+                                           "status",     "events",    "reminders", "meta"};
+
+struct ismo_store {
+    MDB_env *env;
+    MDB_dbi dbi[DBI_COUNT];
+    ismo_store_opts opts;
+    size_t map_size;
+    int lock_fd;
+};
+
+struct ismo_txn {
+    ismo_store_t *store;
+    MDB_txn *txn;
+};
+
+ismo_store_opts ismo_store_opts_default(void)
+{
+    ismo_store_opts o;
+    o.map_size_bytes = (size_t)64 << 20;
+    o.map_max_bytes = (size_t)16 << 30;
+    o.no_sync = 0;
+    return o;
+}
+
+/* The one place MDB_* becomes ismo_err. */
+static ismo_err map_rc(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS: return ISMO_OK;
+    case MDB_NOTFOUND: return ISMO_ERR_NOT_FOUND;
+    case MDB_MAP_FULL:
+    case MDB_TXN_FULL:
+    case ENOSPC: return ISMO_ERR_FULL;
+    case ENOMEM: return ISMO_ERR_NOMEM;
+    case MDB_BAD_VALSIZE: return ISMO_ERR_TOO_LARGE;
+    default: return ISMO_ERR_IO;
+    }
+}
+
+static ismo_err log_rc(const char *what, int rc)
+{
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
+        ISMO_ERROR("store", "%s: %s", what, mdb_strerror(rc));
+    }
+    return map_rc(rc);
+}
+
+ismo_err ismo_store_open(const char *dir, const ismo_store_opts *opts, ismo_store_t **store_p,
+                         char *why, size_t why_len)
+{
+    *store_p = NULL;
+    ismo_store_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        return ISMO_ERR_NOMEM;
+    }
+    s->opts = opts ? *opts : ismo_store_opts_default();
+    s->lock_fd = -1;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(why, why_len, "cannot create data directory %s: %s", dir, strerror(errno));
+        free(s);
+        return ISMO_ERR_IO;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/ismod.lock", dir);
+    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->lock_fd < 0) {
+        snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+        free(s);
+        return ISMO_ERR_IO;
+    }
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(why, why_len,
+                 "data directory %s is in use by another ismod (lock %s held); stop it first", dir,
+                 path);
+        close(s->lock_fd);
+        free(s);
+        return ISMO_ERR_LOCKED;
+    }
+    int rc = mdb_env_create(&s->env);
+    if (rc == 0) {
+        rc = mdb_env_set_maxdbs(s->env, DBI_COUNT + 2);
+    }
+    /* keep an existing larger map: LMDB adopts the file's size when ours is smaller */
+    s->map_size = s->opts.map_size_bytes;
+    if (rc == 0) {
+        rc = mdb_env_set_mapsize(s->env, s->map_size);
+    }
+    if (rc == 0) {
+        unsigned flags = MDB_NOTLS | (s->opts.no_sync ? MDB_NOSYNC : 0);
+        rc = mdb_env_open(s->env, dir, flags, 0600);
+    }
+    if (rc != 0) {
+        snprintf(why, why_len, "cannot open LMDB environment in %s: %s", dir, mdb_strerror(rc));
+        ismo_store_destroy(&s);
+        return map_rc(rc) == ISMO_ERR_FULL ? ISMO_ERR_FULL : ISMO_ERR_IO;
+    }
+    MDB_envinfo info;
+    if (mdb_env_info(s->env, &info) == 0) {
+        s->map_size = info.me_mapsize;
+    }
+    int dead = 0;
+    mdb_reader_check(s->env, &dead);
+    if (dead > 0) {
+        ISMO_WARN("store", "cleared %d stale reader slot(s)", dead);
+    }
+    MDB_txn *txn;
+    rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    for (int i = 0; rc == 0 && i < DBI_COUNT; i++) {
+        rc = mdb_dbi_open(txn, dbi_names[i], MDB_CREATE, &s->dbi[i]);
+    }
+    if (rc == 0) {
+        rc = mdb_txn_commit(txn);
+    } else {
+        mdb_txn_abort(txn);
+    }
+    if (rc != 0) {
+        snprintf(why, why_len, "cannot open databases in %s: %s", dir, mdb_strerror(rc));
+        ismo_store_destroy(&s);
+        return ISMO_ERR_IO;
+    }
+    *store_p = s;
+    return ISMO_OK;
+}
+
+void ismo_store_destroy(ismo_store_t **store_p)
+{
+    if (!store_p || !*store_p) {
+        return;
+    }
+    ismo_store_t *s = *store_p;
+    if (s->env) {
+        mdb_env_close(s->env);
+    }
+    if (s->lock_fd >= 0) {
+        close(s->lock_fd); /* releases the flock */
+    }
+    free(s);
+    *store_p = NULL;
+}
+
+ismo_err ismo_store_grow(ismo_store_t *s)
+{
+    if (s->map_size >= s->opts.map_max_bytes) {
+        return ISMO_ERR_FULL;
+    }
+    size_t next = s->map_size * 2;
+    if (next > s->opts.map_max_bytes) {
+        next = s->opts.map_max_bytes;
+    }
+    int rc = mdb_env_set_mapsize(s->env, next);
+    if (rc != 0) {
+        return log_rc("mdb_env_set_mapsize", rc);
+    }
+    ISMO_INFO("store", "map size grown from %zu to %zu bytes (max %zu)", s->map_size, next,
+              s->opts.map_max_bytes);
+    s->map_size = next;
+    return ISMO_OK;
+}
+
+size_t ismo_store_map_size(const ismo_store_t *s) { return s->map_size; }
+
+ismo_err ismo_txn_begin(ismo_store_t *s, int write, ismo_txn_t **txn_p)
+{
+    *txn_p = NULL;
+    ismo_txn_t *t = malloc(sizeof *t);
+    if (!t) {
+        return ISMO_ERR_NOMEM;
+    }
+    t->store = s;
+    int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* another process grew the map (e.g. a backup tool): adopt it */
+        mdb_env_set_mapsize(s->env, 0);
+        rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    }
+    if (rc != 0) {
+        free(t);
+        return log_rc("mdb_txn_begin", rc);
+    }
+    *txn_p = t;
+    return ISMO_OK;
+}
+
+ismo_err ismo_txn_begin_child(ismo_txn_t *parent, ismo_txn_t **txn_p)
+{
+    *txn_p = NULL;
+    ismo_txn_t *t = malloc(sizeof *t);
+    if (!t) {
+        return ISMO_ERR_NOMEM;
+    }
+    t->store = parent->store;
+    int rc = mdb_txn_begin(parent->store->env, parent->txn, 0, &t->txn);
+    if (rc != 0) {
+        free(t);
+        return log_rc("mdb_txn_begin (nested)", rc);
+    }
+    *txn_p = t;
+    return ISMO_OK;
+}
+
+ismo_err ismo_txn_commit(ismo_txn_t **txn_p)
+{
+    ismo_txn_t *t = *txn_p;
+    *txn_p = NULL;
+    int rc = mdb_txn_commit(t->txn);
+    free(t);
+    return log_rc("mdb_txn_commit", rc);
+}
+
+void ismo_txn_abort(ismo_txn_t **txn_p)
+{
+    if (!txn_p || !*txn_p) {
+        return;
+    }
+    mdb_txn_abort((*txn_p)->txn);
+    free(*txn_p);
+    *txn_p = NULL;
+}
+
+/* ---- helpers ---- */
+
+static void be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+/* Effective times are signed; flip the sign bit so keys sort numerically. */
+static uint64_t time_key(int64_t ms) { return (uint64_t)ms ^ (UINT64_C(1) << 63); }
+
+static ismo_err put_msg(ismo_txn_t *t, int dbi, const void *k, size_t klen, const ProtobufCMessage *m)
+{
+    size_t len = protobuf_c_message_get_packed_size(m);
+    MDB_val key = {klen, (void *)k};
+    MDB_val val = {len, NULL};
+    int rc = mdb_put(t->txn, t->store->dbi[dbi], &key, &val, MDB_RESERVE);
+    if (rc != 0) {
+        return log_rc("mdb_put", rc);
+    }
+    protobuf_c_message_pack(m, val.mv_data);
+    return ISMO_OK;
+}
+
+static ismo_err get_val(ismo_txn_t *t, int dbi, const void *k, size_t klen, MDB_val *val)
+{
+    MDB_val key = {klen, (void *)k};
+    return log_rc("mdb_get", mdb_get(t->txn, t->store->dbi[dbi], &key, val));
+}
+
+static uint64_t meta_get_u64(ismo_txn_t *t, const char *name)
+{
+    MDB_val v;
+    if (get_val(t, DBI_META, name, strlen(name), &v) == ISMO_OK && v.mv_size == 8) {
+        return rd64(v.mv_data);
+    }
+    return 0;
+}
+
+static ismo_err meta_put_u64(ismo_txn_t *t, const char *name, uint64_t value)
+{
+    uint8_t b[8];
+    be64(b, value);
+    MDB_val key = {strlen(name), (void *)name};
+    MDB_val val = {8, b};
+    return log_rc("mdb_put meta", mdb_put(t->txn, t->store->dbi[DBI_META], &key, &val, 0));
+}
+
+/* ---- objectives ---- */
+
+static size_t version_key(uint8_t *buf, const char *id, uint32_t version)
+{
+    size_t n = strlen(id);
+    memcpy(buf, id, n);
+    buf[n] = 0;
+    buf[n + 1] = (uint8_t)(version >> 24);
+    buf[n + 2] = (uint8_t)(version >> 16);
+    buf[n + 3] = (uint8_t)(version >> 8);
+    buf[n + 4] = (uint8_t)version;
+    return n + 5;
+}
+
+ismo_err ismo_store_objective_get(ismo_txn_t *t, const char *id, uint32_t version,
+                                  Ismo__V1__Objective **o_p)
+{
+    *o_p = NULL;
+    if (!id || strlen(id) > ISMO_MAX_ID_BYTES) {
+        return ISMO_ERR_NOT_FOUND;
+    }
+    MDB_val v;
+    ismo_err err;
+    if (version == 0) {
+        err = get_val(t, DBI_OBJECTIVES, id, strlen(id), &v);
+    } else {
+        uint8_t k[ISMO_MAX_ID_BYTES + 8];
+        size_t kl = version_key(k, id, version);
+        err = get_val(t, DBI_VERSIONS, k, kl, &v);
+    }
+    if (err != ISMO_OK) {
+        return err;
+    }
+    *o_p = ismo__v1__objective__unpack(NULL, v.mv_size, v.mv_data);
+    return *o_p ? ISMO_OK : ISMO_ERR_IO;
+}
+
+ismo_err ismo_store_objective_put(ismo_txn_t *t, const Ismo__V1__Objective *o)
+{
+    ismo_err err = put_msg(t, DBI_OBJECTIVES, o->id, strlen(o->id), &o->base);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    uint8_t k[ISMO_MAX_ID_BYTES + 8];
+    size_t kl = version_key(k, o->id, o->version);
+    return put_msg(t, DBI_VERSIONS, k, kl, &o->base);
+}
+
+ismo_err ismo_store_objective_foreach(ismo_txn_t *t, ismo_objective_fn fn, void *ctx)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_OBJECTIVES], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    MDB_val k, v;
+    ismo_err err = ISMO_OK;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        Ismo__V1__Objective *o = ismo__v1__objective__unpack(NULL, v.mv_size, v.mv_data);
+        if (!o) {
+            ISMO_ERROR("store", "undecodable objective record (%zu bytes) skipped", v.mv_size);
+            continue;
+        }
+        int stop = fn(ctx, o);
+        ismo__v1__objective__free_unpacked(o, NULL);
+        if (stop) {
+            break;
+        }
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        err = log_rc("mdb_cursor_get", rc);
+    }
+    mdb_cursor_close(c);
+    return err;
+}
+
+/* ---- samples ---- */
+
+ismo_err ismo_store_sample_seen(ismo_txn_t *t, const char *sample_id, int *seen)
+{
+    *seen = 0;
+    if (!sample_id || !*sample_id) {
+        return ISMO_OK;
+    }
+    MDB_val v;
+    ismo_err err = get_val(t, DBI_SAMPLE_IDS, sample_id, strlen(sample_id), &v);
+    if (err == ISMO_OK) {
+        *seen = 1;
+        return ISMO_OK;
+    }
+    return err == ISMO_ERR_NOT_FOUND ? ISMO_OK : err;
+}
+
+ismo_err ismo_store_sample_put(ismo_txn_t *t, const Ismo__V1__Sample *s)
+{
+    uint64_t seq = meta_get_u64(t, "ingest_seq") + 1;
+    ismo_err err = meta_put_u64(t, "ingest_seq", seq);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    uint8_t k[ISMO_MAX_ID_BYTES + 17];
+    size_t n = strlen(s->objective_id);
+    memcpy(k, s->objective_id, n);
+    k[n] = 0;
+    be64(k + n + 1, time_key(s->effective_ms));
+    be64(k + n + 9, seq);
+    err = put_msg(t, DBI_SAMPLES, k, n + 17, &s->base);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    if (s->sample_id && *s->sample_id) {
+        uint8_t b[8];
+        be64(b, seq);
+        MDB_val key = {strlen(s->sample_id), s->sample_id};
+        MDB_val val = {8, b};
+        err = log_rc("mdb_put sample_id", mdb_put(t->txn, t->store->dbi[DBI_SAMPLE_IDS], &key, &val, 0));
+    }
+    return err;
+}
+
+ismo_err ismo_store_samples_scan(ismo_txn_t *t, const char *id, int64_t from_ms, int64_t to_ms,
+                                 ismo_sample_fn fn, void *ctx)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_SAMPLES], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    uint8_t k[ISMO_MAX_ID_BYTES + 17];
+    size_t n = strlen(id);
+    if (n > ISMO_MAX_ID_BYTES) {
+        mdb_cursor_close(c);
+        return ISMO_ERR_NOT_FOUND;
+    }
+    memcpy(k, id, n);
+    k[n] = 0;
+    be64(k + n + 1, time_key(from_ms));
+    be64(k + n + 9, 0);
+    MDB_val key = {n + 17, k}, v;
+    ismo_err err = ISMO_OK;
+    for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+        const uint8_t *kp = key.mv_data;
+        if (key.mv_size != n + 17 || memcmp(kp, id, n) != 0 || kp[n] != 0) {
+            break;
+        }
+        int64_t eff = (int64_t)(rd64(kp + n + 1) ^ (UINT64_C(1) << 63));
+        if (eff > to_ms) {
+            break;
+        }
+        Ismo__V1__Sample *s = ismo__v1__sample__unpack(NULL, v.mv_size, v.mv_data);
+        if (!s) {
+            continue;
+        }
+        int stop = fn(ctx, s);
+        ismo__v1__sample__free_unpacked(s, NULL);
+        if (stop) {
+            break;
+        }
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        err = log_rc("mdb_cursor_get", rc);
+    }
+    mdb_cursor_close(c);
+    return err;
+}
+
+ismo_err ismo_store_sample_last(ismo_txn_t *t, const char *id, int64_t *effective_ms)
+{
+    *effective_ms = 0;
+    size_t n = strlen(id);
+    if (n > ISMO_MAX_ID_BYTES) {
+        return ISMO_OK;
+    }
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_SAMPLES], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    /* seek just past this objective's keys (id \1), then step back */
+    uint8_t k[ISMO_MAX_ID_BYTES + 2];
+    memcpy(k, id, n);
+    k[n] = 1;
+    MDB_val key = {n + 1, k}, v;
+    rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
+    if (rc == 0) {
+        rc = mdb_cursor_get(c, &key, &v, MDB_PREV);
+    } else if (rc == MDB_NOTFOUND) {
+        rc = mdb_cursor_get(c, &key, &v, MDB_LAST);
+    }
+    if (rc == 0) {
+        const uint8_t *kp = key.mv_data;
+        if (key.mv_size == n + 17 && memcmp(kp, id, n) == 0 && kp[n] == 0) {
+            *effective_ms = (int64_t)(rd64(kp + n + 1) ^ (UINT64_C(1) << 63));
+        }
+    }
+    mdb_cursor_close(c);
+    return rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get", rc);
+}
+
+ismo_err ismo_store_sample_count(ismo_txn_t *t, uint64_t *count)
+{
+    MDB_stat st;
+    int rc = mdb_stat(t->txn, t->store->dbi[DBI_SAMPLES], &st);
+    *count = rc == 0 ? st.ms_entries : 0;
+    return log_rc("mdb_stat", rc);
+}
+
+/* ---- status ---- */
+
+ismo_err ismo_store_status_get(ismo_txn_t *t, const char *id, Ismo__V1__Status **st_p)
+{
+    *st_p = NULL;
+    MDB_val v;
+    ismo_err err = get_val(t, DBI_STATUS, id, strlen(id), &v);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    *st_p = ismo__v1__status__unpack(NULL, v.mv_size, v.mv_data);
+    return *st_p ? ISMO_OK : ISMO_ERR_IO;
+}
+
+ismo_err ismo_store_status_put(ismo_txn_t *t, const Ismo__V1__Status *st)
+{
+    return put_msg(t, DBI_STATUS, st->objective_id, strlen(st->objective_id), &st->base);
+}
+
+/* ---- events ---- */
+
+ismo_err ismo_store_last_seq(ismo_txn_t *t, uint64_t *seq)
+{
+    *seq = meta_get_u64(t, "last_seq");
+    return ISMO_OK;
+}
+
+ismo_err ismo_store_event_append(ismo_txn_t *t, Ismo__V1__Event *e)
+{
+    uint64_t seq = meta_get_u64(t, "last_seq") + 1;
+    ismo_err err = meta_put_u64(t, "last_seq", seq);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    e->has_seq = 1;
+    e->seq = seq;
+    uint8_t k[8];
+    be64(k, seq);
+    return put_msg(t, DBI_EVENTS, k, 8, &e->base);
+}
+
+ismo_err ismo_store_events_scan(ismo_txn_t *t, uint64_t since_seq, ismo_event_fn fn, void *ctx)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_EVENTS], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    uint8_t k[8];
+    be64(k, since_seq + 1);
+    MDB_val key = {8, k}, v;
+    ismo_err err = ISMO_OK;
+    for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+        Ismo__V1__Event *e = ismo__v1__event__unpack(NULL, v.mv_size, v.mv_data);
+        if (!e) {
+            continue;
+        }
+        int stop = fn(ctx, e);
+        ismo__v1__event__free_unpacked(e, NULL);
+        if (stop) {
+            break;
+        }
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        err = log_rc("mdb_cursor_get", rc);
+    }
+    mdb_cursor_close(c);
+    return err;
+}
+
+/* ---- reminders ---- */
+
+static size_t reminder_key(uint8_t *buf, size_t cap, const char *id, const char *key)
+{
+    size_t n = strlen(id), m = strlen(key);
+    if (n + 1 + m > cap) {
+        m = cap - n - 1;
+    }
+    memcpy(buf, id, n);
+    buf[n] = 0;
+    memcpy(buf + n + 1, key, m);
+    return n + 1 + m;
+}
+
+ismo_err ismo_store_reminder_fired(ismo_txn_t *t, const char *id, const char *key, int *fired)
+{
+    uint8_t k[256];
+    size_t kl = reminder_key(k, sizeof k, id, key);
+    MDB_val v;
+    ismo_err err = get_val(t, DBI_REMINDERS, k, kl, &v);
+    *fired = err != ISMO_OK ? 0 : (v.mv_size == 8 && rd64(v.mv_data) != 0 ? 1 : 2);
+    return err == ISMO_ERR_NOT_FOUND ? ISMO_OK : err;
+}
+
+ismo_err ismo_store_reminder_mark(ismo_txn_t *t, const char *id, const char *key, uint64_t seq)
+{
+    uint8_t k[256], b[8];
+    size_t kl = reminder_key(k, sizeof k, id, key);
+    be64(b, seq);
+    MDB_val mk = {kl, k}, mv = {8, b};
+    return log_rc("mdb_put reminder", mdb_put(t->txn, t->store->dbi[DBI_REMINDERS], &mk, &mv, 0));
+}
+
+ismo_err ismo_store_reminder_count(ismo_txn_t *t, const char *id, const char *prefix,
+                                   uint32_t *count)
+{
+    *count = 0;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_REMINDERS], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    uint8_t k[256];
+    size_t kl = reminder_key(k, sizeof k, id, prefix);
+    MDB_val key = {kl, k}, v;
+    for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+        if (key.mv_size < kl || memcmp(key.mv_data, k, kl) != 0) {
+            break;
+        }
+        if (v.mv_size == 8 && rd64(v.mv_data) != 0) {
+            (*count)++;
+        }
+    }
+    mdb_cursor_close(c);
+    return ISMO_OK;
+}

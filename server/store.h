@@ -1,0 +1,121 @@
+/* store: ismod's durable state in one LMDB environment (the only module that
+ * includes lmdb.h; MDB_* codes become ismo_err here and nowhere else).
+ *
+ * Databases (DBIs) in the environment under the data directory:
+ *   objectives  id                          -> Objective (current version)
+ *   versions    id \0 be32(version)          -> Objective (every version, never deleted)
+ *   samples     id \0 be64(effective_ms) be64(ingest seq) -> Sample
+ *   sample_ids  sample_id                   -> be64(ingest seq)   (idempotent ingest)
+ *   status      id                          -> Status (last evaluation)
+ *   events      be64(seq)                   -> Event (global, gap-free sequence)
+ *   reminders   id \0 reminder key           -> be64(event seq, 0 = suppressed)
+ *   meta        name                        -> value (e.g. "last_seq", "ingest_seq")
+ *
+ * Threading: one writer (the server thread). A transaction belongs to the
+ * thread that began it. Decoded messages handed out are owned by the caller
+ * (free with the matching ismo__v1__*__free_unpacked(msg, NULL)). */
+#ifndef ISMO_STORE_H
+#define ISMO_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ismo_codec.h"
+#include "ismo_err.h"
+
+typedef struct ismo_store ismo_store_t;
+typedef struct ismo_txn ismo_txn_t;
+
+typedef struct ismo_store_opts {
+    size_t map_size_bytes;     /* initial LMDB map size, bytes (default 64 MiB) */
+    size_t map_max_bytes;      /* the map grows up to this, bytes (default 16 GiB) */
+    int no_sync;               /* 1 = MDB_NOSYNC (tests only; loses durability) */
+} ismo_store_opts;
+
+ismo_store_opts ismo_store_opts_default(void);
+
+/* Open (creating if needed) the environment in directory dir (created with
+ * mode 0700 if missing). Clears stale reader slots (mdb_reader_check).
+ * Errors: ISMO_ERR_IO (directory, permissions, corrupt file) with a reason in
+ * why; ISMO_ERR_LOCKED when another ismod holds the directory.
+ * The caller owns *store_p; free with ismo_store_destroy. */
+ismo_err ismo_store_open(const char *dir, const ismo_store_opts *opts, ismo_store_t **store_p,
+                         char *why, size_t why_len);
+
+/* Close the environment; nulls *store_p; safe on NULL. No transaction may be open. */
+void ismo_store_destroy(ismo_store_t **store_p);
+
+/* Double the map size (up to map_max_bytes). Call with no transaction open,
+ * after an operation returned ISMO_ERR_FULL. ISMO_ERR_FULL when already at the
+ * maximum (or the disk is full). */
+ismo_err ismo_store_grow(ismo_store_t *store);
+
+/* Current map size, bytes. */
+size_t ismo_store_map_size(const ismo_store_t *store);
+
+/* Begin a transaction (write != 0: the single write transaction). Caller
+ * ends it with ismo_txn_commit or ismo_txn_abort. */
+ismo_err ismo_txn_begin(ismo_store_t *store, int write, ismo_txn_t **txn_p);
+/* Begin a nested transaction inside parent (a write transaction), so one
+ * request's writes can be undone without undoing the batch (group commit). */
+ismo_err ismo_txn_begin_child(ismo_txn_t *parent, ismo_txn_t **txn_p);
+/* Commit (synced to disk unless no_sync) and free; nulls *txn_p. On error the
+ * transaction is aborted: ISMO_ERR_FULL (map/disk full) or ISMO_ERR_IO. */
+ismo_err ismo_txn_commit(ismo_txn_t **txn_p);
+/* Abort and free; nulls *txn_p; safe on NULL. */
+void ismo_txn_abort(ismo_txn_t **txn_p);
+
+/* ---- objectives ---- */
+/* Get an objective: version 0 = current. ISMO_ERR_NOT_FOUND if unknown. */
+ismo_err ismo_store_objective_get(ismo_txn_t *txn, const char *id, uint32_t version,
+                                  Ismo__V1__Objective **o_p);
+/* Store o as current and as version o->version (caller sets version and the
+ * updated_* fields). */
+ismo_err ismo_store_objective_put(ismo_txn_t *txn, const Ismo__V1__Objective *o);
+/* Call fn for each current objective in id order; stop early when fn returns
+ * non-zero. The objective passed is borrowed for the call only. */
+typedef int (*ismo_objective_fn)(void *ctx, const Ismo__V1__Objective *o);
+ismo_err ismo_store_objective_foreach(ismo_txn_t *txn, ismo_objective_fn fn, void *ctx);
+
+/* ---- samples ---- */
+/* 1 in *seen if sample_id was stored before. */
+ismo_err ismo_store_sample_seen(ismo_txn_t *txn, const char *sample_id, int *seen);
+/* Store a validated sample (effective_ms and received_ms set by the caller),
+ * and its sample_id when non-empty. */
+ismo_err ismo_store_sample_put(ismo_txn_t *txn, const Ismo__V1__Sample *s);
+/* Call fn(ctx, effective_ms, value, sample) for each sample of objective id with
+ * from_ms <= effective_ms <= to_ms, oldest first; stop when fn returns non-zero.
+ * sample is borrowed for the call only. */
+typedef int (*ismo_sample_fn)(void *ctx, const Ismo__V1__Sample *s);
+ismo_err ismo_store_samples_scan(ismo_txn_t *txn, const char *id, int64_t from_ms, int64_t to_ms,
+                                 ismo_sample_fn fn, void *ctx);
+/* Effective time of the newest sample of id into *effective_ms (0 when none). */
+ismo_err ismo_store_sample_last(ismo_txn_t *txn, const char *id, int64_t *effective_ms);
+/* Number of samples of every objective (for tests and stats). */
+ismo_err ismo_store_sample_count(ismo_txn_t *txn, uint64_t *count);
+
+/* ---- status ---- */
+ismo_err ismo_store_status_get(ismo_txn_t *txn, const char *id, Ismo__V1__Status **st_p);
+ismo_err ismo_store_status_put(ismo_txn_t *txn, const Ismo__V1__Status *st);
+
+/* ---- events ---- */
+/* Assign e->seq = last seq + 1, e->time_ms unchanged, and store e. */
+ismo_err ismo_store_event_append(ismo_txn_t *txn, Ismo__V1__Event *e);
+/* Newest stored seq (0 when none). */
+ismo_err ismo_store_last_seq(ismo_txn_t *txn, uint64_t *seq);
+/* Call fn for each event with seq > since_seq in ascending order; stop when fn
+ * returns non-zero. The event is borrowed for the call only. */
+typedef int (*ismo_event_fn)(void *ctx, const Ismo__V1__Event *e);
+ismo_err ismo_store_events_scan(ismo_txn_t *txn, uint64_t since_seq, ismo_event_fn fn, void *ctx);
+
+/* ---- reminders fired (survive restarts) ---- */
+/* *fired: 0 if (id, key) was never recorded, 1 if recorded with an event,
+ * 2 if recorded as suppressed (seq 0). */
+ismo_err ismo_store_reminder_fired(ismo_txn_t *txn, const char *id, const char *key, int *fired);
+/* Record (id, key) with the event seq that announced it (0 = suppressed). */
+ismo_err ismo_store_reminder_mark(ismo_txn_t *txn, const char *id, const char *key, uint64_t seq);
+/* Count reminders recorded for id whose key starts with prefix (seq != 0 only). */
+ismo_err ismo_store_reminder_count(ismo_txn_t *txn, const char *id, const char *prefix,
+                                   uint32_t *count);
+
+#endif
