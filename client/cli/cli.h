@@ -1,0 +1,91 @@
+/* cli: what the ismo CLI's command families share (main.c owns it).
+ *
+ * One cli_t per process holds the global options. Each command is a function
+ * cmd_<name>(cli, argc, argv) with argv[0] the command name; it parses its
+ * own options (the global ones are accepted there too), prints its results on
+ * stdout and its errors on stderr as "ismo: <command>: <message>", and
+ * returns an exit code (CLI_EXIT_*). Commands never call exit(). */
+#ifndef ISMO_CLI_H
+#define ISMO_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ismo.h"
+
+/* Exit codes of the ismo command (docs/cli.md "Exit codes"). */
+#define CLI_EXIT_OK 0          /* success */
+#define CLI_EXIT_ERROR 1       /* server error or invalid input */
+#define CLI_EXIT_USAGE 2       /* bad command line */
+#define CLI_EXIT_UNREACHABLE 3 /* no reply from ismod within the time-out */
+
+typedef struct cli {
+    const char *endpoint;     /* request endpoint (ROUTER) */
+    const char *pub_endpoint; /* event endpoint (PUB) */
+    const char *actor;        /* recorded with changes; NULL = $USER */
+    const char *reason;       /* recorded with changes; NULL = none / command default */
+    int64_t timeout_ms;       /* time to wait for each reply */
+    const char *command;      /* name of the running command, for messages */
+} cli_t;
+
+/* Long options every command accepts (ids >= CLI_OPT_GLOBAL). Put
+ * CLI_GLOBAL_OPTIONS at the start of a command's option table, and pass
+ * unknown option ids to cli_global_option. */
+enum {
+    CLI_OPT_GLOBAL = 1000,
+    CLI_OPT_ENDPOINT,
+    CLI_OPT_PUB_ENDPOINT,
+    CLI_OPT_ACTOR,
+    CLI_OPT_REASON,
+    CLI_OPT_TIMEOUT_MS,
+    CLI_OPT_HELP
+};
+#define CLI_GLOBAL_OPTIONS                                                                   \
+    {"endpoint", required_argument, NULL, CLI_OPT_ENDPOINT},                                 \
+        {"pub-endpoint", required_argument, NULL, CLI_OPT_PUB_ENDPOINT},                     \
+        {"actor", required_argument, NULL, CLI_OPT_ACTOR},                                   \
+        {"reason", required_argument, NULL, CLI_OPT_REASON},                                 \
+        {"timeout-ms", required_argument, NULL, CLI_OPT_TIMEOUT_MS},                         \
+        {"help", no_argument, NULL, CLI_OPT_HELP}
+
+/* Handle a global option id c with its argument. Returns CLI_EXIT_OK, or
+ * CLI_EXIT_USAGE (message printed) for a bad value or an unknown option
+ * (c == '?'). For --help prints usage and returns -1 (caller returns 0). */
+int cli_global_option(cli_t *cli, int c, const char *arg);
+
+/* Print "ismo: <command>: <message>\n" on stderr; return CLI_EXIT_ERROR. */
+int cli_fail(const cli_t *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* As cli_fail, followed by a hint to see "ismo help"; return CLI_EXIT_USAGE. */
+int cli_usage(const cli_t *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Report a failed request: "ismo: <command>: <what>: <server message>" and
+ * return the exit code for err (CLI_EXIT_UNREACHABLE for ISMO_ERR_TIMEOUT,
+ * else CLI_EXIT_ERROR). */
+int cli_call_failed(const cli_t *cli, ismo_client_t *client, ismo_err err, const char *what);
+
+/* Connect to the request endpoint with the global options applied (actor,
+ * reason, timeout). NULL (message printed) on a bad endpoint. Caller frees
+ * with ismo_client_destroy. */
+ismo_client_t *cli_connect(const cli_t *cli);
+
+/* Parse a non-negative integer option; 0 ok, -1 (usage message printed). */
+int cli_parse_u64(const cli_t *cli, const char *opt, const char *text, uint64_t *out);
+
+/* Print the usage text of all commands on f. */
+void cli_print_usage(FILE *f);
+
+/* The commands (one file per family). */
+int cmd_ping(cli_t *cli, int argc, char **argv);      /* cmd_status.c */
+int cmd_status(cli_t *cli, int argc, char **argv);    /* cmd_status.c */
+int cmd_list(cli_t *cli, int argc, char **argv);      /* cmd_objectives.c */
+int cmd_show(cli_t *cli, int argc, char **argv);      /* cmd_objectives.c */
+int cmd_push(cli_t *cli, int argc, char **argv);      /* cmd_objectives.c */
+int cmd_retire(cli_t *cli, int argc, char **argv);    /* cmd_objectives.c */
+int cmd_import(cli_t *cli, int argc, char **argv);    /* cmd_import.c */
+int cmd_events(cli_t *cli, int argc, char **argv);    /* cmd_watch.c */
+int cmd_watch(cli_t *cli, int argc, char **argv);     /* cmd_watch.c */
+int cmd_report(cli_t *cli, int argc, char **argv);    /* cmd_report.c */
+
+#endif

@@ -1,0 +1,193 @@
+/* cmd_status: "ismo ping" (is ismod there?) and "ismo status" (the computed
+ * status of objectives, as a table or as JSON for scripts). Status is
+ * computed by ismod from samples; this file only joins it with the
+ * objectives (title, owner, target) for display. */
+#include <jansson.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+
+int cmd_ping(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int rc = cli_global_option(cli, c, optarg);
+        if (rc != CLI_EXIT_OK) {
+            return rc < 0 ? CLI_EXIT_OK : rc;
+        }
+    }
+    if (optind < argc) {
+        return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+    }
+    ismo_client_t *client = cli_connect(cli);
+    if (!client) {
+        return CLI_EXIT_ERROR;
+    }
+    Ismo__V1__Reply *reply = NULL;
+    int64_t t0 = ismo_mono_ms();
+    ismo_err err = ismo_ping(client, &reply);
+    int rc = CLI_EXIT_OK;
+    if (err != ISMO_OK || !reply->ping) {
+        rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err,
+                             "no answer from ismod");
+    } else {
+        char t[40];
+        const Ismo__V1__PingReply *p = reply->ping;
+        printf("ismod %s at %s: protocol %u, server time %s, last event seq %llu, %lld ms\n",
+               p->server_version ? p->server_version : "?", cli->endpoint, p->protocol,
+               ismo_time_format_ms(p->server_time_ms, t, sizeof t),
+               (unsigned long long)p->last_seq, (long long)(ismo_mono_ms() - t0));
+    }
+    if (reply) {
+        ismo__v1__reply__free_unpacked(reply, NULL);
+    }
+    ismo_client_destroy(&client);
+    return rc;
+}
+
+static const Ismo__V1__Objective *find_objective(const Ismo__V1__ListObjectivesReply *l,
+                                                 const char *id)
+{
+    for (size_t i = 0; l && i < l->n_objectives; i++) {
+        if (strcmp(l->objectives[i]->id, id) == 0) {
+            return l->objectives[i];
+        }
+    }
+    return NULL;
+}
+
+static json_t *status_json(const Ismo__V1__Status *s, const Ismo__V1__Objective *o)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "objective_id", json_string(s->objective_id ? s->objective_id : ""));
+    json_object_set_new(j, "health", json_string(ismo_health_name(s->health)));
+    json_object_set_new(j, "value", s->has_value ? json_real(s->value) : json_null());
+    json_object_set_new(j, "progress", s->has_progress ? json_real(s->progress) : json_null());
+    json_object_set_new(j, "expected_progress",
+                        s->has_expected_progress ? json_real(s->expected_progress) : json_null());
+    json_object_set_new(j, "evaluated_ms", json_integer(s->evaluated_ms));
+    json_object_set_new(j, "last_sample_ms", json_integer(s->last_sample_ms));
+    json_object_set_new(j, "window_samples", json_integer((json_int_t)s->window_samples));
+    json_object_set_new(j, "total_samples", json_integer((json_int_t)s->total_samples));
+    json_object_set_new(j, "explanation", json_string(s->explanation ? s->explanation : ""));
+    json_object_set_new(j, "next_deadline_ms", json_integer(s->next_deadline_ms));
+    json_object_set_new(j, "reminders_outstanding", json_integer(s->reminders_outstanding));
+    json_object_set_new(j, "changed_ms", json_integer(s->changed_ms));
+    json_object_set_new(j, "title", json_string(o && o->title ? o->title : ""));
+    json_object_set_new(j, "function", json_string(o && o->function ? o->function : ""));
+    json_object_set_new(j, "owner", json_string(o && o->owner ? o->owner : ""));
+    json_object_set_new(j, "target", o && o->has_target ? json_real(o->target) : json_null());
+    json_object_set_new(j, "unit",
+                        json_string(o && o->metric && o->metric->unit ? o->metric->unit : ""));
+    json_object_set_new(j, "direction",
+                        json_string(ismo_direction_name(o && o->metric ? o->metric->direction : 0)));
+    json_object_set_new(j, "target_mode", json_string(ismo_target_mode_name(o ? o->target_mode : 0)));
+    json_object_set_new(j, "deadline_ms", json_integer(o ? o->deadline_ms : 0));
+    return j;
+}
+
+int cmd_status(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
+                                         {"function", required_argument, NULL, 'f'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {NULL, 0, NULL, 0}};
+    const char *function = NULL, *format = "table";
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "f:o:", opts, NULL)) != -1) {
+        if (c == 'f') {
+            function = optarg;
+        } else if (c == 'o') {
+            format = optarg;
+        } else {
+            int rc = cli_global_option(cli, c, optarg);
+            if (rc != CLI_EXIT_OK) {
+                return rc < 0 ? CLI_EXIT_OK : rc;
+            }
+        }
+    }
+    if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0) {
+        return cli_usage(cli, "-o must be table or json, not '%s'", format);
+    }
+    /* objective ids as arguments narrow the status to those objectives */
+    const char *const *ids = (const char *const *)(argv + optind);
+    size_t n_ids = (size_t)(argc - optind);
+    ismo_client_t *client = cli_connect(cli);
+    if (!client) {
+        return CLI_EXIT_ERROR;
+    }
+    Ismo__V1__Reply *sreply = NULL, *oreply = NULL;
+    ismo_err err = ismo_get_status(client, n_ids ? ids : NULL, n_ids, function, &sreply);
+    if (err != ISMO_OK) {
+        int rc = cli_call_failed(cli, client, err, "cannot get status");
+        if (sreply) {
+            ismo__v1__reply__free_unpacked(sreply, NULL);
+        }
+        ismo_client_destroy(&client);
+        return rc;
+    }
+    err = ismo_list_objectives(client, function, 1, &oreply);
+    if (err != ISMO_OK) {
+        int rc = cli_call_failed(cli, client, err, "cannot list objectives");
+        ismo__v1__reply__free_unpacked(sreply, NULL);
+        if (oreply) {
+            ismo__v1__reply__free_unpacked(oreply, NULL);
+        }
+        ismo_client_destroy(&client);
+        return rc;
+    }
+    const Ismo__V1__GetStatusReply *st = sreply->get_status;
+    const Ismo__V1__ListObjectivesReply *ol = oreply->list_objectives;
+    if (strcmp(format, "json") == 0) {
+        json_t *arr = json_array();
+        for (size_t i = 0; st && i < st->n_statuses; i++) {
+            const Ismo__V1__Status *s = st->statuses[i];
+            json_array_append_new(arr, status_json(s, find_objective(ol, s->objective_id)));
+        }
+        char *text = json_dumps(arr, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        printf("%s\n", text ? text : "[]");
+        free(text);
+        json_decref(arr);
+    } else {
+        static const char *const headers[] = {"ID",       "FUNCTION", "HEALTH",   "VALUE",
+                                              "TARGET",   "PROGRESS", "EXPECTED", "DEADLINE",
+                                              "SAMPLES"};
+        ismo_table_t *t = ismo_table_new(9, headers);
+        for (size_t i = 0; st && i < st->n_statuses; i++) {
+            const Ismo__V1__Status *s = st->statuses[i];
+            const Ismo__V1__Objective *o = find_objective(ol, s->objective_id);
+            const char *unit = o && o->metric ? o->metric->unit : NULL;
+            char value[64], target[80], prog[16], exp[16], deadline[40], samples[32];
+            ismo_fmt_value(s->value, unit, value, sizeof value);
+            ismo_fmt_target(o, target, sizeof target);
+            ismo_fmt_percent(s->progress, prog, sizeof prog);
+            ismo_fmt_percent(s->expected_progress, exp, sizeof exp);
+            ismo_fmt_deadline(o ? o->deadline_ms : 0, deadline, sizeof deadline);
+            snprintf(samples, sizeof samples, "%llu", (unsigned long long)s->total_samples);
+            const char *cells[] = {s->objective_id,
+                                   o ? o->function : NULL,
+                                   ismo_fmt_health(s->health),
+                                   s->has_value ? value : NULL,
+                                   target,
+                                   s->has_progress ? prog : NULL,
+                                   s->has_expected_progress ? exp : NULL,
+                                   deadline,
+                                   samples};
+            ismo_table_add(t, cells);
+        }
+        if (ismo_table_rows(t) == 0) {
+            printf("no objectives%s%s\n", function ? " in function " : "", function ? function : "");
+        } else {
+            ismo_table_print(t, stdout);
+        }
+        ismo_table_destroy(&t);
+    }
+    ismo__v1__reply__free_unpacked(sreply, NULL);
+    ismo__v1__reply__free_unpacked(oreply, NULL);
+    ismo_client_destroy(&client);
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,113 @@
+/* ismo: the command-line client of ismod (docs/cli.md is its manual).
+ *
+ * main() is thin: read the global options (environment, then command line),
+ * find the command in the table and run it. Each command family lives in its
+ * own cmd_*.c; the register importer is the pure module register.c. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(cli_t *cli, int argc, char **argv);
+    const char *usage;
+} command;
+
+static const command commands[] = {
+    {"ping", cmd_ping, "ping                              server version, time and last event seq"},
+    {"import", cmd_import,
+     "import FILE [--dry-run]           import a YAML or CSV register of objectives\n"
+     "  import FILE --samples-for ID --service SLUG [--per day|check] [--dry-run]\n"
+     "                                    backfill samples from an Upptime status CSV"},
+    {"list", cmd_list, "list [--function F] [--all]       objectives (--all: with retired)"},
+    {"show", cmd_show, "show ID [--version N]             one objective, its plan, notes and status"},
+    {"push", cmd_push, "push ID VALUE [--at TIME] [--source S]   push one sample"},
+    {"status", cmd_status, "status [--function F] [-o table|json]    computed status"},
+    {"events", cmd_events,
+     "events [--since SEQ] [--function F] [--kind K] [--limit N]   stored events"},
+    {"watch", cmd_watch,
+     "watch [--function F] [--kind K] [--since SEQ] [--count N] [--timeout-s S]\n"
+     "                                    print events as they happen"},
+    {"report", cmd_report, "report [-o FILE] [--function F]   management review summary (Markdown)"},
+    {"retire", cmd_retire, "retire ID --reason TEXT           retire an objective (history kept)"},
+};
+
+void cli_print_usage(FILE *f)
+{
+    fprintf(f, "usage: ismo [global options] COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        fprintf(f, "  %s\n", commands[i].usage);
+    }
+    fprintf(f,
+            "\nglobal options (also accepted after the command):\n"
+            "  --endpoint E       request endpoint (env ISMO_ENDPOINT, default %s)\n"
+            "  --pub-endpoint E   event endpoint (env ISMO_PUB_ENDPOINT, default %s)\n"
+            "  --actor NAME       who makes changes (default $USER)\n"
+            "  --reason TEXT      why (recorded with changes)\n"
+            "  --timeout-ms N     time to wait for each reply (default %d)\n"
+            "\nexit codes: 0 ok, 1 error, 2 usage, 3 server unreachable\n",
+            ISMO_DEFAULT_ENDPOINT, ISMO_DEFAULT_PUB_ENDPOINT, ISMO_DEFAULT_TIMEOUT_MS);
+}
+
+int main(int argc, char **argv)
+{
+    cli_t cli = {0};
+    cli.endpoint = getenv("ISMO_ENDPOINT");
+    cli.pub_endpoint = getenv("ISMO_PUB_ENDPOINT");
+    if (!cli.endpoint || !*cli.endpoint) {
+        cli.endpoint = ISMO_DEFAULT_ENDPOINT;
+    }
+    if (!cli.pub_endpoint || !*cli.pub_endpoint) {
+        cli.pub_endpoint = ISMO_DEFAULT_PUB_ENDPOINT;
+    }
+    cli.timeout_ms = ISMO_DEFAULT_TIMEOUT_MS;
+    cli.command = "ismo";
+
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {"version", no_argument, NULL, 'V'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+        if (c == 'V') {
+            printf("ismo %s\n", ISMO_VERSION);
+            return CLI_EXIT_OK;
+        }
+        if (c == 'h') {
+            c = CLI_OPT_HELP;
+        }
+        if (c == '?') {
+            fprintf(stderr, "ismo: unknown or incomplete option '%s'\n", argv[optind - 1]);
+            cli_print_usage(stderr);
+            return CLI_EXIT_USAGE;
+        }
+        int rc = cli_global_option(&cli, c, optarg);
+        if (rc < 0) {
+            return CLI_EXIT_OK;
+        }
+        if (rc != CLI_EXIT_OK) {
+            return rc;
+        }
+    }
+    if (optind >= argc) {
+        cli_print_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[optind];
+    if (strcmp(name, "help") == 0) {
+        cli_print_usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(name, commands[i].name) == 0) {
+            cli.command = commands[i].name;
+            int first = optind;
+            optind = 0; /* GNU getopt: full re-initialisation for the command's options */
+            return commands[i].run(&cli, argc - first, argv + first);
+        }
+    }
+    fprintf(stderr, "ismo: unknown command '%s'\n", name);
+    cli_print_usage(stderr);
+    return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,167 @@
+/* output: aligned tables and value formatting for the ismo CLI (see output.h).
+ * Owns only the table rows it copied. Single-threaded. */
+#include "output.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ismo_time.h"
+
+struct ismo_table {
+    size_t n_cols;
+    char **cells; /* (rows + 1) * n_cols, row 0 = headers */
+    size_t n_rows;
+};
+
+static char *dup_or_dash(const char *s)
+{
+    char *d = strdup(s && *s ? s : "-");
+    if (!d) {
+        abort();
+    }
+    return d;
+}
+
+ismo_table_t *ismo_table_new(size_t n_cols, const char *const *headers)
+{
+    ismo_table_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        abort();
+    }
+    self->n_cols = n_cols;
+    ismo_table_add(self, headers);
+    self->n_rows = 0;
+    return self;
+}
+
+void ismo_table_destroy(ismo_table_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    ismo_table_t *self = *self_p;
+    for (size_t i = 0; i < (self->n_rows + 1) * self->n_cols; i++) {
+        free(self->cells[i]);
+    }
+    free(self->cells);
+    free(self);
+    *self_p = NULL;
+}
+
+void ismo_table_add(ismo_table_t *self, const char *const *cells)
+{
+    size_t have = self->cells ? (self->n_rows + 1) : 0;
+    self->cells = realloc(self->cells, (have + 1) * self->n_cols * sizeof *self->cells);
+    if (!self->cells) {
+        abort();
+    }
+    for (size_t c = 0; c < self->n_cols; c++) {
+        self->cells[have * self->n_cols + c] = dup_or_dash(cells[c]);
+    }
+    if (have > 0) {
+        self->n_rows++;
+    }
+}
+
+size_t ismo_table_rows(const ismo_table_t *self) { return self->n_rows; }
+
+/* Display width: count UTF-8 lead bytes only. */
+static size_t width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++) {
+        w += ((unsigned char)*s & 0xc0) != 0x80;
+    }
+    return w;
+}
+
+void ismo_table_print(const ismo_table_t *self, FILE *f)
+{
+    size_t *w = calloc(self->n_cols, sizeof *w);
+    if (!w) {
+        abort();
+    }
+    for (size_t r = 0; r <= self->n_rows; r++) {
+        for (size_t c = 0; c < self->n_cols; c++) {
+            size_t cw = width(self->cells[r * self->n_cols + c]);
+            w[c] = cw > w[c] ? cw : w[c];
+        }
+    }
+    for (size_t r = 0; r <= self->n_rows; r++) {
+        for (size_t c = 0; c < self->n_cols; c++) {
+            const char *cell = self->cells[r * self->n_cols + c];
+            if (c + 1 == self->n_cols) {
+                fprintf(f, "%s\n", cell);
+            } else {
+                fprintf(f, "%s%*s  ", cell, (int)(w[c] - width(cell)), "");
+            }
+        }
+    }
+    free(w);
+}
+
+char *ismo_fmt_value(double v, const char *unit, char *buf, size_t len)
+{
+    if (unit && strcmp(unit, "yes/no") == 0 && (v == 0 || v == 1)) {
+        snprintf(buf, len, "%s", v == 1 ? "yes" : "no");
+    } else if (unit && *unit) {
+        snprintf(buf, len, "%.4g%s%s", v, strcmp(unit, "%") == 0 ? " " : " ", unit);
+    } else {
+        snprintf(buf, len, "%.4g", v);
+    }
+    return buf;
+}
+
+char *ismo_fmt_percent(double fraction, char *buf, size_t len)
+{
+    if (!isfinite(fraction)) {
+        snprintf(buf, len, "-");
+    } else {
+        snprintf(buf, len, "%.0f %%", fraction * 100.0);
+    }
+    return buf;
+}
+
+char *ismo_fmt_deadline(int64_t ms, char *buf, size_t len)
+{
+    if (ms == 0) {
+        snprintf(buf, len, "-");
+    } else if (ms % ISMO_DAY_MS == 0) {
+        ismo_date_format_ms(ms - 1, buf, len);
+    } else {
+        ismo_time_format_ms(ms, buf, len);
+    }
+    return buf;
+}
+
+char *ismo_fmt_target(const Ismo__V1__Objective *o, char *buf, size_t len)
+{
+    if (!o || !o->has_target) {
+        snprintf(buf, len, "-");
+        return buf;
+    }
+    const char *unit = o->metric ? o->metric->unit : NULL;
+    int lower = o->metric && o->metric->direction == ISMO__V1__DIRECTION__LOWER_IS_BETTER;
+    char v[64];
+    ismo_fmt_value(o->target, unit, v, sizeof v);
+    snprintf(buf, len, "%s %s%s", lower ? "<=" : ">=", v,
+             o->target_mode == ISMO__V1__TARGET_MODE__MAINTAIN ? " (maintain)" : "");
+    return buf;
+}
+
+const char *ismo_fmt_health(int health)
+{
+    static char buf[32];
+    if (health == 0) {
+        return "-";
+    }
+    const char *n = ismo_health_name(health);
+    size_t i = 0;
+    for (; n[i] && i + 1 < sizeof buf; i++) {
+        buf[i] = (char)toupper((unsigned char)n[i]);
+    }
+    buf[i] = '\0';
+    return buf;
+}

@@ -1,0 +1,47 @@
+/* output: how the ismo CLI shows things: aligned text tables and the
+ * formatting of values, units, dates and health. Pure formatting; JSON is
+ * built with jansson in the commands that emit it. */
+#ifndef ISMO_CLI_OUTPUT_H
+#define ISMO_CLI_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ismo_codec.h"
+
+typedef struct ismo_table ismo_table_t;
+
+/* New table with n_cols columns, headed by the NULL-terminated list of
+ * headers (n_cols strings). Aborts on out-of-memory. Free with
+ * ismo_table_destroy. */
+ismo_table_t *ismo_table_new(size_t n_cols, const char *const *headers);
+void ismo_table_destroy(ismo_table_t **self_p);
+
+/* Append a row of n_cols cells (copied; NULL prints as "-"). */
+void ismo_table_add(ismo_table_t *self, const char *const *cells);
+
+/* Print as aligned columns separated by two spaces, headers first. */
+void ismo_table_print(const ismo_table_t *self, FILE *f);
+
+/* Number of rows added. */
+size_t ismo_table_rows(const ismo_table_t *self);
+
+/* A metric value with its unit: "4.2 %", "48 h", "1 yes/no" -> "yes". */
+char *ismo_fmt_value(double v, const char *unit, char *buf, size_t len);
+
+/* A fraction as percent with no decimals: 0.734 -> "73 %". */
+char *ismo_fmt_percent(double fraction, char *buf, size_t len);
+
+/* A deadline (or other end-of-period instant) as the last day it includes:
+ * 2027-01-01T00:00Z (the end of 2026-12-31) -> "2026-12-31"; an instant that
+ * is not midnight prints as a date-time; 0 -> "-". */
+char *ismo_fmt_deadline(int64_t ms, char *buf, size_t len);
+
+/* The target with its direction and unit: "<= 48 h", ">= 99.9 % (maintain)". */
+char *ismo_fmt_target(const Ismo__V1__Objective *o, char *buf, size_t len);
+
+/* Health name upper-case for humans ("ON_TRACK"); "-" when unset. */
+const char *ismo_fmt_health(int health);
+
+#endif

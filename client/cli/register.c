@@ -1,0 +1,1716 @@
+/* register: register file -> objectives, dated samples, warnings (see register.h).
+ *
+ * Owns: the parsed objectives and samples (allocated with malloc so that
+ * protobuf-c's free_unpacked releases them) and the message lists. Does not
+ * own: sockets, the server, output formatting. Single-threaded.
+ *
+ * The free-text value grammar of the CSV register ("5.8% (2025-12)",
+ * "<5% by 2026-12-31", "100% in 2026-Q3 and Q4", "2h 45min (2025)", "Yes")
+ * is parsed by value_parse(); everything it cannot read becomes an
+ * ImportNote plus a warning. */
+#include "register.h"
+
+#include <csv.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "ismo_time.h"
+
+/* ---- memory and lists ------------------------------------------------------ */
+
+static void oom(void)
+{
+    fprintf(stderr, "ismo: out of memory\n");
+    abort();
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) {
+        oom();
+    }
+    return p;
+}
+
+static void *xrealloc(void *p, size_t size)
+{
+    p = realloc(p, size ? size : 1);
+    if (!p) {
+        oom();
+    }
+    return p;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+    char *d = strndup(s, n);
+    if (!d) {
+        oom();
+    }
+    return d;
+}
+
+static char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+
+static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int rc = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (rc < 0) {
+        oom();
+    }
+    return s;
+}
+
+/* Append item to a malloc'ed array of pointers. */
+static void ptrv_push(void ***arr, size_t *n, void *item)
+{
+    *arr = xrealloc(*arr, (*n + 1) * sizeof **arr);
+    (*arr)[(*n)++] = item;
+}
+
+typedef struct strlist {
+    char **items;
+    size_t n;
+} strlist;
+
+static void strlist_free(strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i]);
+    }
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+struct ismo_register {
+    char *name;        /* file name as given, for messages */
+    char *base;        /* basename, for sample sources and ids */
+    ismo_register_format format;
+    Ismo__V1__Objective **objectives;
+    int *lines;
+    size_t n_objectives;
+    Ismo__V1__Sample **samples;
+    size_t n_samples;
+    strlist warnings;
+    strlist errors;
+    strlist infos;
+};
+
+ismo_register_t *ismo_register_new(void) { return xcalloc(1, sizeof(ismo_register_t)); }
+
+void ismo_register_destroy(ismo_register_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    ismo_register_t *self = *self_p;
+    for (size_t i = 0; i < self->n_objectives; i++) {
+        ismo__v1__objective__free_unpacked(self->objectives[i], NULL);
+    }
+    free(self->objectives);
+    free(self->lines);
+    for (size_t i = 0; i < self->n_samples; i++) {
+        ismo__v1__sample__free_unpacked(self->samples[i], NULL);
+    }
+    free(self->samples);
+    strlist_free(&self->warnings);
+    strlist_free(&self->errors);
+    strlist_free(&self->infos);
+    free(self->name);
+    free(self->base);
+    free(self);
+    *self_p = NULL;
+}
+
+static void msg_add(strlist *l, char *owned) { ptrv_push((void ***)&l->items, &l->n, owned); }
+
+static void reg_warn(ismo_register_t *self, int line, const char *column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void reg_warn(ismo_register_t *self, int line, const char *column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *body = NULL;
+    if (vasprintf(&body, fmt, ap) < 0) {
+        oom();
+    }
+    va_end(ap);
+    msg_add(&self->warnings, column ? xprintf("%s:%d: %s: %s", self->name, line, column, body)
+                                    : xprintf("%s:%d: %s", self->name, line, body));
+    free(body);
+}
+
+static void reg_error(ismo_register_t *self, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void reg_error(ismo_register_t *self, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *body = NULL;
+    if (vasprintf(&body, fmt, ap) < 0) {
+        oom();
+    }
+    va_end(ap);
+    msg_add(&self->errors, line > 0 ? xprintf("%s:%d: %s", self->name, line, body)
+                                    : xprintf("%s: %s", self->name, body));
+    free(body);
+}
+
+static void set_name(ismo_register_t *self, const char *name)
+{
+    free(self->name);
+    free(self->base);
+    self->name = xstrdup(name);
+    const char *slash = strrchr(name, '/');
+    self->base = xstrdup(slash ? slash + 1 : name);
+}
+
+ismo_register_format ismo_register_format_of(const ismo_register_t *self) { return self->format; }
+size_t ismo_register_objective_count(const ismo_register_t *self) { return self->n_objectives; }
+Ismo__V1__Objective *ismo_register_objective(const ismo_register_t *self, size_t i)
+{
+    return i < self->n_objectives ? self->objectives[i] : NULL;
+}
+int ismo_register_objective_line(const ismo_register_t *self, size_t i)
+{
+    return i < self->n_objectives ? self->lines[i] : 0;
+}
+size_t ismo_register_sample_count(const ismo_register_t *self) { return self->n_samples; }
+Ismo__V1__Sample **ismo_register_samples(const ismo_register_t *self) { return self->samples; }
+size_t ismo_register_warning_count(const ismo_register_t *self) { return self->warnings.n; }
+const char *ismo_register_warning(const ismo_register_t *self, size_t i)
+{
+    return i < self->warnings.n ? self->warnings.items[i] : NULL;
+}
+size_t ismo_register_error_count(const ismo_register_t *self) { return self->errors.n; }
+const char *ismo_register_error(const ismo_register_t *self, size_t i)
+{
+    return i < self->errors.n ? self->errors.items[i] : NULL;
+}
+size_t ismo_register_info_count(const ismo_register_t *self) { return self->infos.n; }
+const char *ismo_register_info(const ismo_register_t *self, size_t i)
+{
+    return i < self->infos.n ? self->infos.items[i] : NULL;
+}
+
+char *ismo_register_function_from(const char *text, char *buf, size_t len)
+{
+    size_t o = 0;
+    int dash = 0;
+    size_t cap = len - 1 < ISMO_MAX_FUNCTION_BYTES ? len - 1 : ISMO_MAX_FUNCTION_BYTES;
+    for (const char *p = text; *p && o < cap; p++) {
+        int c = tolower((unsigned char)*p);
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            if (dash && o > 0 && o + 1 < cap) {
+                buf[o++] = '-';
+            }
+            dash = 0;
+            buf[o++] = (char)c;
+        } else {
+            dash = 1;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* ---- objective building ---------------------------------------------------- */
+
+static Ismo__V1__Objective *objective_alloc(void)
+{
+    Ismo__V1__Objective *o = xcalloc(1, sizeof *o);
+    ismo__v1__objective__init(o);
+    return o;
+}
+
+static Ismo__V1__Metric *objective_metric(Ismo__V1__Objective *o)
+{
+    if (!o->metric) {
+        o->metric = xcalloc(1, sizeof *o->metric);
+        ismo__v1__metric__init(o->metric);
+    }
+    return o->metric;
+}
+
+static void set_str(char **field, const char *value)
+{
+    free(*field);
+    *field = value ? xstrdup(value) : NULL;
+}
+
+static void note_add(Ismo__V1__Objective *o, const char *field, const char *text,
+                     const char *problem)
+{
+    Ismo__V1__ImportNote *n = xcalloc(1, sizeof *n);
+    ismo__v1__import_note__init(n);
+    n->field = xstrdup(field);
+    n->text = xstrdup(text ? text : "");
+    n->problem = xstrdup(problem);
+    ptrv_push((void ***)&o->import_notes, &o->n_import_notes, n);
+}
+
+/* A value we could not parse: keep it as an import note and warn. */
+static void keep_unparsed(ismo_register_t *self, Ismo__V1__Objective *o, int line,
+                          const char *field, const char *text, const char *problem)
+{
+    note_add(o, field, text, problem);
+    reg_warn(self, line, field, "'%s' %s; kept as an import note on %s", text, problem,
+             o->id ? o->id : "(no id)");
+}
+
+static void strv_add(size_t *n, char ***v, const char *s)
+{
+    ptrv_push((void ***)v, n, xstrdup(s));
+}
+
+static Ismo__V1__Sample *sample_new(const char *objective_id, double value, int64_t at_ms,
+                                    const char *source, const char *sample_id)
+{
+    Ismo__V1__Sample *s = xcalloc(1, sizeof *s);
+    ismo__v1__sample__init(s);
+    s->objective_id = xstrdup(objective_id);
+    s->has_value = 1;
+    s->value = value;
+    s->has_effective_ms = 1;
+    s->effective_ms = at_ms;
+    s->source = xstrdup(source);
+    s->sample_id = xstrdup(sample_id);
+    return s;
+}
+
+static void add_sample(ismo_register_t *self, Ismo__V1__Sample *s)
+{
+    ptrv_push((void ***)&self->samples, &self->n_samples, s);
+}
+
+static void add_objective(ismo_register_t *self, Ismo__V1__Objective *o, int line)
+{
+    ptrv_push((void ***)&self->objectives, &self->n_objectives, o);
+    self->lines = xrealloc(self->lines, self->n_objectives * sizeof *self->lines);
+    self->lines[self->n_objectives - 1] = line;
+}
+
+/* Refuse duplicate ids (with both lines) and objectives the server would
+ * refuse anyway. Called once after a whole file was read. */
+static void check_objectives(ismo_register_t *self)
+{
+    for (size_t i = 0; i < self->n_objectives; i++) {
+        Ismo__V1__Objective *o = self->objectives[i];
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(self->objectives[j]->id, o->id) == 0) {
+                reg_error(self, self->lines[i],
+                          "duplicate objective id '%s' (first defined on line %d, again on line %d)",
+                          o->id, self->lines[j], self->lines[i]);
+                break;
+            }
+        }
+        char why[256];
+        if (ismo_objective_validate(o, why, sizeof why) != ISMO_OK) {
+            reg_error(self, self->lines[i], "objective %s: %s", o->id, why);
+        }
+    }
+}
+
+/* ---- free-text values --------------------------------------------------------- */
+
+static const char *skip_ws(const char *p)
+{
+    while (*p && isspace((unsigned char)*p)) {
+        p++;
+    }
+    return p;
+}
+
+static char *trim_dup(const char *s, size_t n)
+{
+    while (n > 0 && isspace((unsigned char)*s)) {
+        s++;
+        n--;
+    }
+    while (n > 0 && isspace((unsigned char)s[n - 1])) {
+        n--;
+    }
+    return xstrndup(s, n);
+}
+
+/* A plain decimal number (no hex, inf or nan), finite. */
+static int number_parse(const char *p, double *v, const char **end)
+{
+    const char *q = p;
+    if (*q == '+' || *q == '-') {
+        q++;
+    }
+    if (!isdigit((unsigned char)*q) && !(*q == '.' && isdigit((unsigned char)q[1]))) {
+        return -1;
+    }
+    for (const char *r = q; *r && (isalnum((unsigned char)*r) || *r == '.'); r++) {
+        if (*r == 'x' || *r == 'X') {
+            return -1;
+        }
+    }
+    errno = 0;
+    char *e;
+    double d = strtod(p, &e);
+    if (e == p || errno == ERANGE || !isfinite(d)) {
+        return -1;
+    }
+    *v = d;
+    *end = e;
+    return 0;
+}
+
+/* A whole string that is one number, e.g. YAML "baseline: 120". */
+static int number_full(const char *text, double *v)
+{
+    const char *end;
+    text = skip_ws(text);
+    if (number_parse(text, v, &end) != 0) {
+        return -1;
+    }
+    return *skip_ws(end) ? -1 : 0;
+}
+
+/* Instant of a period, start or end: "2026", "2026-Q3", "2026-12",
+ * "2026-12-31" (start or end of that day), or any ismo_time_parse form. */
+static int period_parse(const char *text, int want_end, int64_t *ms)
+{
+    int y, q, m, n = 0;
+    char buf[32];
+    if (sscanf(text, "%4d%n", &y, &n) == 1 && n == 4 && text[4] == '\0') {
+        snprintf(buf, sizeof buf, "%04d-01-01", want_end ? y + 1 : y);
+        return ismo_time_parse(buf, 0, ms) == ISMO_OK ? 0 : -1;
+    }
+    n = 0;
+    if (sscanf(text, "%4d-Q%1d%n", &y, &q, &n) == 2 && text[n] == '\0') {
+        if (q < 1 || q > 4) {
+            return -1;
+        }
+        if (want_end) {
+            return ismo_time_parse(text, 1, ms) == ISMO_OK ? 0 : -1;
+        }
+        snprintf(buf, sizeof buf, "%04d-%02d-01", y, 3 * (q - 1) + 1);
+        return ismo_time_parse(buf, 0, ms) == ISMO_OK ? 0 : -1;
+    }
+    n = 0;
+    if (sscanf(text, "%4d-%2d%n", &y, &m, &n) == 2 && n == 7 && text[n] == '\0') {
+        if (want_end) {
+            return ismo_time_parse(text, 1, ms) == ISMO_OK ? 0 : -1;
+        }
+        snprintf(buf, sizeof buf, "%04d-%02d-01", y, m);
+        return ismo_time_parse(buf, 0, ms) == ISMO_OK ? 0 : -1;
+    }
+    return ismo_time_parse(text, want_end, ms) == ISMO_OK ? 0 : -1;
+}
+
+/* A register cell parsed by value_parse. Strings are malloc'ed (or NULL). */
+typedef struct value {
+    int has_value;
+    double value;
+    char unit[16];   /* "%", "h", "yes/no" or "" */
+    char cmp;        /* '<', '>' or 0 */
+    char *paren;     /* "(2025-12)" -> "2025-12" */
+    char *by;        /* "by 2026-12-31" -> "2026-12-31" */
+    char *in;        /* "in 2026-Q3 and Q4" -> "2026-Q3 and Q4" */
+    char *extra;     /* words we did not interpret */
+} value;
+
+static void value_free(value *v)
+{
+    free(v->paren);
+    free(v->by);
+    free(v->in);
+    free(v->extra);
+    memset(v, 0, sizeof *v);
+}
+
+static int word_is(const char *p, const char *w)
+{
+    size_t n = strlen(w);
+    return strncasecmp(p, w, n) == 0 && !isalnum((unsigned char)p[n]);
+}
+
+/* Duration unit at p ("h", "hours", "min", "m", "d"): hours per unit, or 0. */
+static double hours_unit(const char *p, const char **end)
+{
+    static const struct {
+        const char *word;
+        double hours;
+    } units[] = {{"hours", 1},   {"hour", 1},     {"hrs", 1}, {"hr", 1},  {"h", 1},
+                 {"minutes", 0}, {"minute", 0},   {"mins", 0}, {"min", 0}, {"m", 0},
+                 {"days", 24},   {"day", 24},     {"d", 24}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (word_is(p, units[i].word)) {
+            *end = p + strlen(units[i].word);
+            return units[i].hours > 0 ? units[i].hours : 1.0 / 60.0;
+        }
+    }
+    return 0;
+}
+
+/* Parse a register cell. Returns 0 when the text was fully understood (all
+ * parts recognised), 1 when something was left in v->extra; v->has_value
+ * says whether a number was found. */
+static int value_parse(const char *text, value *v)
+{
+    memset(v, 0, sizeof *v);
+    const char *p = skip_ws(text);
+    if (*p == '<' || *p == '>') {
+        v->cmp = *p++;
+        if (*p == '=') {
+            p++;
+        }
+        p = skip_ws(p);
+    } else if (strncmp(p, "\u2264", 3) == 0 || strncmp(p, "\u2265", 3) == 0) { /* <= >= signs */
+        v->cmp = p[2] == '\xa4' ? '<' : '>';
+        p = skip_ws(p + 3);
+    }
+    const char *end;
+    double d;
+    if (word_is(p, "yes") || word_is(p, "no")) {
+        v->has_value = 1;
+        v->value = tolower((unsigned char)*p) == 'y' ? 1 : 0;
+        snprintf(v->unit, sizeof v->unit, "yes/no");
+        p += tolower((unsigned char)*p) == 'y' ? 3 : 2;
+    } else if (number_parse(p, &d, &end) == 0) {
+        v->has_value = 1;
+        v->value = d;
+        const char *q = skip_ws(end);
+        double per;
+        if (*q == '%') {
+            snprintf(v->unit, sizeof v->unit, "%%");
+            p = q + 1;
+        } else if ((per = hours_unit(q, &end)) > 0) {
+            /* a duration such as "2h 45min": convert every part to hours */
+            double hours = d * per;
+            p = end;
+            for (;;) {
+                const char *r = skip_ws(p);
+                double d2;
+                if (number_parse(r, &d2, &end) != 0) {
+                    break;
+                }
+                double per2 = hours_unit(skip_ws(end), &end);
+                if (per2 <= 0) {
+                    break;
+                }
+                hours += d2 * per2;
+                p = end;
+            }
+            v->value = hours;
+            snprintf(v->unit, sizeof v->unit, "h");
+        } else {
+            p = end;
+        }
+    }
+    /* the rest: "(period)", "by DATE", "in PERIOD", other words */
+    char extra[512] = "";
+    for (;;) {
+        p = skip_ws(p);
+        if (!*p) {
+            break;
+        }
+        if (*p == '(') {
+            const char *close = strchr(p, ')');
+            if (close && !v->paren) {
+                v->paren = trim_dup(p + 1, (size_t)(close - p - 1));
+                p = close + 1;
+                continue;
+            }
+        }
+        if (word_is(p, "by") && !v->by) {
+            p = skip_ws(p + 2);
+            const char *e = p;
+            while (*e && !isspace((unsigned char)*e) && *e != '(') {
+                e++;
+            }
+            v->by = xstrndup(p, (size_t)(e - p));
+            p = e;
+            continue;
+        }
+        if (word_is(p, "in") && !v->in) {
+            p = skip_ws(p + 2);
+            const char *e = strchr(p, '(');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            v->in = trim_dup(p, n);
+            p += n;
+            continue;
+        }
+        /* an uninterpreted word */
+        const char *e = p;
+        while (*e && !isspace((unsigned char)*e)) {
+            e++;
+        }
+        size_t used = strlen(extra);
+        snprintf(extra + used, sizeof extra - used, "%s%.*s", used ? " " : "", (int)(e - p), p);
+        p = e;
+    }
+    if (*extra) {
+        v->extra = xstrdup(extra);
+    }
+    return v->extra ? 1 : 0;
+}
+
+/* "2026-Q3 and Q4", "2026-Q3 to 2026-Q4", "2026" -> [start, end). */
+static int in_period_parse(const char *text, int64_t *start_ms, int64_t *end_ms)
+{
+    char a[32] = "", sep[8] = "", b[32] = "";
+    int n = sscanf(text, "%31s %7s %31s", a, sep, b);
+    if (n != 1 && n != 3) {
+        return -1;
+    }
+    if (n == 3 && strcmp(sep, "and") != 0 && strcmp(sep, "to") != 0 && strcmp(sep, "-") != 0) {
+        return -1;
+    }
+    if (period_parse(a, 0, start_ms) != 0) {
+        return -1;
+    }
+    if (n == 1) {
+        return period_parse(a, 1, end_ms);
+    }
+    char full[40];
+    if (b[0] == 'Q' && strlen(a) >= 4) {
+        snprintf(full, sizeof full, "%.4s-%s", a, b);
+    } else {
+        snprintf(full, sizeof full, "%s", b);
+    }
+    return period_parse(full, 1, end_ms);
+}
+
+/* ---- CSV reading (libcsv) with line numbers ------------------------------- */
+
+typedef struct csv_row {
+    char **fields;
+    size_t n;
+    int line;        /* 1-based line where the record starts */
+} csv_row;
+
+typedef struct csv_table {
+    csv_row *rows;
+    size_t n;
+    csv_row cur;
+    int cur_line;
+} csv_table;
+
+static void csv_field_cb(void *s, size_t len, void *data)
+{
+    csv_table *t = data;
+    ptrv_push((void ***)&t->cur.fields, &t->cur.n, xstrndup(s ? s : "", s ? len : 0));
+}
+
+static void csv_row_cb(int c, void *data)
+{
+    (void)c;
+    csv_table *t = data;
+    t->rows = xrealloc(t->rows, (t->n + 1) * sizeof *t->rows);
+    t->rows[t->n++] = t->cur;
+    memset(&t->cur, 0, sizeof t->cur);
+}
+
+static void csv_table_free(csv_table *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        for (size_t j = 0; j < t->rows[i].n; j++) {
+            free(t->rows[i].fields[j]);
+        }
+        free(t->rows[i].fields);
+    }
+    free(t->rows);
+    for (size_t j = 0; j < t->cur.n; j++) {
+        free(t->cur.fields[j]);
+    }
+    free(t->cur.fields);
+    memset(t, 0, sizeof *t);
+}
+
+/* Parse the whole text; each row records the line it started on. The text
+ * is fed one line at a time; a record starts on the line fed while the
+ * parser has no record begun (pstate 0, libcsv's ROW_NOT_BEGUN). */
+static int csv_table_parse(ismo_register_t *self, const char *text, size_t len, csv_table *t)
+{
+    struct csv_parser p;
+    memset(t, 0, sizeof *t);
+    if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL) != 0) {
+        oom();
+    }
+    size_t off = 0;
+    int line = 0;
+    int rc = 0;
+    size_t rows_before;
+    while (off < len) {
+        const char *nl = memchr(text + off, '\n', len - off);
+        size_t n = nl ? (size_t)(nl - (text + off)) + 1 : len - off;
+        line++;
+        if (p.pstate == 0 && t->cur.n == 0) {
+            t->cur.line = line;
+        }
+        rows_before = t->n;
+        if (csv_parse(&p, text + off, n, csv_field_cb, csv_row_cb, t) != n) {
+            reg_error(self, line, "CSV syntax error: %s", csv_strerror(csv_error(&p)));
+            rc = -1;
+            break;
+        }
+        (void)rows_before;
+        off += n;
+    }
+    if (rc == 0 && csv_fini(&p, csv_field_cb, csv_row_cb, t) != 0) {
+        reg_error(self, t->cur.line ? t->cur.line : line,
+                  "CSV syntax error: unterminated quoted field starting on this line");
+        rc = -1;
+    }
+    csv_free(&p);
+    return rc;
+}
+
+static int csv_column(const csv_row *header, const char *name)
+{
+    for (size_t i = 0; i < header->n; i++) {
+        if (strcasecmp(header->fields[i], name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static const char *csv_cell(const csv_row *row, int col)
+{
+    return col >= 0 && (size_t)col < row->n ? row->fields[col] : "";
+}
+
+/* ---- CSV register -------------------------------------------------------------- */
+
+enum {
+    C_ID, C_TITLE, C_LINKED, C_OWNER, C_METRIC, C_BASELINE, C_TARGET, C_FREQ, C_CURRENT,
+    C_STATUS, C_REVIEW, C_ACTION, C_COUNT
+};
+
+static const char *const csv_columns[C_COUNT] = {
+    "ID", "Objective", "Linked ISO Clause / Risk", "Owner", "Metric", "Baseline (start of year)",
+    "Target", "Measurement Frequency", "Current Value", "Status", "Review Date", "Linked Action"};
+
+static int frequency_parse(const char *text, int64_t *ms)
+{
+    static const struct {
+        const char *word;
+        int64_t days;
+    } f[] = {{"daily", 1},      {"weekly", 7},     {"biweekly", 14},  {"fortnightly", 14},
+             {"monthly", 31},   {"quarterly", 92}, {"half-yearly", 184}, {"semiannually", 184},
+             {"annual", 366},   {"annually", 366}, {"yearly", 366}};
+    const char *p = skip_ws(text);
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        size_t n = strlen(f[i].word);
+        if (strncasecmp(p, f[i].word, n) == 0 && *skip_ws(p + n) == '\0') {
+            *ms = f[i].days * ISMO_DAY_MS;
+            return 0;
+        }
+    }
+    return ismo_duration_parse(p, ms) == ISMO_OK ? 0 : -1;
+}
+
+/* "ISO 6.2 + R-002 + A.8.8" -> policy/risk/control refs. */
+static void csv_refs(ismo_register_t *self, Ismo__V1__Objective *o, int line, const char *col,
+                     const char *text)
+{
+    char *copy = xstrdup(text);
+    char *save = NULL;
+    int unknown = 0;
+    for (char *tok = strtok_r(copy, "+,;", &save); tok; tok = strtok_r(NULL, "+,;", &save)) {
+        char *t = trim_dup(tok, strlen(tok));
+        if (!*t) {
+            free(t);
+            continue;
+        }
+        if (t[0] == 'R' && t[1] == '-') {
+            strv_add(&o->n_risk_refs, &o->risk_refs, t);
+        } else if (t[0] == 'A' && t[1] == '.' && isdigit((unsigned char)t[2])) {
+            strv_add(&o->n_control_refs, &o->control_refs, t);
+        } else if (strncmp(t, "ISO ", 4) == 0) {
+            strv_add(&o->n_policy_refs, &o->policy_refs, t);
+        } else if (isdigit((unsigned char)t[0])) {
+            /* "ISO 9.2 + 9.3": a bare clause continues the ISO reference */
+            char *ref = xprintf("ISO %s", t);
+            strv_add(&o->n_policy_refs, &o->policy_refs, ref);
+            free(ref);
+        } else {
+            unknown = 1;
+        }
+        free(t);
+    }
+    free(copy);
+    if (unknown) {
+        keep_unparsed(self, o, line, col, text,
+                      "has a reference that is neither ISO clause, R-nnn risk nor A.x control");
+    }
+}
+
+static void unit_merge(char *unit, size_t len, const char *found)
+{
+    if (!unit[0] && found[0]) {
+        snprintf(unit, len, "%s", found);
+    }
+}
+
+static void csv_register_row(ismo_register_t *self, const csv_row *row, const int *col)
+{
+    int line = row->line;
+    const char *id = csv_cell(row, col[C_ID]);
+    char *idt = trim_dup(id, strlen(id));
+    if (!*idt) {
+        reg_error(self, line, "%s: empty objective id; every row must have one", csv_columns[C_ID]);
+        free(idt);
+        return;
+    }
+    if (!ismo_id_is_valid(idt)) {
+        reg_error(self, line, "%s: '%s' is not a valid objective id (1..64 of A-Z a-z 0-9 . _ : -)",
+                  csv_columns[C_ID], idt);
+        free(idt);
+        return;
+    }
+    Ismo__V1__Objective *o = objective_alloc();
+    o->id = idt;
+    set_str(&o->title, csv_cell(row, col[C_TITLE]));
+    o->has_level = 1;
+    o->level = ISMO__V1__LEVEL__TACTICAL;
+    const char *owner = csv_cell(row, col[C_OWNER]);
+    set_str(&o->owner, owner);
+    char fn[ISMO_MAX_FUNCTION_BYTES + 1];
+    ismo_register_function_from(owner, fn, sizeof fn);
+    if (!fn[0]) {
+        snprintf(fn, sizeof fn, "unassigned");
+    }
+    set_str(&o->function, fn);
+    note_add(o, "Function", owner, "the register has no function column; function derived from Owner");
+    csv_refs(self, o, line, csv_columns[C_LINKED], csv_cell(row, col[C_LINKED]));
+
+    Ismo__V1__Metric *m = objective_metric(o);
+    const char *metric = csv_cell(row, col[C_METRIC]);
+    set_str(&m->name, metric);
+    m->has_aggregation = 1;
+    m->aggregation = ISMO__V1__AGGREGATION__LAST;
+    m->has_window_ms = 1;
+    m->window_ms = 0;
+    char unit[16] = "";
+
+    /* Baseline: "5.8% (2025-12)" */
+    const char *btext = csv_cell(row, col[C_BASELINE]);
+    value b;
+    int bextra = value_parse(btext, &b);
+    if (b.has_value) {
+        o->has_baseline = 1;
+        o->baseline = b.value;
+        unit_merge(unit, sizeof unit, b.unit);
+        if (b.paren) {
+            char ptok[32] = "";
+            sscanf(b.paren, "%31s", ptok);
+            int64_t at;
+            if (period_parse(ptok, 1, &at) == 0) {
+                o->has_baseline_at_ms = 1;
+                o->baseline_at_ms = at;
+                if (strcmp(ptok, b.paren) != 0) {
+                    note_add(o, csv_columns[C_BASELINE], btext,
+                             "baseline date read from the first word of the parenthesis");
+                }
+            } else {
+                keep_unparsed(self, o, line, csv_columns[C_BASELINE], btext,
+                              "has a date in parentheses that is not a period");
+            }
+        }
+        if (bextra || b.by || b.in) {
+            keep_unparsed(self, o, line, csv_columns[C_BASELINE], btext,
+                          "has words that were not interpreted (the number was kept)");
+        }
+    } else if (*skip_ws(btext)) {
+        keep_unparsed(self, o, line, csv_columns[C_BASELINE], btext, "is not a number");
+    }
+
+    /* Target: "<5% by 2026-12-31", "100% in 2026-Q3 and Q4", "Yes by ..." */
+    const char *ttext = csv_cell(row, col[C_TARGET]);
+    value t;
+    int textra = value_parse(ttext, &t);
+    if (t.has_value) {
+        o->has_target = 1;
+        o->target = t.value;
+        unit_merge(unit, sizeof unit, t.unit);
+        m->has_direction = 1;
+        if (t.cmp == '<') {
+            m->direction = ISMO__V1__DIRECTION__LOWER_IS_BETTER;
+        } else if (t.cmp == '>') {
+            m->direction = ISMO__V1__DIRECTION__HIGHER_IS_BETTER;
+        } else if (o->has_baseline && t.value < o->baseline) {
+            m->direction = ISMO__V1__DIRECTION__LOWER_IS_BETTER;
+        } else {
+            m->direction = ISMO__V1__DIRECTION__HIGHER_IS_BETTER;
+        }
+        o->has_target_mode = 1;
+        o->target_mode = ISMO__V1__TARGET_MODE__REACH;
+        int64_t s, e;
+        if (t.by) {
+            if (period_parse(t.by, 1, &e) == 0) {
+                o->has_deadline_ms = 1;
+                o->deadline_ms = e;
+            } else {
+                keep_unparsed(self, o, line, csv_columns[C_TARGET], ttext,
+                              "has a deadline that is not a date");
+            }
+        } else if (t.in) {
+            if (in_period_parse(t.in, &s, &e) == 0) {
+                o->target_mode = ISMO__V1__TARGET_MODE__MAINTAIN;
+                o->has_start_ms = 1;
+                o->start_ms = s;
+                o->has_deadline_ms = 1;
+                o->deadline_ms = e;
+            } else {
+                keep_unparsed(self, o, line, csv_columns[C_TARGET], ttext,
+                              "has a period that is not understood");
+            }
+        } else {
+            keep_unparsed(self, o, line, csv_columns[C_TARGET], ttext,
+                          "has no deadline ('by DATE' or 'in PERIOD')");
+        }
+        if (textra || t.paren) {
+            keep_unparsed(self, o, line, csv_columns[C_TARGET], ttext,
+                          "has words that were not interpreted (the number was kept)");
+        }
+    } else {
+        keep_unparsed(self, o, line, csv_columns[C_TARGET], ttext,
+                      *skip_ws(ttext) ? "is not a number" : "is empty: the objective has no target");
+    }
+    if (!o->has_start_ms && o->has_baseline_at_ms) {
+        /* progress is expected from when the baseline was measured */
+        o->has_start_ms = 1;
+        o->start_ms = o->baseline_at_ms;
+    }
+
+    /* Measurement Frequency */
+    const char *ftext = csv_cell(row, col[C_FREQ]);
+    int64_t freq;
+    if (frequency_parse(ftext, &freq) == 0) {
+        m->has_frequency_ms = 1;
+        m->frequency_ms = freq;
+    } else if (*skip_ws(ftext)) {
+        keep_unparsed(self, o, line, csv_columns[C_FREQ], ftext, "is not a known frequency");
+    }
+
+    /* Current Value -> a dated sample */
+    const char *ctext = csv_cell(row, col[C_CURRENT]);
+    value c;
+    int cextra = value_parse(ctext, &c);
+    int64_t at = 0;
+    char ptok[32] = "";
+    if (c.paren) {
+        sscanf(c.paren, "%31s", ptok);
+    }
+    if (c.has_value && ptok[0] && period_parse(ptok, 1, &at) == 0) {
+        unit_merge(unit, sizeof unit, c.unit);
+        char *sid = xprintf("import:%s:%s", o->id, ptok);
+        char *src = xprintf("import:%s", self->base);
+        add_sample(self, sample_new(o->id, c.value, at, src, sid));
+        free(sid);
+        free(src);
+        if (cextra) {
+            keep_unparsed(self, o, line, csv_columns[C_CURRENT], ctext,
+                          "has words that were not interpreted (sample kept with the number)");
+        }
+    } else if (c.has_value) {
+        keep_unparsed(self, o, line, csv_columns[C_CURRENT], ctext,
+                      "has no period in parentheses, so it cannot be dated as a sample");
+    } else if (*skip_ws(ctext)) {
+        keep_unparsed(self, o, line, csv_columns[C_CURRENT], ctext, "is not a number");
+    }
+
+    /* Unit: from the values, else from the metric's wording */
+    if (!unit[0]) {
+        if (strncasecmp(metric, "number of", 9) == 0) {
+            snprintf(unit, sizeof unit, "count");
+        } else if (strstr(metric, "yes/no")) {
+            snprintf(unit, sizeof unit, "yes/no");
+        }
+    }
+    set_str(&m->unit, unit);
+
+    /* Status: computed by ismod, never typed in */
+    const char *stext = csv_cell(row, col[C_STATUS]);
+    if (*skip_ws(stext)) {
+        note_add(o, csv_columns[C_STATUS], stext,
+                 "status as recorded in register; ismod computes status from samples");
+    }
+    const char *rtext = csv_cell(row, col[C_REVIEW]);
+    if (*skip_ws(rtext)) {
+        note_add(o, csv_columns[C_REVIEW], rtext, "next review date as recorded in register");
+    }
+    const char *atext = csv_cell(row, col[C_ACTION]);
+    char *act = trim_dup(atext, strlen(atext));
+    if (*act) {
+        Ismo__V1__Action *a = xcalloc(1, sizeof *a);
+        ismo__v1__action__init(a);
+        a->what = act;
+        ptrv_push((void ***)&o->actions, &o->n_actions, a);
+    } else {
+        free(act);
+        reg_warn(self, line, csv_columns[C_ACTION],
+                 "empty: objective %s has no plan action (6.2 g-j: what, resources, who, when)",
+                 o->id);
+    }
+    o->evaluation_method = xprintf("%s, measured %s (from register %s)", metric,
+                                   *skip_ws(ftext) ? ftext : "at an unstated frequency", self->base);
+    value_free(&b);
+    value_free(&t);
+    value_free(&c);
+    add_objective(self, o, line);
+}
+
+static ismo_err load_csv_register(ismo_register_t *self, const char *text, size_t len)
+{
+    csv_table t;
+    if (csv_table_parse(self, text, len, &t) != 0) {
+        csv_table_free(&t);
+        return ISMO_ERR_PARSE;
+    }
+    if (t.n == 0) {
+        reg_error(self, 1, "empty CSV file");
+        csv_table_free(&t);
+        return ISMO_ERR_PARSE;
+    }
+    int col[C_COUNT];
+    for (int i = 0; i < C_COUNT; i++) {
+        col[i] = csv_column(&t.rows[0], csv_columns[i]);
+    }
+    if (col[C_ID] < 0 || col[C_TITLE] < 0) {
+        reg_error(self, 1, "CSV register header needs at least the columns ID and Objective");
+        csv_table_free(&t);
+        return ISMO_ERR_PARSE;
+    }
+    for (int i = 0; i < C_COUNT; i++) {
+        if (col[i] < 0) {
+            reg_warn(self, 1, csv_columns[i], "column missing from the header");
+        }
+    }
+    for (size_t j = 0; j < t.rows[0].n; j++) {
+        int known = 0;
+        for (int i = 0; i < C_COUNT; i++) {
+            known |= col[i] == (int)j;
+        }
+        if (!known) {
+            reg_warn(self, 1, t.rows[0].fields[j], "unknown column; its values are kept as import notes");
+        }
+    }
+    size_t before = self->n_objectives;
+    for (size_t r = 1; r < t.n; r++) {
+        const csv_row *row = &t.rows[r];
+        if (row->n == 1 && !*skip_ws(row->fields[0])) {
+            continue; /* blank line */
+        }
+        if (row->n != t.rows[0].n) {
+            reg_warn(self, row->line, NULL, "row has %zu fields, the header has %zu", row->n,
+                     t.rows[0].n);
+        }
+        size_t n0 = self->n_objectives;
+        csv_register_row(self, row, col);
+        if (self->n_objectives > n0) {
+            Ismo__V1__Objective *o = self->objectives[self->n_objectives - 1];
+            for (size_t j = 0; j < row->n; j++) {
+                int known = 0;
+                for (int i = 0; i < C_COUNT; i++) {
+                    known |= col[i] == (int)j;
+                }
+                if (!known && *skip_ws(row->fields[j])) {
+                    const char *name = j < t.rows[0].n ? t.rows[0].fields[j] : "(extra field)";
+                    note_add(o, name, row->fields[j], "column not known to the importer");
+                }
+            }
+        }
+    }
+    if (self->n_objectives > before) {
+        msg_add(&self->infos,
+                xprintf("%s: level set to tactical and function derived from Owner for %zu "
+                        "objectives (the CSV register has neither column)",
+                        self->name, self->n_objectives - before));
+    }
+    csv_table_free(&t);
+    return ISMO_OK;
+}
+
+/* ---- YAML register --------------------------------------------------------------- */
+
+typedef struct yctx {
+    ismo_register_t *self;
+    yaml_document_t *doc;
+} yctx;
+
+static int ynode_line(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
+
+static const char *yscalar(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* Text of a node for an import note: the scalar, or a marker. */
+static const char *ytext(const yaml_node_t *n)
+{
+    if (!n) {
+        return "";
+    }
+    if (n->type == YAML_SCALAR_NODE) {
+        return (const char *)n->data.scalar.value;
+    }
+    return n->type == YAML_SEQUENCE_NODE ? "(a list)" : "(a mapping)";
+}
+
+static int yis_empty(const yaml_node_t *n)
+{
+    const char *s = yscalar(n);
+    return s && (!*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0) &&
+           n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+static yaml_node_t *ynode(yctx *y, int idx) { return yaml_document_get_node(y->doc, idx); }
+
+/* Scalar string field; a non-scalar is kept as a note. */
+static void yset_str(yctx *y, Ismo__V1__Objective *o, char **field, const char *key,
+                     yaml_node_t *v)
+{
+    if (yis_empty(v)) {
+        return;
+    }
+    const char *s = yscalar(v);
+    if (!s) {
+        keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), "should be a single value");
+        return;
+    }
+    set_str(field, s);
+}
+
+static int yset_double(yctx *y, Ismo__V1__Objective *o, double *field, protobuf_c_boolean *has,
+                       const char *key, yaml_node_t *v)
+{
+    if (yis_empty(v)) {
+        return 0;
+    }
+    const char *s = yscalar(v);
+    double d;
+    if (!s || number_full(s, &d) != 0) {
+        keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), "is not a finite number");
+        return -1;
+    }
+    *field = d;
+    *has = 1;
+    return 0;
+}
+
+static void yset_time(yctx *y, Ismo__V1__Objective *o, int64_t *field, protobuf_c_boolean *has,
+                      const char *key, yaml_node_t *v, int want_end)
+{
+    if (yis_empty(v)) {
+        return;
+    }
+    const char *s = yscalar(v);
+    int64_t ms;
+    if (!s || period_parse(s, want_end, &ms) != 0) {
+        keep_unparsed(y->self, o, ynode_line(v), key, ytext(v),
+                      "is not a date (2026-12-31, 2026-Q4, 2026-12, ISO date-time)");
+        return;
+    }
+    *field = ms;
+    *has = 1;
+}
+
+static void yset_duration(yctx *y, Ismo__V1__Objective *o, int64_t *field, protobuf_c_boolean *has,
+                          const char *key, yaml_node_t *v)
+{
+    if (yis_empty(v)) {
+        return;
+    }
+    const char *s = yscalar(v);
+    int64_t ms;
+    if (!s || ismo_duration_parse(s, &ms) != ISMO_OK) {
+        keep_unparsed(y->self, o, ynode_line(v), key, ytext(v),
+                      "is not a duration (e.g. 90d, 48h, 2h45m, 0)");
+        return;
+    }
+    *field = ms;
+    *has = 1;
+}
+
+typedef int (*enum_parser)(const char *, int *);
+
+static void yset_enum(yctx *y, Ismo__V1__Objective *o, int *field, protobuf_c_boolean *has,
+                      const char *key, yaml_node_t *v, enum_parser parse, const char *allowed)
+{
+    if (yis_empty(v)) {
+        return;
+    }
+    const char *s = yscalar(v);
+    int e;
+    if (!s || parse(s, &e) != 0) {
+        char *why = xprintf("is not one of %s", allowed);
+        keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), why);
+        free(why);
+        return;
+    }
+    *field = e;
+    *has = 1;
+}
+
+static void yset_strv(yctx *y, Ismo__V1__Objective *o, size_t *n, char ***v, const char *key,
+                      yaml_node_t *node)
+{
+    if (yis_empty(node)) {
+        return;
+    }
+    if (node->type == YAML_SCALAR_NODE) {
+        strv_add(n, v, yscalar(node));
+        return;
+    }
+    if (node->type != YAML_SEQUENCE_NODE) {
+        keep_unparsed(y->self, o, ynode_line(node), key, ytext(node), "should be a list");
+        return;
+    }
+    for (yaml_node_item_t *it = node->data.sequence.items.start;
+         it < node->data.sequence.items.top; it++) {
+        yaml_node_t *item = ynode(y, *it);
+        if (yscalar(item)) {
+            strv_add(n, v, yscalar(item));
+        } else {
+            keep_unparsed(y->self, o, ynode_line(item), key, ytext(item),
+                          "list item should be a single value");
+        }
+    }
+}
+
+static void yaml_metric(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
+{
+    Ismo__V1__Metric *m = objective_metric(o);
+    if (node->type != YAML_MAPPING_NODE) {
+        keep_unparsed(y->self, o, ynode_line(node), "metric", ytext(node),
+                      "should be a mapping {name, unit, direction, aggregation, window, frequency}");
+        return;
+    }
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+         p++) {
+        const char *k = yscalar(ynode(y, p->key));
+        yaml_node_t *v = ynode(y, p->value);
+        char key[80];
+        snprintf(key, sizeof key, "metric.%s", k ? k : "?");
+        int e = 0;
+        protobuf_c_boolean has = 0;
+        if (!k) {
+            keep_unparsed(y->self, o, ynode_line(v), "metric", ytext(v), "has a non-text key");
+        } else if (strcmp(k, "name") == 0) {
+            yset_str(y, o, &m->name, key, v);
+        } else if (strcmp(k, "unit") == 0) {
+            yset_str(y, o, &m->unit, key, v);
+        } else if (strcmp(k, "direction") == 0) {
+            yset_enum(y, o, &e, &has, key, v, ismo_direction_parse,
+                      "higher_is_better, lower_is_better");
+            if (has) {
+                m->has_direction = 1;
+                m->direction = (Ismo__V1__Direction)e;
+            }
+        } else if (strcmp(k, "aggregation") == 0) {
+            yset_enum(y, o, &e, &has, key, v, ismo_aggregation_parse,
+                      "last, mean, min, max, sum, count");
+            if (has) {
+                m->has_aggregation = 1;
+                m->aggregation = (Ismo__V1__Aggregation)e;
+            }
+        } else if (strcmp(k, "window") == 0) {
+            yset_duration(y, o, &m->window_ms, &m->has_window_ms, key, v);
+        } else if (strcmp(k, "frequency") == 0) {
+            yset_duration(y, o, &m->frequency_ms, &m->has_frequency_ms, key, v);
+        } else {
+            keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), "is not a known metric key");
+        }
+    }
+}
+
+static void yaml_plan(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
+{
+    if (node->type != YAML_SEQUENCE_NODE) {
+        keep_unparsed(y->self, o, ynode_line(node), "plan", ytext(node),
+                      "should be a list of actions");
+        return;
+    }
+    for (yaml_node_item_t *it = node->data.sequence.items.start;
+         it < node->data.sequence.items.top; it++) {
+        yaml_node_t *an = ynode(y, *it);
+        if (an->type != YAML_MAPPING_NODE) {
+            keep_unparsed(y->self, o, ynode_line(an), "plan", ytext(an),
+                          "action should be a mapping {what, resources, responsible, due, status}");
+            continue;
+        }
+        Ismo__V1__Action *a = xcalloc(1, sizeof *a);
+        ismo__v1__action__init(a);
+        for (yaml_node_pair_t *p = an->data.mapping.pairs.start; p < an->data.mapping.pairs.top;
+             p++) {
+            const char *k = yscalar(ynode(y, p->key));
+            yaml_node_t *v = ynode(y, p->value);
+            char key[80];
+            snprintf(key, sizeof key, "plan.%s", k ? k : "?");
+            if (!k) {
+                keep_unparsed(y->self, o, ynode_line(v), "plan", ytext(v), "has a non-text key");
+            } else if (strcmp(k, "what") == 0) {
+                yset_str(y, o, &a->what, key, v);
+            } else if (strcmp(k, "resources") == 0) {
+                yset_str(y, o, &a->resources, key, v);
+            } else if (strcmp(k, "responsible") == 0) {
+                yset_str(y, o, &a->responsible, key, v);
+            } else if (strcmp(k, "due") == 0) {
+                yset_time(y, o, &a->due_ms, &a->has_due_ms, key, v, 1);
+            } else if (strcmp(k, "status") == 0) {
+                int e = 0;
+                protobuf_c_boolean has = 0;
+                yset_enum(y, o, &e, &has, key, v, ismo_action_status_parse,
+                          "planned, in_progress, done, cancelled");
+                if (has) {
+                    a->has_status = 1;
+                    a->status = (Ismo__V1__ActionStatus)e;
+                }
+            } else {
+                keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), "is not a known action key");
+            }
+        }
+        if (!a->what) {
+            reg_warn(y->self, ynode_line(an), "plan", "action of %s has no 'what'", o->id);
+        }
+        ptrv_push((void ***)&o->actions, &o->n_actions, a);
+    }
+}
+
+static void yaml_samples(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
+{
+    if (node->type != YAML_SEQUENCE_NODE) {
+        keep_unparsed(y->self, o, ynode_line(node), "samples", ytext(node),
+                      "should be a list of {at, value}");
+        return;
+    }
+    char *src = xprintf("import:%s", y->self->base);
+    for (yaml_node_item_t *it = node->data.sequence.items.start;
+         it < node->data.sequence.items.top; it++) {
+        yaml_node_t *sn = ynode(y, *it);
+        int line = ynode_line(sn);
+        const char *at = NULL, *val = NULL, *source = NULL, *sid = NULL;
+        if (sn->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *p = sn->data.mapping.pairs.start;
+                 p < sn->data.mapping.pairs.top; p++) {
+                const char *k = yscalar(ynode(y, p->key));
+                const char *v = yscalar(ynode(y, p->value));
+                if (k && strcmp(k, "at") == 0) {
+                    at = v;
+                } else if (k && strcmp(k, "value") == 0) {
+                    val = v;
+                } else if (k && strcmp(k, "source") == 0) {
+                    source = v;
+                } else if (k && strcmp(k, "id") == 0) {
+                    sid = v;
+                } else {
+                    char *t = xprintf("%s: %s", k ? k : "?", v ? v : "(not a value)");
+                    keep_unparsed(y->self, o, line, "samples", t, "is not a known sample key");
+                    free(t);
+                }
+            }
+        }
+        double d;
+        int64_t ms;
+        if (!at || !val) {
+            keep_unparsed(y->self, o, line, "samples", ytext(sn), "sample needs 'at' and 'value'");
+        } else if (number_full(val, &d) != 0) {
+            char *t = xprintf("at: %s, value: %s", at, val);
+            keep_unparsed(y->self, o, line, "samples", t, "has a value that is not a finite number");
+            free(t);
+        } else if (period_parse(at, 0, &ms) != 0) {
+            char *t = xprintf("at: %s, value: %s", at, val);
+            keep_unparsed(y->self, o, line, "samples", t, "has an 'at' that is not a date");
+            free(t);
+        } else {
+            char *id = sid ? xstrdup(sid) : xprintf("import:%s:%s", o->id, at);
+            add_sample(y->self, sample_new(o->id, d, ms, source ? source : src, id));
+            free(id);
+        }
+    }
+    free(src);
+}
+
+static void yaml_objective(yctx *y, yaml_node_t *node)
+{
+    int line = ynode_line(node);
+    if (node->type != YAML_MAPPING_NODE) {
+        reg_error(y->self, line, "an objective must be a mapping (id: ..., title: ...)");
+        return;
+    }
+    Ismo__V1__Objective *o = objective_alloc();
+    /* the id first, so notes and warnings can name it */
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+         p++) {
+        const char *k = yscalar(ynode(y, p->key));
+        if (k && strcmp(k, "id") == 0) {
+            yaml_node_t *v = ynode(y, p->value);
+            const char *s = yscalar(v);
+            line = ynode_line(v);
+            if (!s || !ismo_id_is_valid(s)) {
+                reg_error(y->self, line,
+                          "id: '%s' is not a valid objective id (1..64 of A-Z a-z 0-9 . _ : -)",
+                          ytext(v));
+                ismo__v1__objective__free_unpacked(o, NULL);
+                return;
+            }
+            o->id = xstrdup(s);
+        }
+    }
+    if (!o->id) {
+        reg_error(y->self, line, "objective has no id");
+        ismo__v1__objective__free_unpacked(o, NULL);
+        return;
+    }
+    yaml_node_t *samples = NULL;
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+         p++) {
+        const char *k = yscalar(ynode(y, p->key));
+        yaml_node_t *v = ynode(y, p->value);
+        int e = 0;
+        protobuf_c_boolean has = 0;
+        if (!k) {
+            keep_unparsed(y->self, o, ynode_line(v), "objective", ytext(v), "has a non-text key");
+        } else if (strcmp(k, "id") == 0) {
+            continue;
+        } else if (strcmp(k, "title") == 0) {
+            yset_str(y, o, &o->title, k, v);
+        } else if (strcmp(k, "description") == 0) {
+            yset_str(y, o, &o->description, k, v);
+        } else if (strcmp(k, "level") == 0) {
+            yset_enum(y, o, &e, &has, k, v, ismo_level_parse, "strategic, tactical, operational");
+            if (has) {
+                o->has_level = 1;
+                o->level = (Ismo__V1__Level)e;
+            }
+        } else if (strcmp(k, "function") == 0) {
+            const char *s = yscalar(v);
+            if (s && !ismo_function_is_valid(s)) {
+                char fn[ISMO_MAX_FUNCTION_BYTES + 1];
+                ismo_register_function_from(s, fn, sizeof fn);
+                keep_unparsed(y->self, o, ynode_line(v), k, s,
+                              "is not a function name ([a-z0-9_-]); used the derived name instead");
+                set_str(&o->function, fn);
+            } else {
+                yset_str(y, o, &o->function, k, v);
+            }
+        } else if (strcmp(k, "owner") == 0) {
+            yset_str(y, o, &o->owner, k, v);
+        } else if (strcmp(k, "metric") == 0) {
+            yaml_metric(y, o, v);
+        } else if (strcmp(k, "baseline") == 0) {
+            yset_double(y, o, &o->baseline, &o->has_baseline, k, v);
+        } else if (strcmp(k, "baseline_at") == 0) {
+            yset_time(y, o, &o->baseline_at_ms, &o->has_baseline_at_ms, k, v, 0);
+        } else if (strcmp(k, "target") == 0) {
+            yset_double(y, o, &o->target, &o->has_target, k, v);
+        } else if (strcmp(k, "target_mode") == 0) {
+            yset_enum(y, o, &e, &has, k, v, ismo_target_mode_parse, "reach, maintain");
+            if (has) {
+                o->has_target_mode = 1;
+                o->target_mode = (Ismo__V1__TargetMode)e;
+            }
+        } else if (strcmp(k, "start") == 0) {
+            yset_time(y, o, &o->start_ms, &o->has_start_ms, k, v, 0);
+        } else if (strcmp(k, "deadline") == 0) {
+            yset_time(y, o, &o->deadline_ms, &o->has_deadline_ms, k, v, 1);
+        } else if (strcmp(k, "review_cadence") == 0) {
+            yset_duration(y, o, &o->review_cadence_ms, &o->has_review_cadence_ms, k, v);
+        } else if (strcmp(k, "policy_refs") == 0 || strcmp(k, "policies") == 0) {
+            yset_strv(y, o, &o->n_policy_refs, &o->policy_refs, k, v);
+        } else if (strcmp(k, "risk_refs") == 0 || strcmp(k, "risks") == 0) {
+            yset_strv(y, o, &o->n_risk_refs, &o->risk_refs, k, v);
+        } else if (strcmp(k, "controls") == 0 || strcmp(k, "control_refs") == 0) {
+            yset_strv(y, o, &o->n_control_refs, &o->control_refs, k, v);
+        } else if (strcmp(k, "evaluation_method") == 0) {
+            yset_str(y, o, &o->evaluation_method, k, v);
+        } else if (strcmp(k, "plan") == 0 || strcmp(k, "actions") == 0) {
+            yaml_plan(y, o, v);
+        } else if (strcmp(k, "samples") == 0) {
+            samples = v;
+        } else {
+            keep_unparsed(y->self, o, ynode_line(v), k, ytext(v), "is not a known objective key");
+        }
+    }
+    if (samples) {
+        yaml_samples(y, o, samples);
+    }
+    add_objective(y->self, o, line);
+}
+
+static ismo_err load_yaml(ismo_register_t *self, const char *text, size_t len)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&parser)) {
+        oom();
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        int line = (int)parser.problem_mark.line + 1;
+        reg_error(self, line, "YAML syntax error: %s%s%s (line %d, column %d)",
+                  parser.problem ? parser.problem : "unknown problem",
+                  parser.context ? " " : "", parser.context ? parser.context : "", line,
+                  (int)parser.problem_mark.column + 1);
+        yaml_parser_delete(&parser);
+        return ISMO_ERR_PARSE;
+    }
+    yctx y = {self, &doc};
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    yaml_node_t *list = NULL;
+    if (!root) {
+        reg_error(self, 1, "empty register (expected 'objectives:' with a list)");
+    } else if (root->type == YAML_SEQUENCE_NODE) {
+        list = root;
+    } else if (root->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+             p < root->data.mapping.pairs.top; p++) {
+            const char *k = yscalar(ynode(&y, p->key));
+            yaml_node_t *v = ynode(&y, p->value);
+            if (k && strcmp(k, "objectives") == 0) {
+                list = v;
+            } else {
+                reg_warn(self, ynode_line(v), k ? k : "?", "unknown top-level key; ignored");
+            }
+        }
+        if (!list) {
+            reg_error(self, ynode_line(root), "no 'objectives:' list in the register");
+        }
+    } else {
+        reg_error(self, ynode_line(root),
+                  "not a register: expected a mapping with 'objectives:' (is this the right file?)");
+    }
+    if (list && list->type != YAML_SEQUENCE_NODE) {
+        if (!yis_empty(list)) {
+            reg_error(self, ynode_line(list), "'objectives' must be a list");
+        }
+        list = NULL;
+    }
+    if (list) {
+        for (yaml_node_item_t *it = list->data.sequence.items.start;
+             it < list->data.sequence.items.top; it++) {
+            yaml_objective(&y, ynode(&y, *it));
+        }
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return self->errors.n ? ISMO_ERR_PARSE : ISMO_OK;
+}
+
+/* ---- entry points ------------------------------------------------------------- */
+
+static char *file_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 65536 + 1 > cap) {
+            cap = (n + 65536 + 1) * 2;
+            buf = xrealloc(buf, cap);
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+        if (r == 0) {
+            break;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* First line of text, without "\r\n" and a UTF-8 byte order mark. */
+static char *first_line(const char *text, size_t len)
+{
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    const char *nl = memchr(text, '\n', len);
+    size_t n = nl ? (size_t)(nl - text) : len;
+    while (n > 0 && (text[n - 1] == '\r')) {
+        n--;
+    }
+    return xstrndup(text, n);
+}
+
+ismo_err ismo_register_load_text(ismo_register_t *self, const char *name, const char *text,
+                                 size_t len)
+{
+    set_name(self, name);
+    char *head = first_line(text, len);
+    ismo_err err;
+    if (strncmp(head, "ID,", 3) == 0 && strstr(head, "Objective")) {
+        self->format = ISMO_REGISTER_CSV;
+        err = load_csv_register(self, text, len);
+    } else if (strstr(head, "check_time_utc") && strstr(head, "slug")) {
+        self->format = ISMO_REGISTER_UPPTIME;
+        reg_error(self, 1,
+                  "this is an Upptime status CSV, not a register: import it as samples with "
+                  "--samples-for OBJECTIVE_ID --service SLUG");
+        err = ISMO_ERR_PARSE;
+    } else {
+        self->format = ISMO_REGISTER_YAML;
+        err = load_yaml(self, text, len);
+    }
+    free(head);
+    if (err == ISMO_OK) {
+        check_objectives(self);
+    }
+    return self->errors.n ? ISMO_ERR_PARSE : err;
+}
+
+ismo_err ismo_register_load(ismo_register_t *self, const char *path)
+{
+    size_t len = 0;
+    char *text = file_read(path, &len);
+    if (!text) {
+        set_name(self, path);
+        reg_error(self, 0, "cannot read: %s", strerror(errno));
+        return ISMO_ERR_IO;
+    }
+    ismo_err err = ismo_register_load_text(self, path, text, len);
+    free(text);
+    return err;
+}
+
+/* ---- Upptime ------------------------------------------------------------------- */
+
+typedef struct check {
+    int64_t at_ms;
+    int up;
+    const char *text; /* check_time_utc as written (borrowed from the table) */
+} check;
+
+static int check_cmp(const void *a, const void *b)
+{
+    const check *x = a, *y = b;
+    return x->at_ms < y->at_ms ? -1 : x->at_ms > y->at_ms;
+}
+
+ismo_err ismo_register_load_upptime(ismo_register_t *self, const char *path,
+                                    const char *objective_id, const char *slug,
+                                    ismo_upptime_mode mode)
+{
+    set_name(self, path);
+    self->format = ISMO_REGISTER_UPPTIME;
+    if (!ismo_id_is_valid(objective_id)) {
+        reg_error(self, 0, "'%s' is not a valid objective id", objective_id);
+        return ISMO_ERR_PARSE;
+    }
+    size_t len = 0;
+    char *text = file_read(path, &len);
+    if (!text) {
+        reg_error(self, 0, "cannot read: %s", strerror(errno));
+        return ISMO_ERR_IO;
+    }
+    csv_table t;
+    if (csv_table_parse(self, text, len, &t) != 0) {
+        csv_table_free(&t);
+        free(text);
+        return ISMO_ERR_PARSE;
+    }
+    free(text);
+    int c_time = t.n ? csv_column(&t.rows[0], "check_time_utc") : -1;
+    int c_slug = t.n ? csv_column(&t.rows[0], "slug") : -1;
+    int c_status = t.n ? csv_column(&t.rows[0], "status") : -1;
+    if (c_time < 0 || c_slug < 0 || c_status < 0) {
+        reg_error(self, 1, "not an Upptime status CSV: the header needs check_time_utc, slug "
+                           "and status");
+        csv_table_free(&t);
+        return ISMO_ERR_PARSE;
+    }
+    check *checks = xcalloc(t.n, sizeof *checks);
+    size_t n = 0;
+    for (size_t r = 1; r < t.n; r++) {
+        const csv_row *row = &t.rows[r];
+        if (strcmp(csv_cell(row, c_slug), slug) != 0) {
+            continue;
+        }
+        const char *when = csv_cell(row, c_time);
+        int64_t ms;
+        if (ismo_time_parse(when, 0, &ms) != ISMO_OK) {
+            reg_warn(self, row->line, "check_time_utc", "'%s' is not a date-time; check skipped",
+                     when);
+            continue;
+        }
+        checks[n].at_ms = ms;
+        checks[n].up = strcmp(csv_cell(row, c_status), "up") == 0;
+        checks[n].text = when;
+        n++;
+    }
+    if (n == 0) {
+        reg_error(self, 0, "no check of service '%s' in the file (see its 'slug' column)", slug);
+        free(checks);
+        csv_table_free(&t);
+        return ISMO_ERR_PARSE;
+    }
+    qsort(checks, n, sizeof *checks, check_cmp);
+    char *src = xprintf("upptime:%s", slug);
+    if (mode == ISMO_UPPTIME_PER_CHECK) {
+        for (size_t i = 0; i < n; i++) {
+            char *sid = xprintf("upptime:%s:%s", slug, checks[i].text);
+            add_sample(self, sample_new(objective_id, checks[i].up ? 100.0 : 0.0, checks[i].at_ms,
+                                        src, sid));
+            free(sid);
+        }
+    } else {
+        /* time-weighted per UTC day: each check's status holds until the next */
+        int64_t first = checks[0].at_ms, last = checks[n - 1].at_ms;
+        size_t k = 0;
+        for (int64_t day = first - (first % ISMO_DAY_MS); day < last; day += ISMO_DAY_MS) {
+            int64_t lo = day > first ? day : first;
+            int64_t hi = day + ISMO_DAY_MS < last ? day + ISMO_DAY_MS : last;
+            int64_t up_ms = 0, total_ms = 0;
+            while (k + 1 < n && checks[k + 1].at_ms <= lo) {
+                k++;
+            }
+            for (size_t i = k; i + 1 < n && checks[i].at_ms < hi; i++) {
+                int64_t a = checks[i].at_ms > lo ? checks[i].at_ms : lo;
+                int64_t b = checks[i + 1].at_ms < hi ? checks[i + 1].at_ms : hi;
+                if (b > a) {
+                    total_ms += b - a;
+                    up_ms += checks[i].up ? b - a : 0;
+                }
+            }
+            if (total_ms <= 0) {
+                continue;
+            }
+            char date[16];
+            ismo_date_format_ms(day, date, sizeof date);
+            char *sid = xprintf("upptime:%s:%s", slug, date);
+            add_sample(self, sample_new(objective_id, 100.0 * (double)up_ms / (double)total_ms,
+                                        day, src, sid));
+            free(sid);
+        }
+    }
+    msg_add(&self->infos, xprintf("%s: %zu checks of %s -> %zu samples (%s)", self->name, n, slug,
+                                  self->n_samples,
+                                  mode == ISMO_UPPTIME_PER_CHECK ? "one per check, 100 = up"
+                                                                 : "one per day, % of time up"));
+    free(src);
+    free(checks);
+    csv_table_free(&t);
+    return ISMO_OK;
+}

@@ -1,0 +1,133 @@
+/* register: the objectives register importer of the ismo CLI, as a pure module.
+ *
+ * A register is "documented information" (ISO/IEC 27001:2022 7.5) that lists
+ * the information security objectives (6.2). This module turns a register
+ * file into Ismo__V1__Objective messages, dated Ismo__V1__Sample messages and
+ * a list of warnings. It never opens a socket; the CLI (cmd_import.c) pushes
+ * what it produced. Three input formats:
+ *
+ *   YAML register  ("objectives:" list; docs/cli.md "YAML register format")
+ *   CSV register   the column layout of the Cenedril ISO 27001 starter kit
+ *                  (header "ID,Objective,Linked ISO Clause / Risk,Owner,...")
+ *   Upptime CSV    status-check history (header with check_time_utc, slug,
+ *                  status), loaded with ismo_register_load_upptime only.
+ *
+ * Bad input rule: a value the importer cannot parse is never dropped; it is
+ * kept verbatim on its objective as an ImportNote {field, text, problem} and
+ * reported as a warning "FILE:LINE: COLUMN: ...". Errors (broken YAML/CSV
+ * syntax with its line, duplicate ids with both lines, a missing or invalid
+ * id, an objective that fails ismo_objective_validate) make the load fail:
+ * a register with errors must not be half-imported.
+ *
+ * Not thread-safe; one register object per thread. Out-of-memory aborts the
+ * process (a CLI has nothing better to do). */
+#ifndef ISMO_REGISTER_H
+#define ISMO_REGISTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ismo_codec.h"
+#include "ismo_err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ismo_register ismo_register_t;
+
+/* Input formats, as detected by ismo_register_load. */
+typedef enum ismo_register_format {
+    ISMO_REGISTER_NONE = 0,
+    ISMO_REGISTER_YAML = 1,    /* YAML register */
+    ISMO_REGISTER_CSV = 2,     /* Cenedril-style CSV register */
+    ISMO_REGISTER_UPPTIME = 3  /* Upptime status-check CSV (samples only) */
+} ismo_register_format;
+
+/* How Upptime checks become samples (ismo_register_load_upptime). */
+typedef enum ismo_upptime_mode {
+    /* One sample per UTC day: the percentage of that day the service was up,
+     * each check's status holding until the next check (time-weighted, as the
+     * Upptime status page computes uptime). Effective at 00:00Z of the day,
+     * sample id "upptime:<slug>:<YYYY-MM-DD>". The mean of these samples is
+     * the service's availability over the period. */
+    ISMO_UPPTIME_PER_DAY = 0,
+    /* One sample per check: 100 when status is "up", else 0, effective at
+     * check_time_utc, sample id "upptime:<slug>:<check_time_utc>". Upptime
+     * records a check mostly when something changes, so the plain mean of
+     * these samples under-states availability (Canvas LMS: 97.3 % against
+     * 99.75 %). */
+    ISMO_UPPTIME_PER_CHECK = 1
+} ismo_upptime_mode;
+
+/* New, empty register. Never NULL (aborts on out-of-memory).
+ * Free with ismo_register_destroy. */
+ismo_register_t *ismo_register_new(void);
+
+/* Free the register and everything it produced; sets *self_p to NULL; safe
+ * on NULL and twice. */
+void ismo_register_destroy(ismo_register_t **self_p);
+
+/* Read the file at path and load it, detecting the format: a file whose first
+ * line is a CSV header starting with "ID," and naming the column "Objective"
+ * is a CSV register; a CSV header naming check_time_utc and slug is an
+ * Upptime file (refused here: use ismo_register_load_upptime); anything
+ * else is read as YAML. Messages name the file as path.
+ * Returns ISMO_OK (warnings may still be present), ISMO_ERR_IO (cannot read
+ * the file), or ISMO_ERR_PARSE (errors; see ismo_register_error_count).
+ * Load one file per register object. */
+ismo_err ismo_register_load(ismo_register_t *self, const char *path);
+
+/* As ismo_register_load, from len bytes of text; name is used in messages,
+ * sample sources ("import:<basename of name>") and sample ids. */
+ismo_err ismo_register_load_text(ismo_register_t *self, const char *name, const char *text,
+                                 size_t len);
+
+/* Load an Upptime status CSV (columns commit_time_utc, check_time_utc,
+ * service, slug, url, status, http_code, ...) and turn the checks of one
+ * service (slug, e.g. "canvas-lms") into samples of objective_id, source
+ * "upptime:<slug>", as described by mode. Produces no objectives.
+ * Returns ISMO_OK, ISMO_ERR_IO, ISMO_ERR_PARSE (bad header, bad CSV, an
+ * invalid objective id, or no check of that slug in the file). */
+ismo_err ismo_register_load_upptime(ismo_register_t *self, const char *path,
+                                    const char *objective_id, const char *slug,
+                                    ismo_upptime_mode mode);
+
+/* The detected format of the last load. */
+ismo_register_format ismo_register_format_of(const ismo_register_t *self);
+
+/* Objectives in file order. Borrowed: valid until ismo_register_destroy.
+ * The CLI may hand them to ismo_put_objective (which does not keep them). */
+size_t ismo_register_objective_count(const ismo_register_t *self);
+Ismo__V1__Objective *ismo_register_objective(const ismo_register_t *self, size_t i);
+/* 1-based line where objective i starts in the file. */
+int ismo_register_objective_line(const ismo_register_t *self, size_t i);
+
+/* Dated samples in file order (YAML "samples:", CSV "Current Value", Upptime
+ * checks). Borrowed, as above; the array form suits ismo_push_samples. */
+size_t ismo_register_sample_count(const ismo_register_t *self);
+Ismo__V1__Sample **ismo_register_samples(const ismo_register_t *self);
+
+/* Warnings (kept going) and errors (load failed), one line each, like
+ * "examples/x.csv:6: Current Value: 'Pending audit' is not a number; kept as
+ * an import note". Borrowed, valid until ismo_register_destroy. */
+size_t ismo_register_warning_count(const ismo_register_t *self);
+const char *ismo_register_warning(const ismo_register_t *self, size_t i);
+size_t ismo_register_error_count(const ismo_register_t *self);
+const char *ismo_register_error(const ismo_register_t *self, size_t i);
+
+/* Informational lines (e.g. how a function was derived), not problems. */
+size_t ismo_register_info_count(const ismo_register_t *self);
+const char *ismo_register_info(const ismo_register_t *self, size_t i);
+
+/* Derive a function name from free text: lower-case, every run of characters
+ * outside [a-z0-9] becomes one '-', no leading/trailing '-', at most
+ * ISMO_MAX_FUNCTION_BYTES ("IT Operations Lead" -> "it-operations-lead").
+ * Writes into buf (>= ISMO_MAX_FUNCTION_BYTES + 1 bytes); returns buf
+ * ("" when text has no letter or digit). */
+char *ismo_register_function_from(const char *text, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
