@@ -337,6 +337,7 @@ static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs
     }
     ismo_outbox_clear(&s->events);
     ismo_outbox_clear(&s->replies);
+    w->txn = txn;
     for (size_t i = 0; i < n && err == ISMO_OK; i++) {
         Ismo__V1__Reply reply = ISMO__V1__REPLY__INIT;
         if (msgs[i].ok != 1 || !reqs[i]) {
