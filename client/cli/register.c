@@ -642,7 +642,7 @@ static int csv_table_parse(ismo_register_t *self, const char *text, size_t len, 
 {
     struct csv_parser p;
     memset(t, 0, sizeof *t);
-    if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL) != 0) {
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
         oom();
     }
     size_t off = 0;
