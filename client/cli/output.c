@@ -146,7 +146,8 @@ char *ismo_fmt_target(const Ismo__V1__Objective *o, char *buf, size_t len)
     int lower = o->metric && o->metric->direction == ISMO__V1__DIRECTION__LOWER_IS_BETTER;
     char v[64];
     ismo_fmt_value(o->target, unit, v, sizeof v);
-    snprintf(buf, len, "%s %s%s", lower ? "<=" : ">=", v,
+    int yes_no = unit && strcmp(unit, "yes/no") == 0;
+    snprintf(buf, len, "%s%s%s", yes_no ? "" : lower ? "<= " : ">= ", v,
              o->target_mode == ISMO__V1__TARGET_MODE__MAINTAIN ? " (maintain)" : "");
     return buf;
 }
