@@ -1366,6 +1366,7 @@ static void yaml_objective(yctx *y, yaml_node_t *node)
                 return;
             }
             o->id = xstrdup(s);
+            break; /* a repeated id key is reported with the other keys below */
         }
     }
     if (!o->id) {
@@ -1380,6 +1381,20 @@ static void yaml_objective(yctx *y, yaml_node_t *node)
         yaml_node_t *v = ynode(y, p->value);
         int e = 0;
         protobuf_c_boolean has = 0;
+        const yaml_node_pair_t *dup = NULL;
+        for (const yaml_node_pair_t *q = node->data.mapping.pairs.start; k && q < p; q++) {
+            const char *qk = yscalar(ynode(y, q->key));
+            if (qk && strcmp(qk, k) == 0) {
+                dup = q;
+            }
+        }
+        if (dup) {
+            char *why = xprintf("repeats key '%s' of line %d; the first value is used", k,
+                                ynode_line(ynode(y, dup->value)));
+            keep_unparsed(y->self, o, ynode_line(v), k, ytext(v), why);
+            free(why);
+            continue;
+        }
         if (!k) {
             keep_unparsed(y->self, o, ynode_line(v), "objective", ytext(v), "has a non-text key");
         } else if (strcmp(k, "id") == 0) {
@@ -1555,6 +1570,12 @@ static char *first_line(const char *text, size_t len)
     return xstrndup(text, n);
 }
 
+static int name_is_csv(const char *name)
+{
+    size_t n = strlen(name);
+    return n >= 4 && strcasecmp(name + n - 4, ".csv") == 0;
+}
+
 ismo_err ismo_register_load_text(ismo_register_t *self, const char *name, const char *text,
                                  size_t len)
 {
@@ -1569,6 +1590,13 @@ ismo_err ismo_register_load_text(ismo_register_t *self, const char *name, const 
         reg_error(self, 1,
                   "this is an Upptime status CSV, not a register: import it as samples with "
                   "--samples-for OBJECTIVE_ID --service SLUG");
+        err = ISMO_ERR_PARSE;
+    } else if (name_is_csv(name)) {
+        self->format = ISMO_REGISTER_CSV;
+        reg_error(self, 1,
+                  "CSV file with an unknown layout: a register's header starts with "
+                  "'ID,Objective,' (docs/cli.md \"CSV register mapping\"); this one is '%.80s%s'",
+                  head, strlen(head) > 80 ? "..." : "");
         err = ISMO_ERR_PARSE;
     } else {
         self->format = ISMO_REGISTER_YAML;

@@ -351,6 +351,25 @@ static void test_bad_values_kept(void **state)
     assert_int_equal(ismo_register_sample_count(r), 1);
     ismo_register_destroy(&r);
 
+    /* a repeated key is not silently overwritten */
+    r = load_text("dupkey.yaml",
+                  "objectives:\n  - id: OBJ-A\n    title: t\n    function: hr\n"
+                  "    target: 5\n    target: 7\n",
+                  ISMO_OK);
+    o = find(r, "OBJ-A");
+    assert_true(o->target == 5);
+    n = find_note(o, "target");
+    assert_non_null(n);
+    assert_string_equal(n->text, "7");
+    assert_true(any_message(ismo_register_warning_count(r), ismo_register_warning, r,
+                            "dupkey.yaml:6: target", "line 5"));
+    ismo_register_destroy(&r);
+
+    /* a CSV that is neither a register nor Upptime is refused by its header */
+    r = load_text("kev.csv", "cveID,vendorProject,product\nCVE-1,a,b\n", ISMO_ERR_PARSE);
+    assert_non_null(strstr(ismo_register_error(r, 0), "unknown layout"));
+    ismo_register_destroy(&r);
+
     /* an unterminated quoted CSV field is reported with the line it starts on */
     r = load_text("q.csv", "ID,Objective\nOBJ-1,ok\nOBJ-2,\"open\n", ISMO_ERR_PARSE);
     print_message("%s\n", ismo_register_error(r, 0));
