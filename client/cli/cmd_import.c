@@ -10,6 +10,8 @@
 #include "register.h"
 
 #define IMPORT_BATCH 1000
+/* rejected samples listed one by one; the rest only in the totals */
+#define MAX_REJECTIONS_SHOWN 10
 
 typedef struct import_totals {
     size_t created, updated, unchanged, failed;
@@ -54,11 +56,14 @@ static int push_samples(const cli_t *cli, ismo_client_t *client, ismo_register_t
             tot->rejected += p->n_rejected;
             for (size_t i = 0; i < p->n_rejected; i++) {
                 const Ismo__V1__SampleRejection *r = p->rejected[i];
+                rc = CLI_EXIT_ERROR;
+                if (tot->rejected - p->n_rejected + i >= MAX_REJECTIONS_SHOWN) {
+                    continue; /* counted in the totals line */
+                }
                 const Ismo__V1__Sample *s = r->index < k ? all[off + r->index] : NULL;
                 cli_fail(cli, "sample %s of %s rejected: %s: %s",
                          s && s->sample_id ? s->sample_id : "?", s ? s->objective_id : "?",
                          ismo_status_name(r->code), r->message ? r->message : "");
-                rc = CLI_EXIT_ERROR;
             }
         }
         ismo__v1__reply__free_unpacked(reply, NULL);
@@ -145,6 +150,24 @@ int cmd_import(cli_t *cli, int argc, char **argv)
         ismo_register_destroy(&reg);
         return CLI_EXIT_ERROR;
     }
+    if (samples_for) {
+        /* samples of an unknown objective would all be rejected: say it once */
+        Ismo__V1__Reply *reply = NULL;
+        err = ismo_get_objective(client, samples_for, 0, &reply);
+        if (reply) {
+            ismo__v1__reply__free_unpacked(reply, NULL);
+        }
+        if (err != ISMO_OK) {
+            char what[160];
+            snprintf(what, sizeof what,
+                     "cannot import samples for %s (import the register that defines it first)",
+                     samples_for);
+            int rc = cli_call_failed(cli, client, err, what);
+            ismo_client_destroy(&client);
+            ismo_register_destroy(&reg);
+            return rc;
+        }
+    }
     if (!cli->reason) {
         char reason[512];
         snprintf(reason, sizeof reason, "import %s", path);
@@ -191,8 +214,9 @@ int cmd_import(cli_t *cli, int argc, char **argv)
         printf("objectives: %zu (created %zu, updated %zu, unchanged %zu, failed %zu)\n", n_obj,
                tot.created, tot.updated, tot.unchanged, tot.failed);
     }
-    printf("samples: %zu (accepted %zu, duplicates %zu, rejected %zu)\n", n_samples, tot.accepted,
-           tot.duplicates, tot.rejected);
+    printf("samples: %zu (accepted %zu, duplicates %zu, rejected %zu%s)\n", n_samples,
+           tot.accepted, tot.duplicates, tot.rejected,
+           tot.rejected > MAX_REJECTIONS_SHOWN ? ", the first 10 listed on stderr" : "");
     printf("warnings: %zu\n", ismo_register_warning_count(reg));
     ismo_client_destroy(&client);
     ismo_register_destroy(&reg);

@@ -48,6 +48,9 @@ static int is_stale(const row *r)
     if (!r->s || !m || m->frequency_ms <= 0 || r->s->last_sample_ms == 0) {
         return 0;
     }
+    if (r->o->deadline_ms && r->s->evaluated_ms >= r->o->deadline_ms) {
+        return 0; /* over: no further measurement is expected */
+    }
     return r->s->evaluated_ms - r->s->last_sample_ms > m->frequency_ms;
 }
 
