@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 void ismo_agg_init(ismo_agg *a, int aggregation)
 {
@@ -70,6 +71,13 @@ static int higher_is_better(const Ismo__V1__Objective *o)
 
 static double clamp01(double x) { return x < 0 ? 0 : (x > 1 ? 1 : x); }
 
+/* "93 %" style: a space before a unit word, none before "%". */
+static const char *with_unit(char *buf, size_t len, double v, const char *unit)
+{
+    snprintf(buf, len, "%g%s%s", v, unit[0] && strcmp(unit, "%") != 0 ? " " : "", unit);
+    return buf;
+}
+
 void ismo_evaluate(const Ismo__V1__Objective *o, int has_value, double value, int64_t now_ms,
                    double margin, ismo_eval *out)
 {
@@ -114,35 +122,37 @@ void ismo_evaluate(const Ismo__V1__Objective *o, int has_value, double value, in
         out->progress = 1;
     }
     const char *cmp = hib ? ">=" : "<=";
+    char vs[64], ts[64];
+    with_unit(vs, sizeof vs, value, unit);
+    with_unit(ts, sizeof ts, o->target, unit);
     if (maintain) {
         if (met) {
             out->health = past ? ISMO__V1__HEALTH__ACHIEVED : ISMO__V1__HEALTH__ON_TRACK;
             snprintf(out->explanation, sizeof out->explanation,
-                     "maintain: value %g%s %s target %g%s%s", value, unit, cmp, o->target, unit,
+                     "maintain: value %s %s target %s%s", vs, cmp, ts,
                      past ? " at the deadline" : " so far");
         } else if (past) {
             out->health = ISMO__V1__HEALTH__MISSED;
             snprintf(out->explanation, sizeof out->explanation,
-                     "maintain: value %g%s did not hold target %s %g%s by the deadline", value, unit,
-                     cmp, o->target, unit);
+                     "maintain: value %s did not hold target %s %s by the deadline", vs, cmp, ts);
         } else {
             out->health = out->progress >= 1 - margin ? ISMO__V1__HEALTH__AT_RISK
                                                       : ISMO__V1__HEALTH__OFF_TRACK;
             snprintf(out->explanation, sizeof out->explanation,
-                     "maintain: value %g%s misses target %s %g%s (progress %.0f%%, at-risk margin %.0f%%)",
-                     value, unit, cmp, o->target, unit, out->progress * 100, margin * 100);
+                     "maintain: value %s misses target %s %s (progress %.0f%%, at-risk margin %.0f%%)",
+                     vs, cmp, ts, out->progress * 100, margin * 100);
         }
         return;
     }
     if (met) {
         out->health = ISMO__V1__HEALTH__ACHIEVED;
-        snprintf(out->explanation, sizeof out->explanation, "reach: value %g%s %s target %g%s",
-                 value, unit, cmp, o->target, unit);
+        snprintf(out->explanation, sizeof out->explanation, "reach: value %s %s target %s", vs,
+                 cmp, ts);
     } else if (past) {
         out->health = ISMO__V1__HEALTH__MISSED;
         snprintf(out->explanation, sizeof out->explanation,
-                 "reach: deadline passed with value %g%s, target %s %g%s (progress %.0f%%)", value,
-                 unit, cmp, o->target, unit, out->progress * 100);
+                 "reach: deadline passed with value %s, target %s %s (progress %.0f%%)", vs, cmp, ts,
+                 out->progress * 100);
     } else {
         if (out->progress >= out->expected) {
             out->health = ISMO__V1__HEALTH__ON_TRACK;
@@ -152,8 +162,8 @@ void ismo_evaluate(const Ismo__V1__Objective *o, int has_value, double value, in
             out->health = ISMO__V1__HEALTH__OFF_TRACK;
         }
         snprintf(out->explanation, sizeof out->explanation,
-                 "reach: progress %.0f%% (value %g%s, baseline %g, target %g) vs %.0f%% expected by now (at-risk margin %.0f%%)",
-                 out->progress * 100, value, unit, o->has_baseline ? o->baseline : o->target,
-                 o->target, out->expected * 100, margin * 100);
+                 "reach: progress %.0f%% (value %s, baseline %g, target %s) vs %.0f%% expected by now (at-risk margin %.0f%%)",
+                 out->progress * 100, vs, o->has_baseline ? o->baseline : o->target, ts,
+                 out->expected * 100, margin * 100);
     }
 }

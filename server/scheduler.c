@@ -87,8 +87,14 @@ size_t ismo_schedule(const ismo_schedule_input *in, ismo_fired_fn fired, void *c
     if (freq > 0 && !(has_deadline && now >= o->deadline_ms)) {
         int64_t since = in->last_sample_ms;
         if (since == 0) {
+            /* never measured: due one frequency after the start, but never
+             * earlier than one frequency after the objective was defined
+             * (an objective imported today has had no chance to be measured) */
             since = o->has_start_ms && o->start_ms ? o->start_ms
                     : (o->has_baseline_at_ms && o->baseline_at_ms ? o->baseline_at_ms : 0);
+            if (o->has_updated_ms && o->updated_ms > since) {
+                since = o->updated_ms;
+            }
         }
         if (since > 0 && now > since + freq) {
             char key[ISMO_REMINDER_KEY_BYTES];

@@ -7,7 +7,8 @@
  * deadline, so a changed deadline re-arms its reminders:
  *   deadline:<deadline_ms>:<offset_ms>   DEADLINE_APPROACHING, now in [deadline - offset, deadline)
  *   overdue:<deadline_ms>                OVERDUE, now >= deadline and not ACHIEVED
- *   stale:<last_sample_ms>               METRIC_STALE, now > last sample (or start) + frequency
+ *   stale:<last_sample_ms>               METRIC_STALE, now > last sample + frequency; with no
+ *                                        sample yet: now > max(start, updated_ms) + frequency
  * When several deadline offsets are due at once (e.g. an objective created 5
  * days before its deadline with offsets 30 d, 7 d, 1 d), only the nearest one
  * (7 d) fires; the wider ones are recorded as suppressed, so nobody gets a
