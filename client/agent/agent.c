@@ -207,6 +207,11 @@ static ismo_err settle_rejection(ismo_agent_t *self, const Ismo__V1__Sample *s, 
 {
     if (code == ISMO__V1__STATUS_CODE__NOT_FOUND) {
         ismo_err err = ismo_spool_append(self->parked, s, 0);
+        int64_t now = ismo_mono_ms();
+        if (self->next_parked_ms <= now) {
+            /* newly parked: the objective will not appear within milliseconds */
+            self->next_parked_ms = now + self->cfg->not_found_retry_s * ISMO_SECOND_MS;
+        }
         if (err == ISMO_OK) {
             self->stats.parked++;
             ISMO_DEBUG("spool", "sample %s parked: %s", s->sample_id ? s->sample_id : "?",
