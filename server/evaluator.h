@@ -10,7 +10,8 @@
  *  - progress = (value - baseline) / (target - baseline); without a baseline, or
  *    when baseline == target, progress is 1 when met and 0 otherwise.
  *  - expected progress = (now - start) / (deadline - start), clamped to [0, 1];
- *    start = start_ms, else baseline_at_ms; 0 when either end is unset.
+ *    start = start_ms, else baseline_at_ms; when start is unset it is 0 before
+ *    the deadline and 1 once the deadline passed; 0 without a deadline.
  *  - REACH: met -> ACHIEVED; past deadline -> MISSED; progress >= expected ->
  *    ON_TRACK; progress >= expected - margin -> AT_RISK; else OFF_TRACK.
  *  - MAINTAIN: met -> ON_TRACK (ACHIEVED once the deadline passed); not met:

@@ -42,6 +42,9 @@ size_t ismo_schedule(const ismo_schedule_input *in, ismo_fired_fn fired, void *c
         }
         int fired_nearer = 0;
         for (size_t i = 0; i < k; i++) {
+            if (i > 0 && offs[i] == offs[i - 1]) {
+                continue; /* the same offset configured twice: one key */
+            }
             if (offs[i] <= 0 || now < o->deadline_ms - offs[i]) {
                 continue;
             }

@@ -554,6 +554,10 @@ ismo_err ismo_store_events_scan(ismo_txn_t *t, uint64_t since_seq, ismo_event_fn
     if (rc != 0) {
         return log_rc("mdb_cursor_open", rc);
     }
+    if (since_seq == UINT64_MAX) { /* nothing can come after it */
+        mdb_cursor_close(c);
+        return ISMO_OK;
+    }
     uint8_t k[8];
     be64(k, since_seq + 1);
     MDB_val key = {8, k}, v;
