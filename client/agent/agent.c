@@ -272,6 +272,10 @@ static ismo_err send_batch(ismo_agent_t *self, ismo_spool_t *src, size_t max_n, 
         if (body) {
             self->stats.accepted += body->accepted;
             self->stats.duplicates += body->duplicates;
+            if (body->duplicates > 0) {
+                ISMO_INFO("spool", "%u of %zu samples were already stored (re-sent after a lost "
+                          "reply or a crash; not stored twice)", body->duplicates, n);
+            }
             if ((size_t)body->accepted + body->duplicates + body->n_rejected != n) {
                 ISMO_WARN("spool", "server settled %u + %u duplicates + %zu rejected of a batch of "
                           "%zu", body->accepted, body->duplicates, body->n_rejected, n);

@@ -151,7 +151,17 @@ ismo_err ismo_agent_state_open(const char *dir, ismo_agent_state_t **self_p)
             return rc == -2 ? ISMO_ERR_PARSE : ISMO_ERR_IO;
         }
     }
-    self->next_seq = self->limit_seq > 0 ? self->limit_seq : 1;
+    if (self->limit_seq > 0) {
+        self->next_seq = self->limit_seq;
+    } else {
+        /* a new (or lost) state_dir: start above anything an earlier
+         * incarnation of this agent name can have used, so the server never
+         * takes a new measurement for a duplicate of an old one */
+        int64_t now_ms = ismo_now_ms();
+        self->next_seq = now_ms > 0 ? (uint64_t)now_ms * ISMO_STATE_SEQ_PER_MS : 1;
+        ISMO_INFO("agent", "new state_dir %s: sample sequence starts at %" PRIu64, dir,
+                  self->next_seq);
+    }
     *self_p = self;
     return ISMO_OK;
 }

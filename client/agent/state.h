@@ -13,6 +13,11 @@
  * never reused, across crashes and restarts: they are reserved in blocks of
  * ISMO_STATE_SEQ_BLOCK, and a block is on disk before any number of it is
  * handed out. A restart skips the rest of the last block (gaps are fine).
+ * A state_dir without sample_seq (new, or lost with a container) starts at
+ * UTC now in ms times ISMO_STATE_SEQ_PER_MS, above any number an earlier
+ * incarnation of the same agent name handed out (unless it made more than
+ * that many samples per ms of its life, or the clock went back), so a lost
+ * state_dir never turns new measurements into "duplicates" of old sample ids.
  * Not thread-safe; runs on the agent's one thread. */
 #ifndef ISMO_AGENT_STATE_H
 #define ISMO_AGENT_STATE_H
@@ -28,6 +33,7 @@ extern "C" {
 #endif
 
 #define ISMO_STATE_SEQ_BLOCK 1000
+#define ISMO_STATE_SEQ_PER_MS 1000
 
 typedef struct ismo_agent_state ismo_agent_state_t;
 

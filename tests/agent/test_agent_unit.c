@@ -529,6 +529,10 @@ static void test_state_seq_never_reused(void **state)
     assert_null(other);
     uint64_t seq = 0;
     uint64_t last = 0;
+    /* a new state_dir starts above every id an earlier incarnation can have used */
+    uint64_t floor = (uint64_t)ismo_now_ms() * ISMO_STATE_SEQ_PER_MS - 60000 * ISMO_STATE_SEQ_PER_MS;
+    assert_int_equal(ismo_agent_state_next_sample_seq(st, &seq), ISMO_OK);
+    assert_true(seq > floor);
     for (int i = 0; i < 1500; i++) {
         assert_int_equal(ismo_agent_state_next_sample_seq(st, &seq), ISMO_OK);
         assert_true(seq > last);
