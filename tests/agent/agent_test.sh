@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Integration test of ismo-agent against a real ismod (ctest label "integration").
 #
-#   agent_test.sh ISMOD ISMO_AGENT HELPER [ISMO_CLI]
+#   agent_test.sh ISMOD ISMO_AGENT HELPER [ISMO_CLI]   (ISMO_CLI: also check `ismo status`)
 #
 # 1. start ismod on free loopback ports with a temporary data dir;
 # 2. create objectives (HELPER, a small libismo client); start the agent with
@@ -18,6 +18,7 @@ set -u
 ISMOD=${1:?ismod path}
 AGENT=${2:?ismo-agent path}
 HELPER=${3:?agent_test_helper path}
+CLI=${4:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 HOOK="$HERE/../../examples/agents/hooks/log-event.sh"
 
@@ -166,6 +167,16 @@ for obj in OBJ-AGT-AVAIL OBJ-AGT-COUNT; do
     [ "$unlogged" -le 1 ] || fail "$obj: $unlogged stored samples the agent never logged"
     echo "   $obj: $(grep -c . "$T/spooled.$obj") spooled, $(grep -c . "$T/stored.$obj") stored, unique"
 done
+# the server's own count agrees (ismo status, when the CLI was built)
+if [ -n "$CLI" ]; then
+    for obj in OBJ-AGT-AVAIL OBJ-AGT-COUNT; do
+        total=$("$CLI" --endpoint "$EP" status --function it-ops -o json | tr -d ' \n' |
+            grep -o "\"objective_id\":\"$obj\"[^}]*" | sed -n 's/.*"total_samples":\([0-9]*\).*/\1/p')
+        [ "$total" = "$(grep -c . "$T/stored.$obj")" ] ||
+            fail "$obj: ismo status says total_samples=$total, ListSamples gave $(grep -c . "$T/stored.$obj")"
+    done
+    echo "   ismo status agrees"
+fi
 # sequence numbers were never reused across the restart
 all=$(cat "$T"/stored.* | sort | uniq -d)
 [ -z "$all" ] || fail "a sample id used for two objectives: $all"
