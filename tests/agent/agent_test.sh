@@ -8,6 +8,8 @@
 #    two 1 s collectors and the log-event.sh hook; wait for samples;
 # 3. create an objective due in 1 day (it-ops) and one of another function
 #    (hr): the hook must run once for the it-ops reminder and never for hr;
+#    A third collector measures an objective created only later: its samples
+#    are parked (NOT_FOUND), then stored once the objective exists.
 # 4. kill -9 ismod; the agent keeps measuring into its spool; kill -9 the
 #    agent too and restart it (the spool and the sequence survive);
 # 5. restart ismod on the same data dir and ports; the spool drains;
@@ -93,6 +95,7 @@ server:
   timeout_ms: 1000
   retry_min_ms: 200
   retry_max_ms: 1500
+  not_found_retry_s: 1
 collectors:
   - name: avail
     objective: OBJ-AGT-AVAIL
@@ -102,6 +105,11 @@ collectors:
   - name: counter
     objective: OBJ-AGT-COUNT
     command: "echo \$(( \$(date +%s) % 7 ))"
+    interval_s: 1
+    timeout_s: 2
+  - name: late
+    objective: OBJ-AGT-LATE
+    command: "echo 7"
     interval_s: 1
     timeout_s: 2
 subscription:
@@ -127,6 +135,13 @@ step "a reminder of the agent's function runs the hook; another function's does 
 "$HELPER" put "$EP" OBJ-HR-DUE hr $((DAY_MS - 60000)) || fail "put OBJ-HR-DUE"
 wait_for 20 hook_ran_for OBJ-AGT-DUE || fail "the hook did not run for OBJ-AGT-DUE's reminder"
 
+step "samples of an objective not imported yet are parked, then stored once it exists"
+wait_for 10 sh -c "[ \$(stat -c %s '$T/state/parked') -gt 32 ]" || fail "nothing parked for OBJ-AGT-LATE"
+n=$(stored_ids OBJ-AGT-LATE 2>/dev/null | grep -c .)
+[ "${n:-0}" -eq 0 ] || fail "OBJ-AGT-LATE stored before it existed"
+"$HELPER" put "$EP" OBJ-AGT-LATE it-ops $((90 * DAY_MS)) || fail "put OBJ-AGT-LATE"
+wait_for 10 at_least OBJ-AGT-LATE 3 || fail "parked samples of OBJ-AGT-LATE not stored after import"
+
 step "ismod crashes; the agent spools"
 kill -9 "$ISMOD_PID"; wait "$ISMOD_PID" 2>/dev/null; ISMOD_PID=""
 sleep 3
@@ -141,6 +156,7 @@ grep -q "samples (.* bytes) waiting from before" "$T/agent.log" || fail "the res
 step "ismod restarts on the same data dir and ports; the spool drains"
 start_ismod
 wait_for 30 spool_empty || fail "spool not drained after ismod came back ($(spool_bytes) bytes)"
+wait_for 10 sh -c "[ \$(stat -c %s '$T/state/parked') -le 32 ]" || fail "parked spool not drained"
 sleep 1.5
 
 step "SIGTERM the agent"
@@ -152,7 +168,7 @@ wait "$AGENT_PID"; rc=$?; AGENT_PID=""
 grep -q "agent: stopped:" "$T/agent.log" || fail "no 'stopped' line"
 
 step "every spooled sample is stored exactly once"
-for obj in OBJ-AGT-AVAIL OBJ-AGT-COUNT; do
+for obj in OBJ-AGT-AVAIL OBJ-AGT-COUNT OBJ-AGT-LATE; do
     stored_ids "$obj" | sort >"$T/stored.$obj" || fail "list samples $obj"
     sed -n "s/.*agent: sample \(it-web1:[0-9]*\) $obj=.* spooled.*/\1/p" "$T/agent.log" | sort \
         >"$T/spooled.$obj"
