@@ -13,10 +13,11 @@
  *      "<name>:<seq>"} appended durably to the spool before any send;
  *   2. the spool is sent in batches (batch_max_samples); a batch is removed
  *      only after ismod's reply (which comes after its commit). Accepted and
- *      duplicate samples are done; INVALID_ARGUMENT rejections go to
- *      state_dir/rejected (logged); NOT_FOUND rejections (objective not
+ *      duplicate samples are done; NOT_FOUND rejections (objective not
  *      imported yet) go to the "parked" spool and are re-sent every
- *      not_found_retry_s. Time-outs and transport errors keep everything and
+ *      not_found_retry_s; every other rejection (INVALID_ARGUMENT, CONFLICT
+ *      for a retired objective) goes to state_dir/rejected (logged, never
+ *      dropped silently). Time-outs and transport errors keep everything and
  *      back off exponentially with jitter (retry_min_ms .. retry_max_ms);
  *   3. event catch-up: a message on the SUB socket (prefixes
  *      "<kind>.<function>.") only says "something happened"; the agent then

@@ -13,8 +13,11 @@
 # 4. kill -9 ismod; the agent keeps measuring into its spool; kill -9 the
 #    agent too and restart it (the spool and the sequence survive);
 # 5. restart ismod on the same data dir and ports; the spool drains;
-# 6. SIGTERM the agent; every sample the agent spooled is stored exactly
-#    once (sample ids unique, none missing), and no hook ran twice.
+# 6. retire one objective: its further samples are refused (CONFLICT) and
+#    kept in state_dir/rejected;
+# 7. SIGTERM the agent; every sample the agent spooled is stored exactly
+#    once (sample ids unique) or listed as rejected, none missing; no hook
+#    ran twice.
 # Bounded: every wait has a deadline; a trap kills what we started.
 set -u
 ISMOD=${1:?ismod path}
@@ -159,6 +162,11 @@ wait_for 30 spool_empty || fail "spool not drained after ismod came back ($(spoo
 wait_for 10 sh -c "[ \$(stat -c %s '$T/state/parked') -le 32 ]" || fail "parked spool not drained"
 sleep 1.5
 
+step "samples of a retired objective are refused by the server and kept in state_dir/rejected"
+"$HELPER" retire "$EP" OBJ-AGT-COUNT || fail "retire OBJ-AGT-COUNT"
+wait_for 10 grep -q "OBJ-AGT-COUNT.*CONFLICT" "$T/state/rejected" ||
+    fail "no rejected line for the retired OBJ-AGT-COUNT"
+
 step "SIGTERM the agent"
 kill -TERM "$AGENT_PID"
 for _ in $(seq 1 50); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
@@ -167,25 +175,30 @@ wait "$AGENT_PID"; rc=$?; AGENT_PID=""
 [ "$rc" -eq 0 ] || fail "agent exit status $rc"
 grep -q "agent: stopped:" "$T/agent.log" || fail "no 'stopped' line"
 
-step "every spooled sample is stored exactly once"
+step "every spooled sample is stored exactly once, or kept as rejected"
 for obj in OBJ-AGT-AVAIL OBJ-AGT-COUNT OBJ-AGT-LATE; do
     stored_ids "$obj" | sort >"$T/stored.$obj" || fail "list samples $obj"
     sed -n "s/.*agent: sample \(it-web1:[0-9]*\) $obj=.* spooled.*/\1/p" "$T/agent.log" | sort \
         >"$T/spooled.$obj"
     dups=$(uniq -d "$T/stored.$obj")
     [ -z "$dups" ] || fail "$obj: sample ids stored twice: $dups"
-    missing=$(comm -23 "$T/spooled.$obj" "$T/stored.$obj")
-    [ -z "$missing" ] || fail "$obj: spooled but not stored: $missing"
+    cut -f2,3 "$T/state/rejected" 2>/dev/null | awk -v o="$obj" '$2 == o { print $1 }' | sort \
+        >"$T/rejected.$obj"
+    both=$(comm -12 "$T/rejected.$obj" "$T/stored.$obj")
+    [ -z "$both" ] || fail "$obj: stored and also rejected: $both"
+    missing=$(sort -m "$T/stored.$obj" "$T/rejected.$obj" | comm -23 "$T/spooled.$obj" -)
+    [ -z "$missing" ] || fail "$obj: spooled but neither stored nor rejected: $missing"
     # a kill -9 between the spool's fsync and the log line may leave one id unlogged
     extra=$(comm -13 "$T/spooled.$obj" "$T/stored.$obj" | grep -vc '^it-web1:' || true)
     [ "$extra" -eq 0 ] || fail "$obj: stored ids not from this agent"
     unlogged=$(comm -13 "$T/spooled.$obj" "$T/stored.$obj" | grep -c . || true)
     [ "$unlogged" -le 1 ] || fail "$obj: $unlogged stored samples the agent never logged"
-    echo "   $obj: $(grep -c . "$T/spooled.$obj") spooled, $(grep -c . "$T/stored.$obj") stored, unique"
+    echo "   $obj: $(grep -c . "$T/spooled.$obj") spooled, $(grep -c . "$T/stored.$obj") stored" \
+        "(unique), $(grep -c . "$T/rejected.$obj") rejected"
 done
 # the server's own count agrees (ismo status, when the CLI was built)
 if [ -n "$CLI" ]; then
-    for obj in OBJ-AGT-AVAIL OBJ-AGT-COUNT; do
+    for obj in OBJ-AGT-AVAIL OBJ-AGT-LATE; do
         total=$("$CLI" --endpoint "$EP" status --function it-ops -o json | tr -d ' \n' |
             grep -o "\"objective_id\":\"$obj\"[^}]*" | sed -n 's/.*"total_samples":\([0-9]*\).*/\1/p')
         [ "$total" = "$(grep -c . "$T/stored.$obj")" ] ||

@@ -3,6 +3,7 @@
  *   agent_test_helper ping   ENDPOINT
  *   agent_test_helper put    ENDPOINT ID FUNCTION DEADLINE_IN_MS [FREQUENCY_MS]
  *   agent_test_helper ids    ENDPOINT ID        (sample ids, one per line, oldest first)
+ *   agent_test_helper retire ENDPOINT ID
  *
  * Exit 0 on success, 1 on error (reason on stderr). */
 #include <stdio.h>
@@ -20,7 +21,7 @@ static int fail(const char *what, ismo_client_t *c)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: agent_test_helper ping|put|ids ENDPOINT ...\n");
+        fprintf(stderr, "usage: agent_test_helper ping|put|ids|retire ENDPOINT ...\n");
         return 1;
     }
     ismo_client_t *c = ismo_client_new(argv[2], "agent-test");
@@ -62,6 +63,9 @@ int main(int argc, char **argv)
         o.has_deadline_ms = 1;
         o.deadline_ms = now + atoll(argv[5]);
         rc = ismo_put_objective(c, &o, &reply) == ISMO_OK ? 0 : fail("put", c);
+    } else if (!strcmp(argv[1], "retire") && argc >= 4) {
+        ismo_client_set_reason(c, "agent test");
+        rc = ismo_retire_objective(c, argv[3], &reply) == ISMO_OK ? 0 : fail("retire", c);
     } else if (!strcmp(argv[1], "ids") && argc >= 4) {
         if (ismo_list_samples(c, argv[3], 0, 0, &reply) != ISMO_OK || !reply->list_samples) {
             rc = fail("list_samples", c);
