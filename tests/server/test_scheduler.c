@@ -1,0 +1,436 @@
+/* test_scheduler: reminder decisions of server/scheduler.h with offsets
+ * 30 d, 7 d, 1 d. A small in-memory map of reminder keys plays the store's
+ * part (what fired, what was suppressed), and every decision is recorded in
+ * it the way server/monitor.c records it: suppressed -> SUPPRESSED, else
+ * FIRED. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ismo_time.h"
+#include "scheduler.h"
+
+#define T0 INT64_C(1767225600000) /* 2026-01-01T00:00:00Z */
+#define DAY ISMO_DAY_MS
+#define HOUR ISMO_HOUR_MS
+
+/* ---- a tiny map of fired keys ---- */
+#define MAP_CAP 64
+typedef struct keymap {
+    char key[MAP_CAP][ISMO_REMINDER_KEY_BYTES];
+    int state[MAP_CAP];
+    size_t n;
+    unsigned calls;
+} keymap;
+
+static int map_get(void *ctx, const char *key)
+{
+    keymap *m = ctx;
+    m->calls++;
+    for (size_t i = 0; i < m->n; i++) {
+        if (strcmp(m->key[i], key) == 0) {
+            return m->state[i];
+        }
+    }
+    return ISMO_REMINDER_NOT_FIRED;
+}
+
+static void map_set(keymap *m, const char *key, int state)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        if (strcmp(m->key[i], key) == 0) {
+            m->state[i] = state;
+            return;
+        }
+    }
+    assert_true(m->n < MAP_CAP);
+    snprintf(m->key[m->n], ISMO_REMINDER_KEY_BYTES, "%s", key);
+    m->state[m->n++] = state;
+}
+
+/* Record what ismo_schedule asked for, as the server would. */
+static void record(keymap *m, const ismo_reminder_due *due, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        map_set(m, due[i].key, due[i].suppress ? ISMO_REMINDER_SUPPRESSED : ISMO_REMINDER_FIRED);
+    }
+}
+
+static size_t count_published(const ismo_reminder_due *due, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        k += !due[i].suppress;
+    }
+    return k;
+}
+
+static const int64_t offsets[] = {30 * DAY, 7 * DAY, 1 * DAY};
+
+typedef struct fixture {
+    Ismo__V1__Metric metric;
+    Ismo__V1__Objective o;
+    keymap map;
+    ismo_schedule_input in;
+    ismo_reminder_due due[ISMO_MAX_REMINDER_OFFSETS + 4];
+    uint32_t outstanding;
+} fixture;
+
+static int setup(void **state)
+{
+    static fixture f;
+    memset(&f, 0, sizeof f);
+    Ismo__V1__Metric m = ISMO__V1__METRIC__INIT;
+    Ismo__V1__Objective o = ISMO__V1__OBJECTIVE__INIT;
+    f.metric = m;
+    f.o = o;
+    f.o.id = "OBJ-1";
+    f.o.function = "it-ops";
+    f.o.title = "Patch critical vulnerabilities within 48h";
+    f.o.owner = "Head of IT";
+    f.o.metric = &f.metric;
+    f.o.has_target = 1;
+    f.o.target = 48;
+    f.o.has_start_ms = 1;
+    f.o.start_ms = T0;
+    f.o.has_deadline_ms = 1;
+    f.o.deadline_ms = T0 + 100 * DAY;
+    f.in.objective = &f.o;
+    f.in.health = ISMO__V1__HEALTH__ON_TRACK;
+    f.in.last_sample_ms = 0;
+    f.in.offsets_ms = offsets;
+    f.in.n_offsets = 3;
+    *state = &f;
+    return 0;
+}
+
+static size_t run_at(fixture *f, int64_t now)
+{
+    f->in.now_ms = now;
+    f->outstanding = 0xdeadbeef;
+    return ismo_schedule(&f->in, map_get, &f->map, f->due, sizeof f->due / sizeof f->due[0],
+                         &f->outstanding);
+}
+
+static void test_nothing_before_30d(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(run_at(f, f->o.deadline_ms - 30 * DAY - 1), 0);
+    assert_int_equal(f->outstanding, 0);
+    assert_int_equal(run_at(f, T0 + DAY), 0);
+    assert_int_equal(f->outstanding, 0);
+}
+
+static void test_30d_fires_once(void **state)
+{
+    fixture *f = *state;
+    int64_t dl = f->o.deadline_ms;
+    size_t n = run_at(f, dl - 30 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__DEADLINE_APPROACHING);
+    assert_int_equal(f->due[0].offset_ms, 30 * DAY);
+    assert_int_equal(f->due[0].due_ms, dl);
+    assert_int_equal(f->due[0].suppress, 0);
+    char want[ISMO_REMINDER_KEY_BYTES];
+    snprintf(want, sizeof want, "deadline:%lld:%lld", (long long)dl, (long long)(30 * DAY));
+    assert_string_equal(f->due[0].key, want);
+    assert_int_equal(f->outstanding, 1);
+    record(&f->map, f->due, n);
+
+    /* same condition an hour later: the callback says FIRED, nothing new */
+    n = run_at(f, dl - 30 * DAY + HOUR);
+    assert_int_equal(n, 0);
+    assert_int_equal(f->outstanding, 1);
+    /* and again on day 80 (7 d not yet due) */
+    n = run_at(f, dl - 8 * DAY);
+    assert_int_equal(n, 0);
+    assert_int_equal(f->outstanding, 1);
+
+    /* 7 d later: 7 d fires, published (30 d already spoke earlier) */
+    n = run_at(f, dl - 7 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].offset_ms, 7 * DAY);
+    assert_int_equal(f->due[0].suppress, 0);
+    assert_int_equal(f->outstanding, 2);
+    record(&f->map, f->due, n);
+    n = run_at(f, dl - 1 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].offset_ms, 1 * DAY);
+    assert_int_equal(f->due[0].suppress, 0);
+    assert_int_equal(f->outstanding, 3);
+    record(&f->map, f->due, n);
+    assert_int_equal(run_at(f, dl - 1), 0);
+    assert_int_equal(f->outstanding, 3);
+}
+
+static void test_created_5d_before_deadline(void **state)
+{
+    fixture *f = *state;
+    int64_t now = T0 + 10 * DAY;
+    f->o.start_ms = now;
+    f->o.deadline_ms = now + 5 * DAY;
+    size_t n = run_at(f, now);
+    /* 7 d fires; 30 d is recorded as suppressed; 1 d not yet due */
+    assert_int_equal(count_published(f->due, n), 1);
+    int saw7 = 0, saw30 = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(f->due[i].kind, ISMO__V1__REMINDER_KIND__DEADLINE_APPROACHING);
+        if (f->due[i].offset_ms == 7 * DAY) {
+            saw7 = 1;
+            assert_int_equal(f->due[i].suppress, 0);
+        } else if (f->due[i].offset_ms == 30 * DAY) {
+            saw30 = 1;
+            assert_int_equal(f->due[i].suppress, 1);
+        } else {
+            fail_msg("unexpected offset %lld", (long long)f->due[i].offset_ms);
+        }
+    }
+    assert_true(saw7);
+    assert_true(saw30);
+    assert_int_equal(f->outstanding, 1); /* the suppressed one does not count */
+    record(&f->map, f->due, n);
+
+    /* next tick: nothing new; 30 d stays silent */
+    n = run_at(f, now + HOUR);
+    assert_int_equal(n, 0);
+    assert_int_equal(f->outstanding, 1);
+
+    /* the last day: 1 d fires alone */
+    n = run_at(f, f->o.deadline_ms - DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].offset_ms, DAY);
+    assert_int_equal(f->due[0].suppress, 0);
+    assert_int_equal(f->outstanding, 2);
+}
+
+static void test_all_offsets_due_at_once_only_nearest(void **state)
+{
+    fixture *f = *state;
+    /* offsets given in any order */
+    static const int64_t shuffled[] = {7 * DAY, 1 * DAY, 30 * DAY};
+    f->in.offsets_ms = shuffled;
+    size_t n = run_at(f, f->o.deadline_ms - 12 * HOUR);
+    assert_int_equal(n, 3);
+    assert_int_equal(count_published(f->due, n), 1);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(f->due[i].suppress, f->due[i].offset_ms != DAY);
+    }
+    assert_int_equal(f->outstanding, 1);
+}
+
+static void test_overdue_fires_once(void **state)
+{
+    fixture *f = *state;
+    f->in.health = ISMO__V1__HEALTH__MISSED;
+    int64_t dl = f->o.deadline_ms;
+    size_t n = run_at(f, dl);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__OVERDUE);
+    assert_int_equal(f->due[0].due_ms, dl);
+    assert_int_equal(f->due[0].suppress, 0);
+    char want[ISMO_REMINDER_KEY_BYTES];
+    snprintf(want, sizeof want, "overdue:%lld", (long long)dl);
+    assert_string_equal(f->due[0].key, want);
+    assert_int_equal(f->outstanding, 1);
+    record(&f->map, f->due, n);
+    assert_int_equal(run_at(f, dl + DAY), 0);
+    assert_int_equal(f->outstanding, 1);
+    assert_int_equal(run_at(f, dl + 30 * DAY), 0);
+    assert_int_equal(f->outstanding, 1);
+}
+
+static void test_no_reminders_when_achieved(void **state)
+{
+    fixture *f = *state;
+    f->metric.has_frequency_ms = 1;
+    f->metric.frequency_ms = DAY;
+    f->in.last_sample_ms = T0;
+    f->in.health = ISMO__V1__HEALTH__ACHIEVED;
+    assert_int_equal(run_at(f, f->o.deadline_ms - 12 * HOUR), 0);
+    assert_int_equal(f->outstanding, 0);
+    assert_int_equal(run_at(f, f->o.deadline_ms + DAY), 0);
+    assert_int_equal(f->outstanding, 0);
+    assert_int_equal(f->map.n, 0);
+}
+
+static void test_no_reminders_when_retired(void **state)
+{
+    fixture *f = *state;
+    f->metric.has_frequency_ms = 1;
+    f->metric.frequency_ms = DAY;
+    f->in.last_sample_ms = T0;
+    f->o.has_retired = 1;
+    f->o.retired = 1;
+    f->in.health = ISMO__V1__HEALTH__OFF_TRACK;
+    assert_int_equal(run_at(f, f->o.deadline_ms - 12 * HOUR), 0);
+    assert_int_equal(run_at(f, f->o.deadline_ms + DAY), 0);
+    assert_int_equal(f->outstanding, 0);
+}
+
+static void test_metric_stale(void **state)
+{
+    fixture *f = *state;
+    f->o.has_deadline_ms = 0; /* keep deadline reminders out of the way */
+    f->o.deadline_ms = 0;
+    f->metric.has_frequency_ms = 1;
+    f->metric.frequency_ms = DAY;
+    int64_t last = T0 + 10 * DAY;
+    f->in.last_sample_ms = last;
+
+    /* exactly at last + frequency: not yet stale (now must be > ) */
+    assert_int_equal(run_at(f, last + DAY), 0);
+    size_t n = run_at(f, last + DAY + 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__METRIC_STALE);
+    assert_int_equal(f->due[0].due_ms, last + DAY);
+    assert_int_equal(f->due[0].suppress, 0);
+    char want[ISMO_REMINDER_KEY_BYTES];
+    snprintf(want, sizeof want, "stale:%lld", (long long)last);
+    assert_string_equal(f->due[0].key, want);
+    assert_int_equal(f->outstanding, 1);
+    record(&f->map, f->due, n);
+    assert_int_equal(run_at(f, last + 3 * DAY), 0);
+    assert_int_equal(f->outstanding, 1);
+
+    /* a new sample re-arms: not stale right after it, stale again a day later */
+    int64_t last2 = last + 3 * DAY;
+    f->in.last_sample_ms = last2;
+    assert_int_equal(run_at(f, last2 + HOUR), 0);
+    assert_int_equal(f->outstanding, 0);
+    n = run_at(f, last2 + 2 * DAY);
+    assert_int_equal(n, 1);
+    snprintf(want, sizeof want, "stale:%lld", (long long)last2);
+    assert_string_equal(f->due[0].key, want);
+    assert_int_equal(f->due[0].due_ms, last2 + DAY);
+}
+
+static void test_stale_without_samples_counts_from_start(void **state)
+{
+    fixture *f = *state;
+    f->o.has_deadline_ms = 0;
+    f->o.deadline_ms = 0;
+    f->metric.has_frequency_ms = 1;
+    f->metric.frequency_ms = 7 * DAY;
+    assert_int_equal(run_at(f, T0 + 7 * DAY), 0);
+    size_t n = run_at(f, T0 + 8 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__METRIC_STALE);
+    assert_int_equal(f->due[0].due_ms, T0 + 7 * DAY);
+}
+
+/* scheduler.h: with no sample yet, stale counts from max(start, updated_ms). */
+static void test_stale_without_samples_counts_from_definition(void **state)
+{
+    fixture *f = *state;
+    f->o.has_deadline_ms = 0;
+    f->o.deadline_ms = 0;
+    f->metric.has_frequency_ms = 1;
+    f->metric.frequency_ms = 7 * DAY;
+    f->o.has_updated_ms = 1;
+    f->o.updated_ms = T0 + 20 * DAY; /* imported long after the start */
+    assert_int_equal(run_at(f, T0 + 21 * DAY), 0);
+    assert_int_equal(run_at(f, T0 + 27 * DAY), 0);
+    size_t n = run_at(f, T0 + 27 * DAY + 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__METRIC_STALE);
+    assert_int_equal(f->due[0].due_ms, T0 + 27 * DAY);
+}
+
+static void test_changed_deadline_rearms(void **state)
+{
+    fixture *f = *state;
+    int64_t dl = f->o.deadline_ms;
+    size_t n = run_at(f, dl - 7 * DAY);
+    assert_int_equal(count_published(f->due, n), 1);
+    record(&f->map, f->due, n);
+    assert_int_equal(run_at(f, dl - 7 * DAY + HOUR), 0);
+
+    /* deadline moved 60 days later: at 30 d before the new one, 30 d fires */
+    int64_t dl2 = dl + 60 * DAY;
+    f->o.deadline_ms = dl2;
+    n = run_at(f, dl2 - 30 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].offset_ms, 30 * DAY);
+    assert_int_equal(f->due[0].due_ms, dl2);
+    char want[ISMO_REMINDER_KEY_BYTES];
+    snprintf(want, sizeof want, "deadline:%lld:%lld", (long long)dl2, (long long)(30 * DAY));
+    assert_string_equal(f->due[0].key, want);
+    /* reminders of the old deadline no longer count as outstanding */
+    assert_int_equal(f->outstanding, 1);
+    record(&f->map, f->due, n);
+    n = run_at(f, dl2 - 7 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].offset_ms, 7 * DAY);
+    assert_int_equal(f->due[0].suppress, 0);
+
+    /* overdue is keyed by the deadline too */
+    f->in.health = ISMO__V1__HEALTH__MISSED;
+    record(&f->map, f->due, n);
+    n = run_at(f, dl2 + DAY);
+    assert_int_equal(n, 1);
+    record(&f->map, f->due, n);
+    f->o.deadline_ms = dl2 + 10 * DAY;
+    n = run_at(f, dl2 + 11 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__OVERDUE);
+    assert_int_equal(f->due[0].due_ms, dl2 + 10 * DAY);
+}
+
+static void test_duplicate_offsets_one_key(void **state)
+{
+    fixture *f = *state;
+    static const int64_t dup[] = {7 * DAY, 7 * DAY};
+    f->in.offsets_ms = dup;
+    f->in.n_offsets = 2;
+    size_t n = run_at(f, f->o.deadline_ms - 6 * DAY);
+    /* one reminder per objective and offset: a key is asked for at most once */
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = i + 1; j < n; j++) {
+            assert_string_not_equal(f->due[i].key, f->due[j].key);
+        }
+    }
+    assert_int_equal(count_published(f->due, n), 1);
+}
+
+static void test_reminder_message(void **state)
+{
+    fixture *f = *state;
+    size_t n = run_at(f, f->o.deadline_ms - 7 * DAY);
+    assert_int_equal(n, 2); /* 7 d published, 30 d recorded as suppressed */
+    assert_int_equal(f->due[0].offset_ms, 7 * DAY);
+    assert_int_equal(f->due[0].suppress, 0);
+    char buf[256];
+    ismo_reminder_message(&f->o, &f->due[0], buf, sizeof buf);
+    assert_non_null(strstr(buf, "OBJ-1"));
+    assert_non_null(strstr(buf, "7d"));
+    assert_non_null(strstr(buf, "2026-04-11")); /* T0 + 100 d */
+    assert_non_null(strstr(buf, "Head of IT"));
+}
+
+#define T(fn) cmocka_unit_test_setup(fn, setup)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_nothing_before_30d),
+        T(test_30d_fires_once),
+        T(test_created_5d_before_deadline),
+        T(test_all_offsets_due_at_once_only_nearest),
+        T(test_overdue_fires_once),
+        T(test_no_reminders_when_achieved),
+        T(test_no_reminders_when_retired),
+        T(test_metric_stale),
+        T(test_stale_without_samples_counts_from_start),
+        T(test_stale_without_samples_counts_from_definition),
+        T(test_changed_deadline_rearms),
+        T(test_duplicate_offsets_one_key),
+        T(test_reminder_message),
+    };
+    return cmocka_run_group_tests_name("scheduler", tests, NULL, NULL);
+}
