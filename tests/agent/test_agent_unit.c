@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "agent.h"
 #include "collector.h"
 #include "config.h"
 #include "hook.h"
@@ -624,6 +625,59 @@ static void test_hook_env(void **state)
     free(dir);
 }
 
+/* ---- agent ------------------------------------------------------------------- */
+
+static void test_agent_once_without_server(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    char yaml[1024];
+    /* nobody listens on port 9 of loopback (discard service is never on in CI) */
+    snprintf(yaml, sizeof yaml,
+             "agent: {name: t, function: it-ops, state_dir: '%s/state'}\n"
+             "server: {endpoint: 'tcp://127.0.0.1:9', timeout_ms: 200}\n"
+             "collectors:\n"
+             "  - {name: a, objective: OBJ-A, command: 'echo 1'}\n"
+             "  - {name: b, objective: OBJ-B, command: 'echo oops'}\n",
+             dir);
+    char why[512];
+    ismo_agent_config *cfg = NULL;
+    assert_int_equal(ismo_agent_config_parse(yaml, strlen(yaml), "t", &cfg, why, sizeof why),
+                     ISMO_OK);
+    for (int run = 1; run <= 2; run++) {
+        ismo_agent_t *agent = NULL;
+        assert_int_equal(ismo_agent_new(cfg, &agent), ISMO_OK);
+        /* the server is away: the sample stays spooled, the run says so */
+        assert_int_equal(ismo_agent_run_once(agent, NULL), ISMO_ERR_TIMEOUT);
+        ismo_agent_stats st;
+        ismo_agent_get_stats(agent, &st);
+        assert_int_equal(st.collected, 1);
+        assert_int_equal(st.collect_failed, 1);
+        assert_int_equal(st.spooled, (uint64_t)run); /* the first run's sample survived */
+        ismo_agent_destroy(&agent);
+        assert_null(agent);
+    }
+    /* both samples are in the spool with distinct ids of this agent */
+    char path[400];
+    snprintf(path, sizeof path, "%s/state/spool", dir);
+    ismo_spool_t *sp = NULL;
+    ismo_spool_batch_t *b = ismo_spool_batch_new();
+    assert_int_equal(ismo_spool_open(path, 0, &sp), ISMO_OK);
+    assert_int_equal(ismo_spool_peek(sp, b, 10), ISMO_OK);
+    assert_int_equal(ismo_spool_batch_count(b), 2);
+    Ismo__V1__Sample **s = ismo_spool_batch_samples(b);
+    assert_string_not_equal(s[0]->sample_id, s[1]->sample_id);
+    assert_int_equal(strncmp(s[0]->sample_id, "t:", 2), 0);
+    assert_string_equal(s[1]->source, "agent:t");
+    assert_string_equal(s[1]->objective_id, "OBJ-A");
+    assert_true(s[1]->value == 1.0 && s[1]->effective_ms > 0);
+    ismo_spool_batch_destroy(&b);
+    ismo_spool_destroy(&sp);
+    ismo_agent_config_destroy(&cfg);
+    rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     ismo_log_set_level(ISMO_LOG_ERROR);
@@ -645,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_spool_crc),
         cmocka_unit_test(test_state_seq_never_reused),
         cmocka_unit_test(test_hook_env),
+        cmocka_unit_test(test_agent_once_without_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
