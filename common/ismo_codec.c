@@ -16,6 +16,45 @@ static void set_why(char *why, size_t why_len, const char *fmt, const char *arg)
     }
 }
 
+/* Drop unknown fields (recursively). protobuf-c keeps them verbatim and packs
+ * them back, and some of them (field number 0) it would pack into bytes no
+ * decoder accepts; a v1 server stores only the fields it knows. */
+static void strip_unknown(ProtobufCMessage *m, int depth)
+{
+    if (!m || depth > 32) {
+        return;
+    }
+    for (unsigned i = 0; i < m->n_unknown_fields; i++) {
+        free(m->unknown_fields[i].data);
+    }
+    free(m->unknown_fields);
+    m->unknown_fields = NULL;
+    m->n_unknown_fields = 0;
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned f = 0; f < d->n_fields; f++) {
+        const ProtobufCFieldDescriptor *fd = &d->fields[f];
+        if (fd->type != PROTOBUF_C_TYPE_MESSAGE) {
+            continue;
+        }
+        char *base = (char *)m;
+        if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            uint32_t which = *(uint32_t *)(base + fd->quantifier_offset);
+            if (which != fd->id) {
+                continue;
+            }
+        }
+        if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(size_t *)(base + fd->quantifier_offset);
+            ProtobufCMessage **arr = *(ProtobufCMessage ***)(base + fd->offset);
+            for (size_t k = 0; k < n; k++) {
+                strip_unknown(arr[k], depth + 1);
+            }
+        } else {
+            strip_unknown(*(ProtobufCMessage **)(base + fd->offset), depth + 1);
+        }
+    }
+}
+
 ismo_err ismo_codec_decode_request(const uint8_t *buf, size_t len, size_t max_bytes,
                                    Ismo__V1__Request **req_p, char *why, size_t why_len)
 {
@@ -32,6 +71,7 @@ ismo_err ismo_codec_decode_request(const uint8_t *buf, size_t len, size_t max_by
         set_why(why, why_len, "frame is not an ismo.v1.Request (protobuf decode failed)%s", "");
         return ISMO_ERR_PROTOCOL;
     }
+    strip_unknown(&req->base, 0);
     if (req->has_protocol && req->protocol > ISMO_PROTOCOL_VERSION) {
         if (why && why_len) {
             snprintf(why, why_len, "protocol version %u not supported (this server speaks %d)",
@@ -269,7 +309,13 @@ NAME_FN(ismo_aggregation_name, aggregation_names)
 NAME_FN(ismo_target_mode_name, target_mode_names)
 NAME_FN(ismo_action_status_name, action_status_names)
 NAME_FN(ismo_reminder_kind_name, reminder_kind_names)
-NAME_FN(ismo_event_kind_topic, event_topics)
+const char *ismo_event_kind_topic(int v)
+{
+    if (v <= 0 || (size_t)v >= sizeof event_topics / sizeof event_topics[0]) {
+        return "event";
+    }
+    return event_topics[v];
+}
 
 /* Compare ignoring case and treating '-', ' ' and '_' alike. */
 static int name_eq(const char *a, const char *b)

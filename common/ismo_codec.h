@@ -39,7 +39,10 @@ extern "C" {
 /* Decode a Request frame of len bytes. Frames over max_bytes give
  * ISMO_ERR_TOO_LARGE; bytes that are not a Request, a Request without a body,
  * or a protocol version above ISMO_PROTOCOL_VERSION give ISMO_ERR_PROTOCOL.
- * On error *req_p is NULL and why (if not NULL) holds a one-line reason.
+ * Unknown fields are dropped (a v1 server keeps only what it knows).
+ * On error why (if not NULL) holds a one-line reason and *req_p is NULL,
+ * except for a decodable Request without a body: then *req_p is set so the
+ * caller can echo its request_id, and the caller frees it.
  * On success the caller owns *req_p (free with ismo__v1__request__free_unpacked). */
 ismo_err ismo_codec_decode_request(const uint8_t *buf, size_t len, size_t max_bytes,
                                    Ismo__V1__Request **req_p, char *why, size_t why_len);

@@ -161,6 +161,9 @@ ismo_err ismo_time_parse(const char *text, int end_of_period, int64_t *ms)
                     return ISMO_ERR_PARSE;
                 }
             }
+            if (oh > 23 || om > 59) {
+                return ISMO_ERR_PARSE;
+            }
             offset_ms = sign * ((int64_t)oh * ISMO_HOUR_MS + (int64_t)om * ISMO_MINUTE_MS);
         }
     }

@@ -115,6 +115,10 @@ static ismo_err set_row(ismo_config *cfg, const row *r, const char *value, char 
             goto bad;
         }
         v *= mult;
+        if (v != floor(v)) {
+            snprintf(why, why_len, "%s: %s is not a whole number", r->name, value);
+            return ISMO_ERR_INVALID;
+        }
         if (v < r->min || v > r->max) {
             snprintf(why, why_len, "%s: %s is out of bounds [%.0f, %.0f]", r->name, value, r->min, r->max);
             return ISMO_ERR_INVALID;
@@ -135,6 +139,11 @@ static ismo_err set_row(ismo_config *cfg, const row *r, const char *value, char 
             double v = strtod(p, &end);
             if (end == p || *end) {
                 goto bad;
+            }
+            if (!isfinite(v) || v < r->min || v > r->max) {
+                snprintf(why, why_len, "%s: %s is out of bounds [%.0f ms, %.0f ms]", r->name,
+                         value, r->min, r->max);
+                return ISMO_ERR_INVALID;
             }
             ms = (int64_t)v; /* a bare number is ms */
         }
@@ -302,8 +311,14 @@ ismo_err ismo_config_parse_args(ismo_config *cfg, int argc, char **argv, char *w
 {
     /* the config file first, so the command line wins */
     for (int i = 1; i < argc; i++) {
+        const char *file = NULL;
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-            ismo_err err = ismo_config_load_file(cfg, argv[i + 1], why, why_len);
+            file = argv[i + 1];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            file = argv[i] + 9;
+        }
+        if (file) {
+            ismo_err err = ismo_config_load_file(cfg, file, why, why_len);
             if (err != ISMO_OK) {
                 return err;
             }

@@ -423,12 +423,14 @@ static void handle_batch(ismo_server_t *s, inmsg *msgs, size_t n, int tick)
                                                   (size_t)s->cfg.max_frame_bytes, &reqs[i], why, sizeof why);
         if (derr != ISMO_OK) {
             ISMO_WARN("server", "bad request (%zu bytes): %s", zmq_msg_size(&msgs[i].body), why);
-            if (reqs[i]) {
+            uint64_t request_id = 0;
+            if (reqs[i]) { /* decodable but without a body: echo its id */
+                request_id = reqs[i]->request_id;
                 ismo__v1__request__free_unpacked(reqs[i], NULL);
                 reqs[i] = NULL;
             }
             msgs[i].ok = 2; /* answered already; run_step skips it */
-            error_reply(s, &msgs[i], 0, derr, why);
+            error_reply(s, &msgs[i], request_id, derr, why);
         }
     }
     /* replies queued above would be lost by run_step's clear: keep them aside */
