@@ -356,6 +356,11 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
     obj_cache cache = {"", 0, 0};
     ismo_err err = ISMO_OK;
     uint32_t accepted = 0, dups = 0;
+    /* the incremental aggregate of the objective being filled (one get and
+     * one put per run of samples of the same objective) */
+    ismo_store_agg agg;
+    char agg_id[ISMO_MAX_ID_BYTES + 1] = "";
+    int agg_dirty = 0;
     for (size_t i = 0; i < p->n_samples && err == ISMO_OK; i++) {
         Ismo__V1__Sample *s = p->samples[i];
         ismo_err verr = ismo_sample_validate(s, why, sizeof why);
@@ -372,6 +377,13 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
             if (o) {
                 ismo__v1__objective__free_unpacked(o, NULL);
             }
+        }
+        if (verr == ISMO_OK && s->has_effective_ms &&
+            s->effective_ms > w->now_ms + ISMO_MAX_CLOCK_SKEW_MS) {
+            verr = ISMO_ERR_INVALID;
+            snprintf(why, sizeof why,
+                     "effective time is in the future (more than %lld ms ahead of the server clock)",
+                     (long long)ISMO_MAX_CLOCK_SKEW_MS);
         }
         if (verr == ISMO_OK && !cache.exists) {
             verr = ISMO_ERR_NOT_FOUND;
@@ -410,10 +422,39 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
         copy.has_received_ms = 1;
         copy.received_ms = w->now_ms;
         err = ismo_store_sample_put(w->txn, &copy);
+        if (err == ISMO_OK && strcmp(agg_id, s->objective_id) != 0) {
+            if (agg_dirty) {
+                err = ismo_store_agg_put(w->txn, agg_id, &agg);
+            }
+            if (err == ISMO_OK) {
+                snprintf(agg_id, sizeof agg_id, "%s", s->objective_id);
+                err = ismo_store_agg_get(w->txn, agg_id, &agg);
+            }
+            agg_dirty = 0;
+        }
         if (err == ISMO_OK) {
+            if (agg.count == 0 || copy.value < agg.min) {
+                agg.min = copy.value;
+            }
+            if (agg.count == 0 || copy.value > agg.max) {
+                agg.max = copy.value;
+            }
+            if (agg.count == 0 || copy.effective_ms < agg.first_ms) {
+                agg.first_ms = copy.effective_ms;
+            }
+            if (agg.count == 0 || copy.effective_ms >= agg.last_ms) {
+                agg.last_ms = copy.effective_ms;
+                agg.last = copy.value;
+            }
+            agg.count++;
+            agg.sum += copy.value;
+            agg_dirty = 1;
             err = ismo_work_touch(w, s->objective_id);
             accepted++;
         }
+    }
+    if (err == ISMO_OK && agg_dirty) {
+        err = ismo_store_agg_put(w->txn, agg_id, &agg);
     }
     pr->has_accepted = 1;
     pr->accepted = accepted;
@@ -524,6 +565,10 @@ static int status_push(status_ctx *c, const Ismo__V1__Objective *o)
         c->err = err;
         return 1;
     }
+    /* health is re-evaluated whenever it can change (due-time index); the
+     * expected progress moves with the clock, so it is computed for now */
+    st->has_expected_progress = 1;
+    st->expected_progress = ismo_expected_progress(o, c->w->now_ms);
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 32;
         void *p = realloc(c->items, cap * sizeof *c->items);

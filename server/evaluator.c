@@ -78,6 +78,17 @@ static const char *with_unit(char *buf, size_t len, double v, const char *unit)
     return buf;
 }
 
+double ismo_expected_progress(const Ismo__V1__Objective *o, int64_t now_ms)
+{
+    int has_deadline = o->has_deadline_ms && o->deadline_ms > 0;
+    int64_t start = o->has_start_ms && o->start_ms ? o->start_ms
+                    : (o->has_baseline_at_ms ? o->baseline_at_ms : 0);
+    if (has_deadline && start > 0 && o->deadline_ms > start) {
+        return clamp01((double)(now_ms - start) / (double)(o->deadline_ms - start));
+    }
+    return has_deadline && now_ms >= o->deadline_ms ? 1 : 0;
+}
+
 void ismo_evaluate(const Ismo__V1__Objective *o, int has_value, double value, int64_t now_ms,
                    double margin, ismo_eval *out)
 {
@@ -86,18 +97,11 @@ void ismo_evaluate(const Ismo__V1__Objective *o, int has_value, double value, in
     int has_deadline = o->has_deadline_ms && o->deadline_ms > 0;
     int past = has_deadline && now_ms >= o->deadline_ms;
     int maintain = o->has_target_mode && o->target_mode == ISMO__V1__TARGET_MODE__MAINTAIN;
-    int64_t start = o->has_start_ms && o->start_ms ? o->start_ms
-                    : (o->has_baseline_at_ms ? o->baseline_at_ms : 0);
 
     out->has_value = has_value;
     out->value = has_value ? value : 0;
     out->progress = 0;
-    out->expected = 0;
-    if (has_deadline && start > 0 && o->deadline_ms > start) {
-        out->expected = clamp01((double)(now_ms - start) / (double)(o->deadline_ms - start));
-    } else if (past) {
-        out->expected = 1;
-    }
+    out->expected = ismo_expected_progress(o, now_ms);
     if (!o->has_target) {
         out->health = ISMO__V1__HEALTH__NO_DATA;
         snprintf(out->explanation, sizeof out->explanation,

@@ -45,6 +45,9 @@ int ismo_agg_value(const ismo_agg *a, double *value);
 /* Window [*from_ms, *to_ms] (inclusive, UTC ms) to aggregate for o at now_ms. */
 void ismo_eval_window(const Ismo__V1__Objective *o, int64_t now_ms, int64_t *from_ms, int64_t *to_ms);
 
+/* Expected progress of o at now_ms (fraction, see the rules above). */
+double ismo_expected_progress(const Ismo__V1__Objective *o, int64_t now_ms);
+
 typedef struct ismo_eval {
     int health;              /* ismo.v1.Health */
     int has_value;

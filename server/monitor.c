@@ -57,11 +57,15 @@ ismo_err ismo_work_emit(ismo_work *w, Ismo__V1__Event *e)
 
 typedef struct agg_ctx {
     ismo_agg agg;
+    int64_t oldest_ms; /* earliest effective time seen, 0 = none */
 } agg_ctx;
 
 static int agg_cb(void *ctx, const Ismo__V1__Sample *s)
 {
     agg_ctx *a = ctx;
+    if (a->agg.count == 0 || s->effective_ms < a->oldest_ms) {
+        a->oldest_ms = s->effective_ms;
+    }
     ismo_agg_add(&a->agg, s->effective_ms, s->value);
     return 0;
 }
@@ -108,13 +112,28 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
     int64_t from, to;
     ismo_eval_window(o, w->now_ms, &from, &to);
     agg_ctx a;
+    a.oldest_ms = 0;
     ismo_agg_init(&a.agg, o->metric && o->metric->has_aggregation ? (int)o->metric->aggregation
                                                                    : ISMO__V1__AGGREGATION__LAST);
-    err = ismo_store_samples_scan(w->txn, o->id, from, to, agg_cb, &a);
-    int64_t last_ms = 0;
-    if (err == ISMO_OK) {
-        err = ismo_store_sample_last(w->txn, o->id, &last_ms);
+    ismo_store_agg all;
+    err = ismo_store_agg_get(w->txn, o->id, &all);
+    int64_t window = o->metric && o->metric->has_window_ms ? o->metric->window_ms : 0;
+    int past = o->has_deadline_ms && o->deadline_ms > 0 && w->now_ms >= o->deadline_ms;
+    if (err == ISMO_OK && window == 0 && !past) {
+        /* all samples count: use the incremental aggregate, no scan */
+        a.agg.count = all.count;
+        if (all.count > 0) {
+            a.agg.sum = all.sum;
+            a.agg.min = all.min;
+            a.agg.max = all.max;
+            a.agg.last = all.last;
+            a.agg.last_ms = all.last_ms;
+        }
+    } else if (err == ISMO_OK) {
+        /* a window, or a deadline that passed: aggregate exactly what lies in it */
+        err = ismo_store_samples_scan(w->txn, o->id, from, to, agg_cb, &a);
     }
+    int64_t last_ms = all.count > 0 ? all.last_ms : 0;
     if (err != ISMO_OK) {
         if (old) {
             ismo__v1__status__free_unpacked(old, NULL);
@@ -161,7 +180,8 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
     st.has_window_samples = 1;
     st.window_samples = a.agg.count;
     st.has_total_samples = 1;
-    st.total_samples = (old && old->has_total_samples ? old->total_samples : 0) + sample_delta;
+    st.total_samples = all.count;
+    (void)sample_delta;
     st.explanation = ev.explanation;
     st.has_next_deadline_ms = 1;
     st.next_deadline_ms = next_deadline(o);
@@ -250,27 +270,66 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
             return err;
         }
     }
-    return ISMO_OK;
+    /* when to look at it again (the due-time index) */
+    int64_t next = o->retired ? 0
+                              : ismo_next_check_ms(&in, ev.has_value, ev.progress,
+                                                   w->cfg->at_risk_margin, window > 0 ? a.oldest_ms : 0);
+    return ismo_store_due_set(w->txn, o->id, next);
 }
 
-typedef struct tick_ctx {
-    ismo_work *w;
-    ismo_err err;
-} tick_ctx;
-
-static int tick_cb(void *ctx, const Ismo__V1__Objective *o)
-{
-    tick_ctx *t = ctx;
-    if (o->retired) {
-        return 0;
-    }
-    t->err = ismo_monitor_objective(t->w, o, 0);
-    return t->err != ISMO_OK;
-}
+#define TICK_BATCH 1024
+#define TICK_ROUNDS 8
 
 ismo_err ismo_monitor_tick(ismo_work *w)
 {
-    tick_ctx t = {w, ISMO_OK};
-    ismo_err err = ismo_store_objective_foreach(w->txn, tick_cb, &t);
-    return err != ISMO_OK ? err : t.err;
+    /* Only the objectives whose due time has come: the cost of a tick grows
+     * with what is due, not with how many objectives (or reminders) exist.
+     * At most TICK_ROUNDS * TICK_BATCH per tick; the rest wait a tick. */
+    static char ids[TICK_BATCH][ISMO_MAX_ID_BYTES + 1];
+    for (int round = 0; round < TICK_ROUNDS; round++) {
+        size_t n = 0;
+        ismo_err err = ismo_store_due_list(w->txn, w->now_ms, TICK_BATCH, ids, &n);
+        if (err != ISMO_OK) {
+            return err;
+        }
+        for (size_t i = 0; i < n; i++) {
+            Ismo__V1__Objective *o = NULL;
+            err = ismo_store_objective_get(w->txn, ids[i], 0, &o);
+            if (err == ISMO_ERR_NOT_FOUND) {
+                err = ismo_store_due_set(w->txn, ids[i], 0);
+            } else if (err == ISMO_OK) {
+                err = o->retired ? ismo_store_due_set(w->txn, o->id, 0)
+                                 : ismo_monitor_objective(w, o, 0);
+                ismo__v1__objective__free_unpacked(o, NULL);
+            }
+            if (err != ISMO_OK) {
+                return err;
+            }
+        }
+        if (n < TICK_BATCH) {
+            break;
+        }
+    }
+    return ISMO_OK;
+}
+
+typedef struct sched_ctx {
+    ismo_work *w;
+    ismo_err err;
+} sched_ctx;
+
+static int sched_cb(void *ctx, const Ismo__V1__Objective *o)
+{
+    sched_ctx *c = ctx;
+    if (!o->retired) {
+        c->err = ismo_store_due_set(c->w->txn, o->id, c->w->now_ms);
+    }
+    return c->err != ISMO_OK;
+}
+
+ismo_err ismo_monitor_schedule_all(ismo_work *w)
+{
+    sched_ctx c = {w, ISMO_OK};
+    ismo_err err = ismo_store_objective_foreach(w->txn, sched_cb, &c);
+    return err != ISMO_OK ? err : c.err;
 }

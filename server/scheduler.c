@@ -126,6 +126,55 @@ size_t ismo_schedule(const ismo_schedule_input *in, ismo_fired_fn fired, void *c
     return n;
 }
 
+static void consider(int64_t *best, int64_t t, int64_t now)
+{
+    if (t > now && t < *best) {
+        *best = t;
+    }
+}
+
+int64_t ismo_next_check_ms(const ismo_schedule_input *in, int has_value, double progress,
+                           double margin, int64_t oldest_in_window_ms)
+{
+    const Ismo__V1__Objective *o = in->objective;
+    int64_t now = in->now_ms;
+    int64_t best = now + ISMO_MAX_RECHECK_MS;
+    int has_deadline = o->has_deadline_ms && o->deadline_ms > 0;
+    if (has_deadline) {
+        consider(&best, o->deadline_ms, now);
+        for (size_t i = 0; i < in->n_offsets; i++) {
+            consider(&best, o->deadline_ms - in->offsets_ms[i], now);
+        }
+    }
+    int64_t freq = o->metric && o->metric->has_frequency_ms ? o->metric->frequency_ms : 0;
+    if (freq > 0) {
+        int64_t since = in->last_sample_ms;
+        if (since == 0) {
+            since = o->has_start_ms && o->start_ms ? o->start_ms
+                    : (o->has_baseline_at_ms && o->baseline_at_ms ? o->baseline_at_ms : 0);
+            if (o->has_updated_ms && o->updated_ms > since) {
+                since = o->updated_ms;
+            }
+        }
+        if (since > 0) {
+            consider(&best, since + freq + 1, now);
+        }
+    }
+    int64_t start = o->has_start_ms && o->start_ms ? o->start_ms
+                    : (o->has_baseline_at_ms ? o->baseline_at_ms : 0);
+    int reach = !(o->has_target_mode && o->target_mode == ISMO__V1__TARGET_MODE__MAINTAIN);
+    if (reach && has_value && has_deadline && start > 0 && o->deadline_ms > start && progress < 1) {
+        double span = (double)(o->deadline_ms - start);
+        consider(&best, start + (int64_t)(progress * span) + 1, now);
+        consider(&best, start + (int64_t)((progress + margin) * span) + 1, now);
+    }
+    int64_t window = o->metric && o->metric->has_window_ms ? o->metric->window_ms : 0;
+    if (window > 0 && oldest_in_window_ms != 0) {
+        consider(&best, oldest_in_window_ms + window + 1, now);
+    }
+    return best;
+}
+
 void ismo_reminder_message(const Ismo__V1__Objective *o, const ismo_reminder_due *r, char *buf,
                            size_t len)
 {

@@ -51,6 +51,20 @@ typedef struct ismo_schedule_input {
 size_t ismo_schedule(const ismo_schedule_input *in, ismo_fired_fn fired, void *ctx,
                      ismo_reminder_due *out, size_t cap, uint32_t *outstanding);
 
+/* The longest an objective goes without being looked at, ms (1 day). */
+#define ISMO_MAX_RECHECK_MS INT64_C(86400000)
+
+/* When the objective of in must be evaluated again (UTC ms, > now): the
+ * earliest of its next deadline offset, its deadline, the moment its metric
+ * goes stale, the moments when time alone moves a REACH objective's health
+ * across a threshold (expected progress passing progress, and progress +
+ * margin), and when the oldest sample in a window leaves it
+ * (oldest_in_window_ms, 0 = none); never later than now + ISMO_MAX_RECHECK_MS.
+ * This is what lets a clock tick cost grow with the objectives due, not with
+ * all objectives (server/monitor.c keeps a due-time index). */
+int64_t ismo_next_check_ms(const ismo_schedule_input *in, int has_value, double progress,
+                           double margin, int64_t oldest_in_window_ms);
+
 /* One human-readable line for a reminder into buf, e.g.
  * "OBJ-1 deadline in 7d (2026-12-31): target 48h, owner Head of IT". */
 void ismo_reminder_message(const Ismo__V1__Objective *o, const ismo_reminder_due *r, char *buf,

@@ -90,6 +90,37 @@ ismo_err ismo_outbox_push(ismo_outbox *box, const void *head, size_t head_len, i
 
 static int64_t server_now(const ismo_server_t *s) { return ismo_now_ms() + s->cfg.clock_offset_ms; }
 
+/* A data directory without the due-time index (first start, or written by
+ * an older ismod): make every objective due once, so the first tick evaluates
+ * all of them, including reminders missed while ismod was down. */
+static ismo_err schedule_if_new(ismo_server_t *s, char *why, size_t why_len)
+{
+    ismo_txn_t *txn = NULL;
+    ismo_err err = ismo_txn_begin(s->store, 1, &txn);
+    uint64_t done = 0;
+    if (err == ISMO_OK) {
+        err = ismo_store_meta_get(txn, "due_index_v1", &done);
+    }
+    if (err == ISMO_OK && !done) {
+        s->work.txn = txn;
+        s->work.now_ms = server_now(s);
+        err = ismo_monitor_schedule_all(&s->work);
+        s->work.txn = NULL;
+        if (err == ISMO_OK) {
+            err = ismo_store_meta_put(txn, "due_index_v1", 1);
+        }
+    }
+    if (err == ISMO_OK) {
+        err = ismo_txn_commit(&txn);
+    } else {
+        ismo_txn_abort(&txn);
+    }
+    if (err != ISMO_OK) {
+        snprintf(why, why_len, "cannot prepare the due-time index: %s", ismo_strerror(err));
+    }
+    return err;
+}
+
 ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char *why, size_t why_len)
 {
     *server_p = NULL;
@@ -132,6 +163,11 @@ ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char 
     ismo_socket_last_endpoint(s->pub, s->pub_endpoint, sizeof s->pub_endpoint);
     s->work.cfg = &s->cfg;
     s->work.events = &s->events;
+    err = schedule_if_new(s, why, why_len);
+    if (err != ISMO_OK) {
+        ismo_server_destroy(&s);
+        return err;
+    }
     ISMO_INFO("server", "ismod %s: data %s, requests on %s, events on %s", ISMO_VERSION,
               cfg->data_dir, s->endpoint, s->pub_endpoint);
     *server_p = s;
@@ -248,7 +284,7 @@ static void send_outbox(ismo_server_t *s)
 }
 
 /* Evaluate objectives that received samples in this step. */
-static ismo_err evaluate_touched(ismo_work *w, const uint64_t *counts)
+static ismo_err evaluate_touched(ismo_work *w)
 {
     for (size_t i = 0; i < w->n_touched; i++) {
         Ismo__V1__Objective *o = NULL;
@@ -259,57 +295,10 @@ static ismo_err evaluate_touched(ismo_work *w, const uint64_t *counts)
         if (err != ISMO_OK) {
             return err;
         }
-        err = ismo_monitor_objective(w, o, counts[i]);
+        err = ismo_monitor_objective(w, o, 0);
         ismo__v1__objective__free_unpacked(o, NULL);
         if (err != ISMO_OK) {
             return err;
-        }
-    }
-    return ISMO_OK;
-}
-
-/* Samples accepted per touched objective in this step (touched order). */
-typedef struct touch_counts {
-    uint64_t *v;
-    size_t cap;
-} touch_counts;
-
-static ismo_err count_touch(touch_counts *tc, ismo_work *w, size_t before,
-                            const Ismo__V1__Request *req, const Ismo__V1__Reply *reply)
-{
-    if (w->n_touched > tc->cap) {
-        size_t cap = w->cap_touched;
-        void *p = realloc(tc->v, cap * sizeof *tc->v);
-        if (!p) {
-            return ISMO_ERR_NOMEM;
-        }
-        tc->v = p;
-        for (size_t i = tc->cap; i < cap; i++) {
-            tc->v[i] = 0;
-        }
-        tc->cap = cap;
-    }
-    (void)before;
-    if (req->body_case != ISMO__V1__REQUEST__BODY_PUSH_SAMPLES || reply->body_case != ISMO__V1__REPLY__BODY_PUSH_SAMPLES) {
-        return ISMO_OK;
-    }
-    /* attribute accepted samples to objectives: recount per id */
-    const Ismo__V1__PushSamplesReply *pr = reply->push_samples;
-    if (pr->accepted == 0) {
-        return ISMO_OK;
-    }
-    size_t ri = 0;
-    for (size_t i = 0; i < req->push_samples->n_samples; i++) {
-        if (ri < pr->n_rejected && pr->rejected[ri]->index == i) {
-            ri++;
-            continue;
-        }
-        const char *id = req->push_samples->samples[i]->objective_id;
-        for (size_t t = 0; t < w->n_touched; t++) {
-            if (strcmp(w->touched[t], id) == 0) {
-                tc->v[t]++;
-                break;
-            }
         }
     }
     return ISMO_OK;
@@ -329,7 +318,6 @@ static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs
     ismo_work *w = &s->work;
     w->now_ms = server_now(s);
     w->n_touched = 0;
-    touch_counts tc = {NULL, 0};
     ismo_txn_t *txn = NULL;
     ismo_err err = ismo_txn_begin(s->store, 1, &txn);
     if (err != ISMO_OK) {
@@ -354,9 +342,6 @@ static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs
         ismo_err herr = ismo_dispatch(w, reqs[i], &reply);
         if (herr == ISMO_OK) {
             err = ismo_txn_commit(&child);
-            if (err == ISMO_OK) {
-                err = count_touch(&tc, w, before, reqs[i], &reply);
-            }
         } else {
             ismo_txn_abort(&child);
             /* drop what this request queued or touched */
@@ -379,12 +364,11 @@ static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs
         ismo_dispatch_release(&reply);
     }
     if (err == ISMO_OK && w->n_touched > 0) {
-        err = evaluate_touched(w, tc.v);
+        err = evaluate_touched(w);
     }
     if (err == ISMO_OK && tick && !w->writes_refused) {
         err = ismo_monitor_tick(w);
     }
-    free(tc.v);
     w->txn = NULL;
     if (err != ISMO_OK) {
         ismo_txn_abort(&txn);

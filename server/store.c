@@ -17,10 +17,11 @@
 #include "ismo_log.h"
 
 enum { DBI_OBJECTIVES, DBI_VERSIONS, DBI_SAMPLES, DBI_SAMPLE_IDS, DBI_STATUS,
-       DBI_EVENTS, DBI_REMINDERS, DBI_META, DBI_COUNT };
+       DBI_EVENTS, DBI_REMINDERS, DBI_META, DBI_AGGREGATES, DBI_DUE, DBI_DUE_BY_ID, DBI_COUNT };
 
-static const char *dbi_names[DBI_COUNT] = {"objectives", "versions",  "samples",   "sample_ids",
-                                           "status",     "events",    "reminders", "meta"};
+static const char *dbi_names[DBI_COUNT] = {"objectives", "versions",   "samples", "sample_ids",
+                                           "status",     "events",     "reminders", "meta",
+                                           "aggregates", "due",        "due_by_id"};
 
 struct ismo_store {
     MDB_env *env;
@@ -30,10 +31,22 @@ struct ismo_store {
     int lock_fd;
 };
 
+/* A write transaction caches the two counters it advances (the ingest
+ * sequence of samples and the event sequence) and writes them to "meta" once,
+ * at the top-level commit; a nested transaction hands its counters to its
+ * parent when it commits and drops them when it aborts. */
 struct ismo_txn {
     ismo_store_t *store;
     MDB_txn *txn;
+    struct ismo_txn *parent;
+    int write;
+    int seq_dirty;
+    uint64_t ingest_seq;
+    uint64_t last_seq;
 };
+
+static uint64_t meta_get_u64(ismo_txn_t *t, const char *name);
+static ismo_err meta_put_u64(ismo_txn_t *t, const char *name, uint64_t value);
 
 ismo_store_opts ismo_store_opts_default(void)
 {
@@ -189,6 +202,9 @@ ismo_err ismo_txn_begin(ismo_store_t *s, int write, ismo_txn_t **txn_p)
         return ISMO_ERR_NOMEM;
     }
     t->store = s;
+    t->parent = NULL;
+    t->write = write != 0;
+    t->seq_dirty = 0;
     int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc == MDB_MAP_RESIZED) {
         /* another process grew the map (e.g. a backup tool): adopt it */
@@ -199,6 +215,8 @@ ismo_err ismo_txn_begin(ismo_store_t *s, int write, ismo_txn_t **txn_p)
         free(t);
         return log_rc("mdb_txn_begin", rc);
     }
+    t->ingest_seq = meta_get_u64(t, "ingest_seq");
+    t->last_seq = meta_get_u64(t, "last_seq");
     *txn_p = t;
     return ISMO_OK;
 }
@@ -211,6 +229,11 @@ ismo_err ismo_txn_begin_child(ismo_txn_t *parent, ismo_txn_t **txn_p)
         return ISMO_ERR_NOMEM;
     }
     t->store = parent->store;
+    t->parent = parent;
+    t->write = 1;
+    t->seq_dirty = 0;
+    t->ingest_seq = parent->ingest_seq;
+    t->last_seq = parent->last_seq;
     int rc = mdb_txn_begin(parent->store->env, parent->txn, 0, &t->txn);
     if (rc != 0) {
         free(t);
@@ -224,7 +247,23 @@ ismo_err ismo_txn_commit(ismo_txn_t **txn_p)
 {
     ismo_txn_t *t = *txn_p;
     *txn_p = NULL;
+    if (t->seq_dirty && !t->parent) {
+        ismo_err err = meta_put_u64(t, "ingest_seq", t->ingest_seq);
+        if (err == ISMO_OK) {
+            err = meta_put_u64(t, "last_seq", t->last_seq);
+        }
+        if (err != ISMO_OK) {
+            mdb_txn_abort(t->txn);
+            free(t);
+            return err;
+        }
+    }
     int rc = mdb_txn_commit(t->txn);
+    if (rc == 0 && t->parent) {
+        t->parent->ingest_seq = t->ingest_seq;
+        t->parent->last_seq = t->last_seq;
+        t->parent->seq_dirty |= t->seq_dirty;
+    }
     free(t);
     return log_rc("mdb_txn_commit", rc);
 }
@@ -393,11 +432,9 @@ ismo_err ismo_store_sample_seen(ismo_txn_t *t, const char *sample_id, int *seen)
 
 ismo_err ismo_store_sample_put(ismo_txn_t *t, const Ismo__V1__Sample *s)
 {
-    uint64_t seq = meta_get_u64(t, "ingest_seq") + 1;
-    ismo_err err = meta_put_u64(t, "ingest_seq", seq);
-    if (err != ISMO_OK) {
-        return err;
-    }
+    uint64_t seq = ++t->ingest_seq;
+    t->seq_dirty = 1;
+    ismo_err err;
     uint8_t k[ISMO_MAX_ID_BYTES + 17];
     size_t n = strlen(s->objective_id);
     memcpy(k, s->objective_id, n);
@@ -529,17 +566,14 @@ ismo_err ismo_store_status_put(ismo_txn_t *t, const Ismo__V1__Status *st)
 
 ismo_err ismo_store_last_seq(ismo_txn_t *t, uint64_t *seq)
 {
-    *seq = meta_get_u64(t, "last_seq");
+    *seq = t->last_seq;
     return ISMO_OK;
 }
 
 ismo_err ismo_store_event_append(ismo_txn_t *t, Ismo__V1__Event *e)
 {
-    uint64_t seq = meta_get_u64(t, "last_seq") + 1;
-    ismo_err err = meta_put_u64(t, "last_seq", seq);
-    if (err != ISMO_OK) {
-        return err;
-    }
+    uint64_t seq = ++t->last_seq;
+    t->seq_dirty = 1;
     e->has_seq = 1;
     e->seq = seq;
     uint8_t k[8];
@@ -637,4 +671,111 @@ ismo_err ismo_store_reminder_count(ismo_txn_t *t, const char *id, const char *pr
     }
     mdb_cursor_close(c);
     return ISMO_OK;
+}
+
+/* ---- aggregates ---- */
+
+ismo_err ismo_store_agg_get(ismo_txn_t *t, const char *id, ismo_store_agg *a)
+{
+    memset(a, 0, sizeof *a);
+    MDB_val v;
+    ismo_err err = get_val(t, DBI_AGGREGATES, id, strlen(id), &v);
+    if (err == ISMO_ERR_NOT_FOUND) {
+        return ISMO_OK;
+    }
+    if (err != ISMO_OK) {
+        return err;
+    }
+    if (v.mv_size != sizeof *a) {
+        ISMO_ERROR("store", "aggregate record of %s has %zu bytes, want %zu; rebuilt", id, v.mv_size,
+                   sizeof *a);
+        return ISMO_ERR_IO;
+    }
+    memcpy(a, v.mv_data, sizeof *a);
+    return ISMO_OK;
+}
+
+ismo_err ismo_store_agg_put(ismo_txn_t *t, const char *id, const ismo_store_agg *a)
+{
+    MDB_val key = {strlen(id), (void *)id};
+    MDB_val val = {sizeof *a, (void *)a};
+    return log_rc("mdb_put aggregate", mdb_put(t->txn, t->store->dbi[DBI_AGGREGATES], &key, &val, 0));
+}
+
+/* ---- due-time index ---- */
+
+ismo_err ismo_store_due_set(ismo_txn_t *t, const char *id, int64_t due_ms)
+{
+    size_t n = strlen(id);
+    MDB_val idk = {n, (void *)id}, old;
+    uint8_t k[8 + ISMO_MAX_ID_BYTES];
+    if (n > ISMO_MAX_ID_BYTES) {
+        return ISMO_ERR_INVALID;
+    }
+    int rc = mdb_get(t->txn, t->store->dbi[DBI_DUE_BY_ID], &idk, &old);
+    if (rc == 0 && old.mv_size == 8) {
+        if (due_ms != 0 && (int64_t)(rd64(old.mv_data) ^ (UINT64_C(1) << 63)) == due_ms) {
+            return ISMO_OK; /* unchanged */
+        }
+        memcpy(k, old.mv_data, 8);
+        memcpy(k + 8, id, n);
+        MDB_val dk = {8 + n, k};
+        rc = mdb_del(t->txn, t->store->dbi[DBI_DUE], &dk, NULL);
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            return log_rc("mdb_del due", rc);
+        }
+    } else if (rc != MDB_NOTFOUND && rc != 0) {
+        return log_rc("mdb_get due_by_id", rc);
+    }
+    if (due_ms == 0) {
+        rc = mdb_del(t->txn, t->store->dbi[DBI_DUE_BY_ID], &idk, NULL);
+        return rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_del due_by_id", rc);
+    }
+    be64(k, time_key(due_ms));
+    memcpy(k + 8, id, n);
+    MDB_val dk = {8 + n, k}, empty = {0, ""};
+    rc = mdb_put(t->txn, t->store->dbi[DBI_DUE], &dk, &empty, 0);
+    if (rc == 0) {
+        MDB_val tv = {8, k};
+        rc = mdb_put(t->txn, t->store->dbi[DBI_DUE_BY_ID], &idk, &tv, 0);
+    }
+    return log_rc("mdb_put due", rc);
+}
+
+ismo_err ismo_store_due_list(ismo_txn_t *t, int64_t until_ms, size_t max,
+                             char (*ids)[ISMO_MAX_ID_BYTES + 1], size_t *n)
+{
+    *n = 0;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_DUE], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    MDB_val k, v;
+    uint64_t limit = time_key(until_ms);
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && *n < max;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < 9 || k.mv_size > 8 + ISMO_MAX_ID_BYTES) {
+            continue;
+        }
+        if (rd64(k.mv_data) > limit) {
+            break;
+        }
+        memcpy(ids[*n], (const uint8_t *)k.mv_data + 8, k.mv_size - 8);
+        ids[*n][k.mv_size - 8] = 0;
+        (*n)++;
+    }
+    mdb_cursor_close(c);
+    return rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get due", rc);
+}
+
+ismo_err ismo_store_meta_get(ismo_txn_t *t, const char *name, uint64_t *value)
+{
+    *value = meta_get_u64(t, name);
+    return ISMO_OK;
+}
+
+ismo_err ismo_store_meta_put(ismo_txn_t *t, const char *name, uint64_t value)
+{
+    return meta_put_u64(t, name, value);
 }

@@ -10,6 +10,9 @@
  *   events      be64(seq)                   -> Event (global, gap-free sequence)
  *   reminders   id \0 reminder key           -> be64(event seq, 0 = suppressed)
  *   meta        name                        -> value (e.g. "last_seq", "ingest_seq")
+ *   aggregates  id                          -> ismo_store_agg (all samples, kept incrementally)
+ *   due         be64(due_ms) id             -> ""  (when each objective must be looked at next)
+ *   due_by_id   id                          -> be64(due_ms)
  *
  * Threading: one writer (the server thread). A transaction belongs to the
  * thread that began it. Decoded messages handed out are owned by the caller
@@ -117,5 +120,30 @@ ismo_err ismo_store_reminder_mark(ismo_txn_t *txn, const char *id, const char *k
 /* Count reminders recorded for id whose key starts with prefix (seq != 0 only). */
 ismo_err ismo_store_reminder_count(ismo_txn_t *txn, const char *id, const char *prefix,
                                    uint32_t *count);
+
+/* ---- meta counters ---- */
+/* A named counter (0 when never written). */
+ismo_err ismo_store_meta_get(ismo_txn_t *txn, const char *name, uint64_t *value);
+ismo_err ismo_store_meta_put(ismo_txn_t *txn, const char *name, uint64_t value);
+
+/* ---- aggregates over all samples of an objective (incremental) ---- */
+typedef struct ismo_store_agg {
+    uint64_t count;
+    double sum, min, max;
+    double last;            /* value of the sample with the latest effective time */
+    int64_t first_ms;       /* earliest effective time, UTC ms */
+    int64_t last_ms;        /* latest effective time, UTC ms */
+} ismo_store_agg;
+/* Zeroed *a (count 0) when the objective has no record. */
+ismo_err ismo_store_agg_get(ismo_txn_t *txn, const char *id, ismo_store_agg *a);
+ismo_err ismo_store_agg_put(ismo_txn_t *txn, const char *id, const ismo_store_agg *a);
+
+/* ---- due-time index: each objective is looked at again at its due time ---- */
+/* Set (replacing any earlier entry) or, with due_ms 0, clear id's due time. */
+ismo_err ismo_store_due_set(ismo_txn_t *txn, const char *id, int64_t due_ms);
+/* Up to max ids whose due time is <= until_ms, earliest first, into ids. The
+ * cost grows with the entries returned, not with the index size. */
+ismo_err ismo_store_due_list(ismo_txn_t *txn, int64_t until_ms, size_t max,
+                             char (*ids)[ISMO_MAX_ID_BYTES + 1], size_t *n);
 
 #endif

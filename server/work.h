@@ -12,6 +12,10 @@
 #include "ismo_codec.h"
 #include "store.h"
 
+/* Samples may be dated at most this far ahead of the server clock, ms
+ * (clock skew between hosts); later ones are INVALID_ARGUMENT. */
+#define ISMO_MAX_CLOCK_SKEW_MS INT64_C(300000)
+
 /* A packed message waiting for the commit. */
 typedef struct ismo_outmsg {
     uint8_t *topic_or_identity;  /* PUB topic, or ROUTER peer identity */
@@ -55,8 +59,13 @@ ismo_err ismo_work_emit(ismo_work *w, Ismo__V1__Event *e);
  * sample_delta: samples added to o in this step (for the total count). */
 ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint64_t sample_delta);
 
-/* monitor: a clock tick over every current objective. */
+/* monitor: a clock tick: evaluate the objectives whose due time has come
+ * (each evaluation sets the next due time). */
 ismo_err ismo_monitor_tick(ismo_work *w);
+
+/* monitor: make every current objective due now (start-up of a data
+ * directory written before the due-time index existed, or after a restore). */
+ismo_err ismo_monitor_schedule_all(ismo_work *w);
 
 /* dispatch: handle one decoded request inside w (its own nested transaction
  * is managed by the caller). Fills reply (code, message, body); the body

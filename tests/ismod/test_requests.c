@@ -457,6 +457,42 @@ static void test_events_reminders_restart(void **state)
     ismo_client_destroy(&c);
 }
 
+
+/* The due-time index: a reminder whose time comes later fires then, on a
+ * tick, without any request (the tick evaluates only what is due). */
+static void test_reminder_fires_when_due(void **state)
+{
+    ismo_client_t *c = ismo_client_new(H.endpoint, "dora");
+    int64_t now = ismo_now_ms();
+    /* 30 d offset reached 1.5 s from now; metric stale 1 s after definition */
+    obj_spec s = {"OBJ-LATER", "hr", 1, 0, 0, 1, now - ISMO_DAY_MS, now + 30 * ISMO_DAY_MS + 1500,
+                  1000, 0};
+    Ismo__V1__Reply *r = NULL;
+    assert_int_equal(put(c, &s, &r), ISMO_OK);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    usleep(300 * 1000);
+    ev_count n = count_events(c, "OBJ-LATER");
+    assert_int_equal(n.approaching, 0);
+    assert_int_equal(n.stale, 0);
+    int64_t until = ismo_mono_ms() + 5000;
+    while (ismo_mono_ms() < until) {
+        n = count_events(c, "OBJ-LATER");
+        if (n.approaching == 1 && n.stale == 1) {
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    assert_int_equal(n.approaching, 1);
+    assert_int_equal(n.stale, 1);
+    /* a sample dated far in the future is refused, one within the skew is not */
+    assert_int_equal(push1(c, "OBJ-LATER", 1, ismo_now_ms() + ISMO_DAY_MS, "fut-1", &r), ISMO_ERR_PARTIAL);
+    assert_non_null(strstr(r->push_samples->rejected[0]->message, "future"));
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(push1(c, "OBJ-LATER", 1, ismo_now_ms() + 1000, "fut-2", &r), ISMO_OK);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    ismo_client_destroy(&c);
+}
+
 static void test_second_server_refused(void **state)
 {
     ismo_config cfg = H.cfg;
@@ -489,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_bad_samples),
         cmocka_unit_test(test_malformed_frames),
         cmocka_unit_test(test_events_reminders_restart),
+        cmocka_unit_test(test_reminder_fires_when_due),
         cmocka_unit_test(test_second_server_refused),
         cmocka_unit_test(test_dead_server_times_out),
     };

@@ -413,6 +413,46 @@ static void test_reminder_message(void **state)
     assert_non_null(strstr(buf, "Head of IT"));
 }
 
+
+/* ismo_next_check_ms: the due-time index looks at an objective again exactly
+ * when something can change; never later than one day. */
+static void test_next_check(void **state)
+{
+    fixture *f = *state;
+    int64_t D = f->o.deadline_ms; /* T0 + 100 d */
+    /* early on, no value: a day at most (the 30 d offset is far) */
+    f->in.now_ms = T0 + DAY;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), T0 + 2 * DAY);
+    /* 31 days before the deadline: next is the 30 d offset */
+    f->in.now_ms = D - 31 * DAY + 1000;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), D - 30 * DAY);
+    /* a day before the 7 d offset is reached... and just before the deadline */
+    f->in.now_ms = D - 1000;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), D);
+    /* REACH with progress 0.5: expected passes 0.5 at T0 + 50 d, 0.6 at 60 d */
+    f->in.now_ms = T0 + 10 * DAY;
+    assert_int_equal(ismo_next_check_ms(&f->in, 1, 0.5, 0.1, 0), T0 + 11 * DAY); /* daily cap */
+    f->in.now_ms = T0 + 49 * DAY + 1000;
+    assert_int_equal(ismo_next_check_ms(&f->in, 1, 0.5, 0.1, 0), T0 + 50 * DAY + 1);
+    f->in.now_ms = T0 + 59 * DAY + 1000;
+    assert_int_equal(ismo_next_check_ms(&f->in, 1, 0.5, 0.1, 0), T0 + 60 * DAY + 1);
+    /* stale: a sample every hour, last one 30 min ago */
+    f->metric.has_frequency_ms = 1;
+    f->metric.frequency_ms = HOUR;
+    f->in.last_sample_ms = T0 + 10 * DAY;
+    f->in.now_ms = T0 + 10 * DAY + HOUR / 2;
+    assert_int_equal(ismo_next_check_ms(&f->in, 1, 0.9, 0.1, 0), T0 + 10 * DAY + HOUR + 1);
+    /* a window: the oldest sample leaves it */
+    f->metric.has_frequency_ms = 0;
+    f->metric.has_window_ms = 1;
+    f->metric.window_ms = 2 * HOUR;
+    assert_int_equal(ismo_next_check_ms(&f->in, 1, 0.9, 0.1, T0 + 10 * DAY - HOUR),
+                     T0 + 10 * DAY + HOUR + 1);
+    /* always in the future */
+    f->in.now_ms = D + 5 * DAY;
+    assert_true(ismo_next_check_ms(&f->in, 1, 0.9, 0.1, 0) > f->in.now_ms);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -431,6 +471,7 @@ int main(void)
         T(test_changed_deadline_rearms),
         T(test_duplicate_offsets_one_key),
         T(test_reminder_message),
+        T(test_next_check),
     };
     return cmocka_run_group_tests_name("scheduler", tests, NULL, NULL);
 }
