@@ -8,6 +8,7 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,10 @@
 #define EVENTS_PER_REQUEST 100
 /* Interval of the counters log line, ms. */
 #define STATS_LOG_MS (10 * ISMO_MINUTE_MS)
+/* Synthetic samples spooled per loop turn (one fdatasync per chunk). */
+#define SYNTHETIC_CHUNK 500
+/* Topic prefix of ismod's heartbeat (docs/protocol.md). */
+#define HEARTBEAT_PREFIX "heartbeat."
 
 struct ismo_agent {
     const ismo_agent_config *cfg;
@@ -37,6 +42,8 @@ struct ismo_agent {
     ismo_spool_t *spool;         /* samples not yet settled by the server */
     ismo_spool_t *parked;        /* samples of objectives the server does not know (yet) */
     ismo_spool_batch_t *batch;
+    ismo_spool_batch_t *drop_batch; /* spool_full: drop_oldest */
+    int drop_oldest;             /* spool_full policy */
     ismo_collector_t **collectors;
     size_t n_collectors;
     ismo_client_t *client;
@@ -50,6 +57,13 @@ struct ismo_agent {
     int64_t next_parked_ms;      /* monotonic */
     int64_t next_catch_up_ms;    /* monotonic; 0 = now */
     int64_t next_stats_ms;
+    uint64_t listed_seq;         /* ListEvents' last_seq when we were last caught up */
+    uint64_t heartbeat_seq;      /* seq of the last heartbeat */
+    int64_t last_heartbeat_ms;   /* monotonic; 0 = no heartbeat seen yet */
+    int heartbeat_lost;          /* logged that heartbeats stopped */
+    uint64_t synthetic_total;    /* --synthetic N; 0 = off */
+    uint64_t synthetic_done;     /* synthetic samples offered so far */
+    int synthetic_fd;            /* state_dir/synthetic, -1 = closed */
     unsigned rand_state;
     ismo_agent_stats stats;
 };
@@ -78,9 +92,12 @@ ismo_err ismo_agent_new(const ismo_agent_config *cfg, ismo_agent_t **self_p)
         err = ismo_spool_open(ismo_agent_state_path(self->state, "parked", path, sizeof path), 0,
                               &self->parked);
     }
-    if (err == ISMO_OK && !(self->batch = ismo_spool_batch_new())) {
+    if (err == ISMO_OK &&
+        (!(self->batch = ismo_spool_batch_new()) || !(self->drop_batch = ismo_spool_batch_new()))) {
         err = ISMO_ERR_NOMEM;
     }
+    self->drop_oldest = cfg->spool_full && !strcmp(cfg->spool_full, "drop_oldest");
+    self->synthetic_fd = -1;
     if (err == ISMO_OK && cfg->n_collectors > 0) {
         self->collectors = calloc(cfg->n_collectors, sizeof *self->collectors);
         err = self->collectors ? ISMO_OK : ISMO_ERR_NOMEM;
@@ -126,6 +143,10 @@ void ismo_agent_destroy(ismo_agent_t **self_p)
     ismo_sub_destroy(&self->sub);
     ismo_client_destroy(&self->client);
     ismo_spool_batch_destroy(&self->batch);
+    ismo_spool_batch_destroy(&self->drop_batch);
+    if (self->synthetic_fd >= 0) {
+        close(self->synthetic_fd);
+    }
     ismo_spool_destroy(&self->parked);
     ismo_spool_destroy(&self->spool);
     ismo_agent_state_destroy(&self->state);
@@ -144,6 +165,93 @@ static int stopping(const ismo_agent_t *self) { return self->stop && *self->stop
 
 /* ---- collect ----------------------------------------------------------------- */
 
+/* Make room under the quota by dropping the oldest spooled sample
+ * (spool_full: drop_oldest). Returns 1 when one was dropped. */
+static int drop_one(ismo_agent_t *self, const char *for_id)
+{
+    if (ismo_spool_peek(self->spool, self->drop_batch, 1) != ISMO_OK ||
+        ismo_spool_batch_count(self->drop_batch) == 0) {
+        return 0;
+    }
+    const Ismo__V1__Sample *old = ismo_spool_batch_samples(self->drop_batch)[0];
+    char old_id[ISMO_MAX_SAMPLE_ID_BYTES + 1];
+    char old_obj[80];
+    double old_value = old->value;
+    snprintf(old_id, sizeof old_id, "%s", old->sample_id ? old->sample_id : "?");
+    snprintf(old_obj, sizeof old_obj, "%s", old->objective_id ? old->objective_id : "?");
+    if (ismo_spool_ack(self->spool, self->drop_batch) != ISMO_OK) {
+        return 0;
+    }
+    self->stats.dropped++;
+    ISMO_WARN("spool", "full (quota %" PRIu64 " bytes, policy drop_oldest): dropped oldest sample "
+              "%s (%s = %.17g) to make room for %s (%" PRIu64 " dropped so far)",
+              (uint64_t)self->cfg->spool_max_bytes, old_id, old_obj, old_value, for_id,
+              self->stats.dropped);
+    return 1;
+}
+
+/* Offer one measured value to the spool: the one path every sample takes
+ * (collectors and --synthetic). With sync == 0 the caller syncs the spool
+ * before relying on it. ISMO_OK when spooled; ISMO_ERR_FULL when refused by
+ * the quota (counted and logged); other errors counted as collect failures. */
+static ismo_err spool_sample(ismo_agent_t *self, const char *label, const char *objective,
+                             double value, int64_t effective_ms, int sync, char *id_out,
+                             size_t id_len)
+{
+    /* the quota covers both spools: parked samples count against it */
+    uint64_t max = (uint64_t)self->cfg->spool_max_bytes;
+    uint64_t parked = ismo_spool_live_bytes(self->parked);
+    ismo_spool_set_max_bytes(self->spool, parked < max ? max - parked : 1);
+    uint64_t seq = 0;
+    if (ismo_agent_state_next_sample_seq(self->state, &seq) != ISMO_OK) {
+        ISMO_ERROR("agent", "%s: cannot reserve a sample sequence number; value %.17g not spooled",
+                   label, value);
+        self->stats.collect_failed++;
+        return ISMO_ERR_IO;
+    }
+    char sample_id[ISMO_MAX_SAMPLE_ID_BYTES + 1];
+    snprintf(sample_id, sizeof sample_id, "%s:%" PRIu64, self->cfg->name, seq);
+    Ismo__V1__Sample s = ISMO__V1__SAMPLE__INIT;
+    s.objective_id = (char *)objective;
+    s.has_value = 1;
+    s.value = value;
+    s.has_effective_ms = 1;
+    s.effective_ms = effective_ms;
+    s.source = self->source;
+    s.sample_id = sample_id;
+    char why[256];
+    if (ismo_sample_validate(&s, why, sizeof why) != ISMO_OK) {
+        ISMO_WARN("agent", "%s: sample not spooled: %s", label, why);
+        self->stats.collect_failed++;
+        return ISMO_ERR_INVALID;
+    }
+    ismo_err err = ismo_spool_append(self->spool, &s, sync);
+    while (err == ISMO_ERR_FULL && self->drop_oldest && drop_one(self, sample_id)) {
+        err = ismo_spool_append(self->spool, &s, sync);
+    }
+    if (err == ISMO_ERR_FULL) {
+        self->stats.refused++;
+        ISMO_WARN("spool", "full (%" PRIu64 " bytes waiting, parked %" PRIu64 ", quota %" PRIu64
+                  "): sample %s of %s refused (%" PRIu64 " refused so far)",
+                  ismo_spool_live_bytes(self->spool), parked, max, sample_id, s.objective_id,
+                  self->stats.refused);
+        return err;
+    }
+    if (err != ISMO_OK) {
+        ISMO_ERROR("spool", "sample %s of %s not spooled: %s", sample_id, s.objective_id,
+                   ismo_strerror(err));
+        self->stats.collect_failed++;
+        return err;
+    }
+    self->stats.collected++;
+    if (id_out) {
+        snprintf(id_out, id_len, "%s", sample_id);
+    }
+    ISMO_DEBUG("agent", "sample %s %s=%.17g spooled (%" PRIu64 " waiting)", sample_id,
+               s.objective_id, value, ismo_spool_count(self->spool));
+    return ISMO_OK;
+}
+
 static void collect(ismo_agent_t *self, ismo_collector_t *c)
 {
     double value = 0;
@@ -152,51 +260,77 @@ static void collect(ismo_agent_t *self, ismo_collector_t *c)
         self->stats.collect_failed++;
         return;
     }
-    /* the quota covers both spools: parked samples count against it */
-    uint64_t max = (uint64_t)self->cfg->spool_max_bytes;
-    uint64_t parked = ismo_spool_live_bytes(self->parked);
-    ismo_spool_set_max_bytes(self->spool, parked < max ? max - parked : 1);
-    uint64_t seq = 0;
-    if (ismo_agent_state_next_sample_seq(self->state, &seq) != ISMO_OK) {
-        ISMO_ERROR("agent", "%s: cannot reserve a sample sequence number; value %.17g not spooled",
-                   ismo_collector_name(c), value);
-        self->stats.collect_failed++;
+    spool_sample(self, ismo_collector_name(c), ismo_collector_objective(c), value, finished_ms, 1,
+                 NULL, 0);
+}
+
+/* ---- synthetic load ------------------------------------------------------------ */
+
+ismo_err ismo_agent_set_synthetic(ismo_agent_t *self, uint64_t n)
+{
+    if (n > 0 && self->n_collectors == 0) {
+        ISMO_ERROR("agent", "--synthetic needs at least one collector (its objective is used)");
+        return ISMO_ERR_INVALID;
+    }
+    self->synthetic_total = n;
+    self->synthetic_done = 0;
+    return ISMO_OK;
+}
+
+/* Spool the next chunk of synthetic samples through spool_sample (the
+ * collectors' path): objectives round-robin over the collectors, value
+ * seq mod 1000 + 0.25. Each spooled sample is listed in state_dir/synthetic
+ * ("<sample id>\t<objective>\t<value>") after the chunk's spool sync. */
+static void synthetic_chunk(ismo_agent_t *self)
+{
+    if (self->synthetic_done >= self->synthetic_total) {
         return;
     }
-    char sample_id[ISMO_MAX_SAMPLE_ID_BYTES + 1];
-    snprintf(sample_id, sizeof sample_id, "%s:%" PRIu64, self->cfg->name, seq);
-    Ismo__V1__Sample s = ISMO__V1__SAMPLE__INIT;
-    s.objective_id = (char *)ismo_collector_objective(c);
-    s.has_value = 1;
-    s.value = value;
-    s.has_effective_ms = 1;
-    s.effective_ms = finished_ms;
-    s.source = self->source;
-    s.sample_id = sample_id;
-    char why[256];
-    if (ismo_sample_validate(&s, why, sizeof why) != ISMO_OK) {
-        ISMO_WARN("agent", "%s: sample not spooled: %s", ismo_collector_name(c), why);
-        self->stats.collect_failed++;
-        return;
+    if (self->synthetic_fd < 0) {
+        char path[4096];
+        ismo_agent_state_path(self->state, "synthetic", path, sizeof path);
+        self->synthetic_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (self->synthetic_fd < 0) {
+            ISMO_ERROR("agent", "cannot open %s: %s; synthetic load stopped", path,
+                       strerror(errno));
+            self->synthetic_total = self->synthetic_done;
+            return;
+        }
     }
-    ismo_err err = ismo_spool_append(self->spool, &s, 1);
-    if (err == ISMO_ERR_FULL) {
-        self->stats.refused++;
-        ISMO_WARN("spool", "full (%" PRIu64 " bytes waiting, parked %" PRIu64 ", quota %" PRIu64
-                  "): sample %s of %s refused (%" PRIu64 " refused so far)",
-                  ismo_spool_live_bytes(self->spool), parked, max, sample_id, s.objective_id,
-                  self->stats.refused);
-        return;
+    static char lines[SYNTHETIC_CHUNK * 200];
+    size_t used = 0;
+    int64_t now = ismo_now_ms();
+    for (int i = 0; i < SYNTHETIC_CHUNK && self->synthetic_done < self->synthetic_total; i++) {
+        uint64_t k = self->synthetic_done++;
+        ismo_collector_t *c = self->collectors[k % self->n_collectors];
+        double value = (double)(k % 1000) + 0.25;
+        char id[ISMO_MAX_SAMPLE_ID_BYTES + 1];
+        if (spool_sample(self, "synthetic", ismo_collector_objective(c), value, now, 0, id,
+                         sizeof id) == ISMO_OK) {
+            int n = snprintf(lines + used, sizeof lines - used, "%s\t%s\t%.17g\n", id,
+                             ismo_collector_objective(c), value);
+            used += n > 0 && (size_t)n < sizeof lines - used ? (size_t)n : 0;
+        }
     }
-    if (err != ISMO_OK) {
-        ISMO_ERROR("spool", "sample %s of %s not spooled: %s", sample_id, s.objective_id,
-                   ismo_strerror(err));
-        self->stats.collect_failed++;
-        return;
+    if (ismo_spool_sync(self->spool) != ISMO_OK) {
+        ISMO_ERROR("agent", "synthetic: spool sync failed");
     }
-    self->stats.collected++;
-    ISMO_DEBUG("agent", "sample %s %s=%.17g spooled (%" PRIu64 " waiting)", sample_id,
-               s.objective_id, value, ismo_spool_count(self->spool));
+    if (used > 0 && (write(self->synthetic_fd, lines, used) != (ssize_t)used ||
+                     fdatasync(self->synthetic_fd) != 0)) {
+        ISMO_ERROR("agent", "synthetic: cannot write the list of spooled samples: %s",
+                   strerror(errno));
+    }
+    if (self->synthetic_done >= self->synthetic_total) {
+        ISMO_INFO("agent", "synthetic: %" PRIu64 " samples offered (%" PRIu64 " spooled, %" PRIu64
+                  " refused, %" PRIu64 " dropped)", self->synthetic_total, self->stats.collected,
+                  self->stats.refused, self->stats.dropped);
+    }
+}
+
+static int synthetic_finished(const ismo_agent_t *self)
+{
+    return self->synthetic_total > 0 && self->synthetic_done >= self->synthetic_total &&
+           ismo_spool_count(self->spool) == 0 && ismo_spool_count(self->parked) == 0;
 }
 
 /* ---- send -------------------------------------------------------------------- */
@@ -476,6 +610,10 @@ static int catch_up(ismo_agent_t *self)
     if (last != ismo_agent_state_event_seq(self->state)) {
         ismo_agent_state_set_event_seq(self->state, last);
     }
+    if (!more && body->has_last_seq && body->last_seq > self->listed_seq) {
+        /* everything up to last_seq that is ours has been handled */
+        self->listed_seq = body->last_seq;
+    }
     ismo__v1__reply__free_unpacked(reply, NULL);
     return more ? 1 : 0;
 }
@@ -501,26 +639,106 @@ static ismo_err subscribe(ismo_agent_t *self)
             ISMO_INFO("agent", "subscribed to \"%s\" on %s", prefix, cfg->pub_endpoint);
         }
     }
+    /* the heartbeat carries the newest stored seq: a gap or a dead connection shows */
+    if (ismo_sub_subscribe(self->sub, HEARTBEAT_PREFIX) != ISMO_OK) {
+        return ISMO_ERR_TRANSPORT;
+    }
     return ISMO_OK;
 }
 
-/* Read and drop everything waiting on the SUB socket (a doorbell).
- * Returns the number of events seen. */
+/* No heartbeat for heartbeat_timeout_s after one was seen: the SUB
+ * connection may be dead without anyone having said so (a silently dropped
+ * TCP connection, a NAT that forgot it). Close it, connect a new one and
+ * catch up by ListEvents. */
+static void check_heartbeat(ismo_agent_t *self)
+{
+    int64_t limit_ms = self->cfg->heartbeat_timeout_s * ISMO_SECOND_MS;
+    if (!self->sub || limit_ms <= 0 || self->last_heartbeat_ms == 0) {
+        return; /* off, or the server publishes no heartbeat (older ismod) */
+    }
+    int64_t now = ismo_mono_ms();
+    if (now - self->last_heartbeat_ms < limit_ms) {
+        return;
+    }
+    if (!self->heartbeat_lost) {
+        ISMO_WARN("agent", "no heartbeat on %s for %lld ms (last seq %" PRIu64 "); reconnecting "
+                  "the subscription and catching up", self->cfg->pub_endpoint,
+                  (long long)(now - self->last_heartbeat_ms), self->heartbeat_seq);
+        self->heartbeat_lost = 1;
+    } else {
+        ISMO_DEBUG("agent", "still no heartbeat; reconnecting the subscription again");
+    }
+    ismo_sub_destroy(&self->sub);
+    if (subscribe(self) != ISMO_OK) {
+        ismo_sub_destroy(&self->sub);
+        ISMO_ERROR("agent", "cannot re-subscribe to %s; events only by catch-up every %lld s",
+                   self->cfg->pub_endpoint, (long long)self->cfg->catch_up_s);
+    }
+    self->last_heartbeat_ms = now; /* next check one timeout later */
+    self->next_catch_up_ms = 0;
+}
+
+/* Read everything waiting on the SUB socket. An event is a doorbell; a
+ * heartbeat ("heartbeat." topic, Event.seq = newest stored seq) is one only
+ * when its seq is above what we have handled or listed (a gap: something
+ * was published that we did not get). Returns 1 when a catch-up is due. */
 static int drain_sub(ismo_agent_t *self)
 {
-    int n = 0;
+    void *sock = ismo_sub_socket(self->sub);
+    int ring = 0;
     for (;;) {
+        char topic[64] = "";
+        int parts = 0;
         Ismo__V1__Event *e = NULL;
-        ismo_err err = ismo_sub_recv(self->sub, 0, &e);
-        if (err == ISMO_OK) {
-            ISMO_DEBUG("agent", "published: seq=%" PRIu64 " %s %s", e->seq,
-                       ismo_event_kind_topic(e->kind), e->objective_id ? e->objective_id : "");
-            ismo__v1__event__free_unpacked(e, NULL);
-            n++;
-        } else if (err == ISMO_ERR_PROTOCOL) {
-            n++; /* undecodable frame: still a reason to ask */
+        for (;;) {
+            zmq_msg_t msg;
+            zmq_msg_init(&msg);
+            if (zmq_msg_recv(&msg, sock, parts == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+                zmq_msg_close(&msg);
+                return ring;
+            }
+            size_t len = zmq_msg_size(&msg);
+            if (parts == 0) {
+                len = len < sizeof topic - 1 ? len : sizeof topic - 1;
+                memcpy(topic, zmq_msg_data(&msg), len);
+                topic[len] = 0;
+            }
+            int more = zmq_msg_more(&msg);
+            if (parts == 1 && !more) {
+                ismo_codec_decode_event((const uint8_t *)zmq_msg_data(&msg), zmq_msg_size(&msg),
+                                        &e);
+            }
+            parts++;
+            zmq_msg_close(&msg);
+            if (!more) {
+                break;
+            }
+        }
+        if (!strncmp(topic, HEARTBEAT_PREFIX, strlen(HEARTBEAT_PREFIX))) {
+            uint64_t seq = e ? e->seq : 0;
+            if (self->heartbeat_lost) {
+                ISMO_INFO("agent", "heartbeat back on %s (seq %" PRIu64 ")",
+                          self->cfg->pub_endpoint, seq);
+                self->heartbeat_lost = 0;
+            }
+            self->last_heartbeat_ms = ismo_mono_ms();
+            self->heartbeat_seq = seq;
+            uint64_t have = ismo_agent_state_event_seq(self->state);
+            have = have > self->listed_seq ? have : self->listed_seq;
+            if (seq > have) {
+                ISMO_DEBUG("agent", "heartbeat seq %" PRIu64 " > %" PRIu64 ": catching up", seq,
+                           have);
+                ring = 1;
+            }
         } else {
-            return n;
+            if (e) {
+                ISMO_DEBUG("agent", "published: seq=%" PRIu64 " %s %s", e->seq,
+                           ismo_event_kind_topic(e->kind), e->objective_id ? e->objective_id : "");
+            }
+            ring = 1; /* an undecodable frame is still a reason to ask */
+        }
+        if (e) {
+            ismo__v1__event__free_unpacked(e, NULL);
         }
     }
 }
@@ -554,10 +772,10 @@ static void log_stats(ismo_agent_t *self, const char *what)
     ismo_agent_get_stats(self, &st);
     ISMO_INFO("agent", "%s: collected %" PRIu64 " (failed %" PRIu64 ", refused %" PRIu64
               "), accepted %" PRIu64 ", duplicates %" PRIu64 ", rejected %" PRIu64
-              ", parked %" PRIu64 ", waiting %" PRIu64 " (spool %" PRIu64 " bytes), hooks %" PRIu64
+              ", parked %" PRIu64 ", dropped %" PRIu64 ", waiting %" PRIu64 " (spool %" PRIu64 " bytes), hooks %" PRIu64
               " (failed %" PRIu64 "), event cursor %" PRIu64,
               what, st.collected, st.collect_failed, st.refused, st.accepted, st.duplicates,
-              st.rejected, st.parked, st.spooled, ismo_spool_live_bytes(self->spool),
+              st.rejected, st.parked, st.dropped, st.spooled, ismo_spool_live_bytes(self->spool),
               st.hooks_run, st.hooks_failed, st.event_seq);
 }
 
@@ -587,7 +805,10 @@ ismo_err ismo_agent_run(ismo_agent_t *self, const volatile sig_atomic_t *stop)
     self->next_catch_up_ms = 0;
     self->next_stats_ms = now + STATS_LOG_MS;
     while (!*stop) {
-        for (size_t i = 0; i < self->n_collectors && !*stop; i++) {
+        if (self->synthetic_total > 0) {
+            synthetic_chunk(self); /* instead of the collectors */
+        }
+        for (size_t i = 0; i < self->n_collectors && !*stop && self->synthetic_total == 0; i++) {
             if (ismo_mono_ms() >= ismo_collector_next_due_ms(self->collectors[i])) {
                 collect(self, self->collectors[i]);
             }
@@ -605,7 +826,13 @@ ismo_err ismo_agent_run(ismo_agent_t *self, const volatile sig_atomic_t *stop)
             self->next_parked_ms = ismo_mono_ms() + cfg->not_found_retry_s * ISMO_SECOND_MS;
         }
         if (!*stop) {
+            check_heartbeat(self);
             maybe_catch_up(self, 0);
+        }
+        if (synthetic_finished(self)) {
+            ISMO_INFO("agent", "synthetic: all %" PRIu64 " samples settled; exiting",
+                      self->synthetic_total);
+            break;
         }
         now = ismo_mono_ms();
         if (now >= self->next_stats_ms) {
@@ -614,7 +841,10 @@ ismo_err ismo_agent_run(ismo_agent_t *self, const volatile sig_atomic_t *stop)
         }
         /* sleep until the earliest timer, or an event on the SUB socket */
         int64_t wake = now + LOOP_MAX_WAIT_MS;
-        for (size_t i = 0; i < self->n_collectors; i++) {
+        if (self->synthetic_done < self->synthetic_total) {
+            wake = now;
+        }
+        for (size_t i = 0; i < self->n_collectors && self->synthetic_total == 0; i++) {
             int64_t due = ismo_collector_next_due_ms(self->collectors[i]);
             wake = due < wake ? due : wake;
         }
@@ -631,7 +861,7 @@ ismo_err ismo_agent_run(ismo_agent_t *self, const volatile sig_atomic_t *stop)
         }
         zmq_pollitem_t item = {self->sub ? ismo_sub_socket(self->sub) : NULL, 0, ZMQ_POLLIN, 0};
         int rc = zmq_poll(&item, self->sub ? 1 : 0, (long)wait_ms);
-        if (rc > 0 && (item.revents & ZMQ_POLLIN) && drain_sub(self) > 0) {
+        if (rc > 0 && self->sub && (item.revents & ZMQ_POLLIN) && drain_sub(self) > 0) {
             self->next_catch_up_ms = 0; /* something was published: ask for it */
         }
     }
@@ -653,7 +883,11 @@ ismo_err ismo_agent_run_once(ismo_agent_t *self, const volatile sig_atomic_t *st
 {
     self->stop = stop;
     log_start(self, "once");
-    for (size_t i = 0; i < self->n_collectors && !stopping(self); i++) {
+    while (self->synthetic_done < self->synthetic_total && !stopping(self)) {
+        synthetic_chunk(self);
+    }
+    for (size_t i = 0; i < self->n_collectors && !stopping(self) && self->synthetic_total == 0;
+         i++) {
         collect(self, self->collectors[i]);
     }
     ismo_err err = ISMO_OK;

@@ -56,7 +56,8 @@ typedef struct ismo_agent ismo_agent_t;
 typedef struct ismo_agent_stats {
     uint64_t collected;     /* samples spooled from collectors */
     uint64_t collect_failed;/* collector runs without a value */
-    uint64_t refused;       /* samples refused because the spool was full */
+    uint64_t refused;       /* samples refused because the spool was full (spool_full: refuse) */
+    uint64_t dropped;       /* oldest samples dropped for room (spool_full: drop_oldest) */
     uint64_t accepted;      /* samples the server stored */
     uint64_t duplicates;    /* samples the server already had */
     uint64_t rejected;      /* samples written to state_dir/rejected */
@@ -93,6 +94,19 @@ ismo_err ismo_agent_run(ismo_agent_t *self, const volatile sig_atomic_t *stop);
  * last failed send (e.g. ISMO_ERR_TIMEOUT), or ISMO_ERR_NOT_FOUND when only
  * samples of unknown objectives are left. */
 ismo_err ismo_agent_run_once(ismo_agent_t *self, const volatile sig_atomic_t *stop);
+
+/* Synthetic load (ismo-agent --synthetic N, for load and reliability tests):
+ * instead of running the collectors, offer n generated samples through the
+ * same path as collected ones (sequence number, quota and spool_full
+ * policy, spool, batches, back-off). Objectives go round-robin over the
+ * configured collectors' objectives; value = (k mod 1000) + 0.25 for the
+ * k-th sample; effective time = when it was spooled. Samples are spooled
+ * in chunks of 500 with one fdatasync per chunk, and each spooled one is
+ * appended to state_dir/synthetic as "<sample id>\t<objective>\t<value>"
+ * (the list a test compares the store against). ismo_agent_run returns once
+ * all n were offered and the spool and parked spool are empty.
+ * Call before run. ISMO_ERR_INVALID when there is no collector. */
+ismo_err ismo_agent_set_synthetic(ismo_agent_t *self, uint64_t n);
 
 /* Copy the counters into *stats. */
 void ismo_agent_get_stats(const ismo_agent_t *self, ismo_agent_stats *stats);

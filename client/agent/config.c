@@ -59,6 +59,7 @@ static int endpoint_ok(const char *s)
 }
 
 static int function_ok(const char *s) { return ismo_function_is_valid(s); }
+static int spool_full_ok(const char *s) { return !strcmp(s, "refuse") || !strcmp(s, "drop_oldest"); }
 static int id_ok(const char *s) { return ismo_id_is_valid(s); }
 
 #define A(f) offsetof(ismo_agent_config, f)
@@ -75,7 +76,10 @@ static const cfg_key keys[] = {
     {"agent", "state_dir", T_STRING, A(state_dir), "/var/lib/ismo-agent", 0, 0, 0, NULL, NULL,
      "directory for the spool, sequence numbers and the event cursor (env ISMO_AGENT_STATE_DIR)"},
     {"agent", "spool_max_bytes", T_BYTES, A(spool_max_bytes), "64MiB", 64 * KiB, 64 * GiB, 0, NULL,
-     NULL, "quota on samples waiting to be sent; when full new samples are refused (logged, counted)"},
+     NULL, "quota on samples waiting to be sent (spool and parked together)"},
+    {"agent", "spool_full", T_STRING, A(spool_full), "refuse", 0, 0, 0, spool_full_ok,
+     "refuse or drop_oldest", "when the quota is reached: refuse the new sample, or drop the oldest "
+     "spooled ones to make room (either way logged and counted)"},
     {"agent", "batch_max_samples", T_INT, A(batch_max_samples), "500", 1, 10000, 0, NULL, NULL,
      "samples per PushSamples request"},
     {"server", "endpoint", T_STRING, A(endpoint), "tcp://127.0.0.1:7770", 0, 0, 0, endpoint_ok,
@@ -108,6 +112,9 @@ static const cfg_key keys[] = {
      "seconds before the hook's process group is killed"},
     {"subscription", "catch_up_s", T_INT, A(catch_up_s), "30", 1, 3600, 0, NULL, NULL,
      "seconds between ListEvents catch-ups (also done at start and on every published event)"},
+    {"subscription", "heartbeat_timeout_s", T_INT, A(heartbeat_timeout_s), "3", 0, 3600, 0, NULL,
+     NULL, "no heartbeat from ismod for this long (after one was seen): reconnect the subscription "
+     "and catch up, s; 0 = off"},
     {"subscription", "max_event_age_s", T_INT, A(max_event_age_s), "604800", 0, 315360000, 0, NULL,
      NULL, "events older than this get no hook (the cursor still advances); 0 = any age"},
 };
@@ -587,6 +594,7 @@ void ismo_agent_config_destroy(ismo_agent_config **cfg_p)
     free(cfg->name);
     free(cfg->function);
     free(cfg->state_dir);
+    free(cfg->spool_full);
     free(cfg->endpoint);
     free(cfg->pub_endpoint);
     free(cfg->hook);

@@ -5,11 +5,13 @@
  * `ismo-agent --help-config` and the table in docs/agent.md all come from
  * that table. The file has four sections:
  *
- *   agent:         name, function, state_dir, spool_max_bytes, batch_max_samples
+ *   agent:         name, function, state_dir, spool_max_bytes, spool_full,
+ *                  batch_max_samples
  *   server:        endpoint, pub_endpoint, timeout_ms, retry_min_ms, retry_max_ms,
  *                  not_found_retry_s
  *   collectors:    a list of {name, objective, command, interval_s, timeout_s}
- *   subscription:  kinds, hook, hook_timeout_s, catch_up_s, max_event_age_s
+ *   subscription:  kinds, hook, hook_timeout_s, catch_up_s, heartbeat_timeout_s,
+ *                  max_event_age_s
  *
  * Unknown keys, duplicate keys, wrong types (a list where a number belongs,
  * "ten" for a number) and values outside the bounds are errors that name the
@@ -47,6 +49,7 @@ typedef struct ismo_agent_config {
     char *function;            /* organisational function, [a-z0-9_-]{1,64} */
     char *state_dir;           /* spool, sequence numbers, last event seq */
     int64_t spool_max_bytes;   /* quota on spooled (unsent) samples, bytes */
+    char *spool_full;          /* policy at the quota: "refuse" (default) or "drop_oldest" */
     int64_t batch_max_samples; /* samples per PushSamples request */
     /* server: */
     char *endpoint;            /* ismod ROUTER endpoint */
@@ -63,6 +66,7 @@ typedef struct ismo_agent_config {
     char *hook;                /* command run once per event; NULL = none */
     int64_t hook_timeout_s;    /* seconds before the hook's process group is killed */
     int64_t catch_up_s;        /* seconds between ListEvents catch-ups */
+    int64_t heartbeat_timeout_s; /* no heartbeat this long: reconnect SUB and catch up; 0 = off */
     int64_t max_event_age_s;   /* older events advance the cursor without a hook; 0 = any age */
 } ismo_agent_config;
 

@@ -1,6 +1,7 @@
 /* ismo-agent: measure a function's information security objectives and act
  * on its reminders (ISO/IEC 27001:2022 6.2 e, f). Thin: arguments, config,
  * signals, then agent new / run / destroy. The manual is docs/agent.md. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,12 +24,16 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: ismo-agent --config FILE [--log-level debug|info|warn|error] [--once]\n"
+            "                  [--synthetic N]\n"
             "       ismo-agent --check --config FILE     validate the configuration and exit\n"
             "       ismo-agent --help-config             print the configuration keys\n"
             "\n"
             "  --once   run every collector once, send the spool, catch up with events, exit:\n"
             "           0 = nothing left spooled, 2 = samples still spooled (server away or\n"
             "           objectives not imported), 1 = configuration or state error.\n"
+            "  --synthetic N  load test: instead of the collectors, offer N generated samples\n"
+            "           through the same spool and send path (objectives of the collectors,\n"
+            "           round-robin; list in state_dir/synthetic); exit once all are settled.\n"
             "Environment: ISMO_AGENT_STATE_DIR, ISMO_ENDPOINT, ISMO_PUB_ENDPOINT override the file.\n");
 }
 
@@ -38,7 +43,9 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},  {"log-level", required_argument, NULL, 'l'},
         {"once", no_argument, NULL, 'o'},          {"check", no_argument, NULL, 'k'},
         {"help-config", no_argument, NULL, 'H'},   {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
+        {"version", no_argument, NULL, 'V'},       {"synthetic", required_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0}};
+    unsigned long long synthetic = 0;
     const char *config_path = NULL;
     int once = 0;
     int check = 0;
@@ -63,6 +70,16 @@ int main(int argc, char **argv)
         case 'k':
             check = 1;
             break;
+        case 'S': {
+            char *end = NULL;
+            errno = 0;
+            synthetic = strtoull(optarg, &end, 10);
+            if (errno || !end || *end || optarg[0] == '-' || synthetic == 0) {
+                fprintf(stderr, "ismo-agent: --synthetic wants a positive count, not '%s'\n", optarg);
+                return 1;
+            }
+            break;
+        }
         case 'H':
             ismo_agent_config_describe(stdout);
             return 0;
@@ -110,6 +127,14 @@ int main(int argc, char **argv)
     ismo_agent_t *agent = NULL;
     err = ismo_agent_new(cfg, &agent);
     int rc = 1;
+    if (err == ISMO_OK && synthetic > 0) {
+        err = ismo_agent_set_synthetic(agent, synthetic);
+        if (err != ISMO_OK) {
+            ismo_agent_destroy(&agent);
+            ismo_agent_config_destroy(&cfg);
+            return 1;
+        }
+    }
     if (err == ISMO_OK) {
         if (once) {
             err = ismo_agent_run_once(agent, &g_stop);
