@@ -2,6 +2,8 @@
  * what arrives from the world; enum names. No sockets, no globals, any thread. */
 #include "ismo_codec.h"
 
+#include "ismo_time.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -149,6 +151,51 @@ int ismo_function_is_valid(const char *function)
 
 static int too_long(const char *s, size_t max) { return s && strlen(s) > max; }
 
+int ismo_utf8_is_valid(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (!s) {
+        return 1;
+    }
+    while (*s) {
+        unsigned c = *s;
+        int n;
+        unsigned min;
+        if (c < 0x80) {
+            s++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1, min = 0x80, c &= 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2, min = 0x800, c &= 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3, min = 0x10000, c &= 0x07;
+        } else {
+            return 0;
+        }
+        s++;
+        for (int i = 0; i < n; i++, s++) {
+            if ((*s & 0xc0) != 0x80) {
+                return 0;
+            }
+            c = (c << 6) | (*s & 0x3f);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int value_ok(double v) { return isfinite(v) && fabs(v) <= ISMO_MAX_ABS_VALUE; }
+
+static int instant_ok(int has, int64_t ms)
+{
+    return !has || ms == 0 || (ms >= ISMO_MIN_INSTANT_MS && ms <= ISMO_MAX_INSTANT_MS);
+}
+
+static int duration_ok(int has, int64_t ms) { return !has || (ms >= 0 && ms <= ISMO_MAX_DURATION_MS); }
+
 static int enum_ok(const ProtobufCEnumDescriptor *d, int v)
 {
     return protobuf_c_enum_descriptor_get_value(d, v) != NULL;
@@ -188,9 +235,44 @@ ismo_err ismo_objective_validate(const Ismo__V1__Objective *o, char *why, size_t
         set_why(why, why_len, "description or evaluation method too long (max 4096 bytes)%s", "");
         return ISMO_ERR_INVALID;
     }
-    if ((o->has_baseline && !isfinite(o->baseline)) || (o->has_target && !isfinite(o->target))) {
-        set_why(why, why_len, "baseline and target must be finite numbers%s", "");
+    if ((o->has_baseline && !value_ok(o->baseline)) || (o->has_target && !value_ok(o->target))) {
+        set_why(why, why_len, "baseline and target must be finite numbers within +-1e15%s", "");
         return ISMO_ERR_INVALID;
+    }
+    if (!instant_ok(o->has_start_ms, o->start_ms) || !instant_ok(o->has_deadline_ms, o->deadline_ms) ||
+        !instant_ok(o->has_baseline_at_ms, o->baseline_at_ms)) {
+        set_why(why, why_len, "start, deadline and baseline date must lie between 1970 and 9999%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (!duration_ok(o->has_review_cadence_ms, o->review_cadence_ms)) {
+        set_why(why, why_len, "review cadence must be 0..100 years%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    const char *texts[] = {o->id, o->title, o->description, o->function, o->owner, o->evaluation_method};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        if (!ismo_utf8_is_valid(texts[i])) {
+            set_why(why, why_len, "objective text is not valid UTF-8 (id, title, description, owner or evaluation method)%s", "");
+            return ISMO_ERR_INVALID;
+        }
+    }
+    size_t nrefs[3] = {o->n_policy_refs, o->n_risk_refs, o->n_control_refs};
+    char **refs[3] = {o->policy_refs, o->risk_refs, o->control_refs};
+    for (int r = 0; r < 3; r++) {
+        for (size_t i = 0; i < nrefs[r] && i < 1000; i++) {
+            if (!ismo_utf8_is_valid(refs[r][i]) || too_long(refs[r][i], ISMO_MAX_SHORT_BYTES)) {
+                set_why(why, why_len, "a policy, risk or control reference is not valid UTF-8 or longer than 256 bytes%s", "");
+                return ISMO_ERR_INVALID;
+            }
+        }
+    }
+    for (size_t i = 0; i < o->n_import_notes && i < 1000; i++) {
+        const Ismo__V1__ImportNote *n = o->import_notes[i];
+        if (!ismo_utf8_is_valid(n->field) || !ismo_utf8_is_valid(n->text) || !ismo_utf8_is_valid(n->problem) ||
+            too_long(n->text, ISMO_MAX_TEXT_BYTES) || too_long(n->field, ISMO_MAX_SHORT_BYTES) ||
+            too_long(n->problem, ISMO_MAX_TEXT_BYTES)) {
+            set_why(why, why_len, "an import note is not valid UTF-8 or too long%s", "");
+            return ISMO_ERR_INVALID;
+        }
     }
     if (o->has_level && !enum_ok(&ismo__v1__level__descriptor, o->level)) {
         set_why(why, why_len, "unknown level%s", "");
@@ -211,8 +293,12 @@ ismo_err ismo_objective_validate(const Ismo__V1__Objective *o, char *why, size_t
             set_why(why, why_len, "unknown metric direction or aggregation%s", "");
             return ISMO_ERR_INVALID;
         }
-        if ((m->has_window_ms && m->window_ms < 0) || (m->has_frequency_ms && m->frequency_ms < 0)) {
-            set_why(why, why_len, "metric window and frequency must be >= 0 ms%s", "");
+        if (!duration_ok(m->has_window_ms, m->window_ms) || !duration_ok(m->has_frequency_ms, m->frequency_ms)) {
+            set_why(why, why_len, "metric window and frequency must be 0..100 years%s", "");
+            return ISMO_ERR_INVALID;
+        }
+        if (!ismo_utf8_is_valid(m->name) || !ismo_utf8_is_valid(m->unit)) {
+            set_why(why, why_len, "metric name or unit is not valid UTF-8%s", "");
             return ISMO_ERR_INVALID;
         }
     }
@@ -235,6 +321,15 @@ ismo_err ismo_objective_validate(const Ismo__V1__Objective *o, char *why, size_t
         if (too_long(a->what, ISMO_MAX_TEXT_BYTES) || too_long(a->resources, ISMO_MAX_TEXT_BYTES) ||
             too_long(a->responsible, ISMO_MAX_SHORT_BYTES)) {
             set_why(why, why_len, "action text too long%s", "");
+            return ISMO_ERR_INVALID;
+        }
+        if (!ismo_utf8_is_valid(a->what) || !ismo_utf8_is_valid(a->resources) ||
+            !ismo_utf8_is_valid(a->responsible)) {
+            set_why(why, why_len, "action text is not valid UTF-8%s", "");
+            return ISMO_ERR_INVALID;
+        }
+        if (!instant_ok(a->has_due_ms, a->due_ms)) {
+            set_why(why, why_len, "action due date must lie between 1970 and 9999%s", "");
             return ISMO_ERR_INVALID;
         }
         if (a->has_status && !enum_ok(&ismo__v1__action_status__descriptor, a->status)) {
@@ -268,14 +363,23 @@ ismo_err ismo_sample_validate(const Ismo__V1__Sample *s, char *why, size_t why_l
                 isnan(s->value) ? "NaN" : "infinite");
         return ISMO_ERR_INVALID;
     }
+    if (!value_ok(s->value)) {
+        set_why(why, why_len, "sample value out of range: |value| must be <= 1e15%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (!instant_ok(s->has_effective_ms, s->effective_ms)) {
+        set_why(why, why_len, "sample effective time must lie between 1970 and 9999%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (!ismo_utf8_is_valid(s->sample_id) || !ismo_utf8_is_valid(s->source)) {
+        set_why(why, why_len, "sample_id or source is not valid UTF-8%s", "");
+        return ISMO_ERR_INVALID;
+    }
     if (too_long(s->sample_id, ISMO_MAX_SAMPLE_ID_BYTES) || too_long(s->source, ISMO_MAX_SHORT_BYTES)) {
         set_why(why, why_len, "sample_id (max 128 bytes) or source (max 256 bytes) too long%s", "");
         return ISMO_ERR_INVALID;
     }
-    if (s->has_effective_ms && s->effective_ms < 0) {
-        set_why(why, why_len, "effective time before 1970%s", "");
-        return ISMO_ERR_INVALID;
-    }
+
     return ISMO_OK;
 }
 

@@ -28,6 +28,10 @@ extern "C" {
 /* Default maximum samples in one PushSamples batch. */
 #define ISMO_DEFAULT_MAX_BATCH 10000u
 
+/* Largest magnitude of a metric value, baseline or target (docs/protocol.md
+ * "Limits"): keeps sums and progress finite. */
+#define ISMO_MAX_ABS_VALUE 1e15
+
 /* Limits on strings, bytes (docs/protocol.md "Limits"). */
 #define ISMO_MAX_ID_BYTES 64
 #define ISMO_MAX_FUNCTION_BYTES 64
@@ -57,14 +61,20 @@ ismo_err ismo_codec_decode_event(const uint8_t *buf, size_t len, Ismo__V1__Event
  * ISMO_ERR_NOMEM on allocation failure. */
 ismo_err ismo_codec_pack(const ProtobufCMessage *msg, uint8_t **buf_p, size_t *len_p);
 
+/* 1 if the NUL-terminated s (NULL allowed) is valid UTF-8, else 0. */
+int ismo_utf8_is_valid(const char *s);
+
 /* Check an objective as received in PutObjective: id syntax and length,
- * function syntax, string lengths, finite baseline/target, deadline after
- * start when both set, known enum values. Returns ISMO_OK or ISMO_ERR_INVALID
+ * function syntax, string lengths and UTF-8, baseline/target finite and within
+ * +-ISMO_MAX_ABS_VALUE, instants within 1970..9999 (ismo_time.h), durations
+ * within 0..100 years, deadline after start when both set, known enum values. Returns ISMO_OK or ISMO_ERR_INVALID
  * with a one-line reason in why. */
 ismo_err ismo_objective_validate(const Ismo__V1__Objective *o, char *why, size_t why_len);
 
-/* Check a sample: objective id present and well-formed, value present and
- * finite (no NaN/infinity), sample id and source lengths. ISMO_ERR_INVALID + why. */
+/* Check a sample: objective id present and well-formed, value present,
+ * finite (no NaN/infinity) and within +-ISMO_MAX_ABS_VALUE, effective time
+ * within 1970..9999, sample id and source lengths and UTF-8.
+ * ISMO_ERR_INVALID + why. */
 ismo_err ismo_sample_validate(const Ismo__V1__Sample *s, char *why, size_t why_len);
 
 /* 1 if id is 1..ISMO_MAX_ID_BYTES of [A-Za-z0-9._:-], else 0. */

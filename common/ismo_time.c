@@ -271,6 +271,18 @@ char *ismo_date_format_ms(int64_t ms, char *buf, size_t len)
     return buf;
 }
 
+char *ismo_deadline_format_ms(int64_t ms, char *buf, size_t len)
+{
+    if (ms == 0) {
+        snprintf(buf, len, "-");
+    } else if (ms % ISMO_DAY_MS == 0) {
+        ismo_date_format_ms(ms - 1, buf, len);
+    } else {
+        ismo_time_format_ms(ms, buf, len);
+    }
+    return buf;
+}
+
 char *ismo_duration_format_ms(int64_t ms, char *buf, size_t len)
 {
     const char *sign = ms < 0 ? "-" : "";

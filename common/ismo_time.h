@@ -19,6 +19,12 @@ extern "C" {
 #define ISMO_HOUR_MS INT64_C(3600000)
 #define ISMO_DAY_MS INT64_C(86400000)
 
+/* Instants ismo accepts: 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z. */
+#define ISMO_MIN_INSTANT_MS INT64_C(0)
+#define ISMO_MAX_INSTANT_MS INT64_C(253402300799999)
+/* Longest duration ismo accepts (windows, frequencies, cadences): 100 years. */
+#define ISMO_MAX_DURATION_MS (INT64_C(36525) * ISMO_DAY_MS)
+
 /* Wall-clock now, UTC ms (CLOCK_REALTIME). Code that must be testable with a
  * simulated clock takes "now" as a parameter instead of calling this. */
 int64_t ismo_now_ms(void);
@@ -49,6 +55,11 @@ char *ismo_time_format_ms(int64_t ms, char *buf, size_t len);
 
 /* Format an instant as a date "2026-12-31" (UTC) into buf (>= 11 bytes). */
 char *ismo_date_format_ms(int64_t ms, char *buf, size_t len);
+
+/* Format a deadline the way people write it: an instant at exactly midnight
+ * UTC (how a date-only deadline "2026-12-31" is stored: the end of that day)
+ * as that day ("2026-12-31"); any other instant in full. 0 gives "-". */
+char *ismo_deadline_format_ms(int64_t ms, char *buf, size_t len);
 
 /* Format a duration compactly: "30d", "48h", "2h45m", "90s", "250ms". */
 char *ismo_duration_format_ms(int64_t ms, char *buf, size_t len);

@@ -41,6 +41,8 @@ static const row table[] = {
     {"max_frame_bytes", T_BYTES, OFF(max_frame_bytes), 0, "4194304", 1024, 268435456,
      "largest request frame answered, bytes (larger: TOO_LARGE reply)"},
     {"max_batch", T_INT, OFF(max_batch), 0, "10000", 1, 1000000, "most samples in one PushSamples"},
+    {"max_list", T_INT, OFF(max_list), 0, "10000", 1, 100000,
+     "most items in one list/status/events/samples reply; clients page beyond"},
     {"map_size_bytes", T_BYTES, OFF(map_size_bytes), 0, "67108864", 1048576, 1099511627776.0,
      "initial LMDB map size, bytes"},
     {"map_max_bytes", T_BYTES, OFF(map_max_bytes), 0, "17179869184", 1048576, 1099511627776.0,
@@ -348,7 +350,11 @@ ismo_err ismo_config_parse_args(ismo_config *cfg, int argc, char **argv, char *w
         } else {
             snprintf(key, sizeof key, "%s", name);
             const row *r = find(key);
-            if (r && r->kind == T_BOOL && (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)) {
+            if (!r) {
+                snprintf(why, why_len, "unknown option --%s (see ismod --help)", key);
+                return ISMO_ERR_INVALID;
+            }
+            if (r->kind == T_BOOL && (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)) {
                 value = "true";
             } else {
                 if (i + 1 >= argc) {

@@ -21,6 +21,7 @@ typedef struct ismo_config {
     size_t n_reminder_offsets;
     int64_t max_frame_bytes;      /* largest request frame answered, bytes */
     int64_t max_batch;            /* most samples in one PushSamples */
+    int64_t max_list;             /* most items in one list reply (paging beyond) */
     int64_t map_size_bytes;       /* initial LMDB map size, bytes */
     int64_t map_max_bytes;        /* LMDB map grows up to this, bytes */
     double at_risk_margin;        /* fraction behind expected progress still AT_RISK */

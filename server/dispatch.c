@@ -12,7 +12,6 @@
 #include "ismo_time.h"
 #include "work.h"
 
-#define LIST_MAX 10000u
 
 typedef ismo_err (*handler_fn)(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply);
 
@@ -202,10 +201,12 @@ static ismo_err h_get_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
 }
 
 typedef struct list_ctx {
+    size_t max;
     const char *function;
     int include_retired;
     Ismo__V1__Objective **items;
     size_t n, cap;
+    int more;
     ismo_err err;
 } list_ctx;
 
@@ -216,7 +217,8 @@ static int list_cb(void *ctx, const Ismo__V1__Objective *o)
         (l->function && *l->function && strcmp(l->function, o->function ? o->function : "") != 0)) {
         return 0;
     }
-    if (l->n >= LIST_MAX) {
+    if (l->n >= l->max) {
+        l->more = 1;
         return 1;
     }
     if (l->n == l->cap) {
@@ -250,8 +252,8 @@ static int list_cb(void *ctx, const Ismo__V1__Objective *o)
 static ismo_err h_list_objectives(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     const Ismo__V1__ListObjectivesRequest *lr = req->list_objectives;
-    list_ctx l = {lr->function, lr->include_retired, NULL, 0, 0, ISMO_OK};
-    ismo_err err = ismo_store_objective_foreach(w->txn, list_cb, &l);
+    list_ctx l = {(size_t)w->cfg->max_list, lr->function, lr->include_retired, NULL, 0, 0, 0, ISMO_OK};
+    ismo_err err = ismo_store_objective_foreach_after(w->txn, lr->after_id, list_cb, &l);
     Ismo__V1__ListObjectivesReply *r = malloc(sizeof *r);
     if (err == ISMO_OK) {
         err = l.err;
@@ -267,6 +269,8 @@ static ismo_err h_list_objectives(ismo_work *w, const Ismo__V1__Request *req, Is
     ismo__v1__list_objectives_reply__init(r);
     r->objectives = l.items;
     r->n_objectives = l.n;
+    r->has_more = 1;
+    r->more = l.more;
     reply->body_case = ISMO__V1__REPLY__BODY_LIST_OBJECTIVES;
     reply->list_objectives = r;
     return ISMO_OK;
@@ -522,8 +526,8 @@ static ismo_err h_list_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
         return err;
     }
     ismo__v1__objective__free_unpacked(o, NULL);
-    samples_ctx c = {NULL, 0, l->has_limit && l->limit && l->limit < LIST_MAX ? l->limit : LIST_MAX,
-                     0, ISMO_OK};
+    size_t max = (size_t)w->cfg->max_list;
+    samples_ctx c = {NULL, 0, l->has_limit && l->limit && l->limit < max ? l->limit : max, 0, ISMO_OK};
     c.items = calloc(c.limit, sizeof *c.items);
     Ismo__V1__ListSamplesReply *r = malloc(sizeof *r);
     if (!c.items || !r) {
@@ -551,11 +555,16 @@ typedef struct status_ctx {
     int include_retired;
     Ismo__V1__Status **items;
     size_t n, cap;
+    int more;
     ismo_err err;
 } status_ctx;
 
 static int status_push(status_ctx *c, const Ismo__V1__Objective *o)
 {
+    if (c->n >= (size_t)c->w->cfg->max_list) {
+        c->more = 1;
+        return 1;
+    }
     Ismo__V1__Status *st = NULL;
     ismo_err err = ismo_store_status_get(c->w->txn, o->id, &st);
     if (err == ISMO_ERR_NOT_FOUND) {
@@ -581,7 +590,7 @@ static int status_push(status_ctx *c, const Ismo__V1__Objective *o)
         c->cap = cap;
     }
     c->items[c->n++] = st;
-    return c->n >= LIST_MAX;
+    return 0;
 }
 
 static int status_cb(void *ctx, const Ismo__V1__Objective *o)
@@ -597,15 +606,15 @@ static int status_cb(void *ctx, const Ismo__V1__Objective *o)
 static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     const Ismo__V1__GetStatusRequest *g = req->get_status;
-    status_ctx c = {w, g->function, g->include_retired, NULL, 0, 0, ISMO_OK};
+    status_ctx c = {w, g->function, g->include_retired, NULL, 0, 0, 0, ISMO_OK};
     ismo_err err = ISMO_OK;
     char why[200];
-    if (g->n_ids > LIST_MAX) {
-        fail(reply, ISMO_ERR_TOO_LARGE, "too many ids (max 10000)");
+    if (g->n_ids > (size_t)w->cfg->max_list) {
+        fail(reply, ISMO_ERR_TOO_LARGE, "too many ids (more than max_list)");
         return ISMO_ERR_TOO_LARGE;
     }
     if (g->n_ids == 0) {
-        err = ismo_store_objective_foreach(w->txn, status_cb, &c);
+        err = ismo_store_objective_foreach_after(w->txn, g->after_id, status_cb, &c);
     }
     for (size_t i = 0; i < g->n_ids && err == ISMO_OK && c.err == ISMO_OK; i++) {
         Ismo__V1__Objective *o = NULL;
@@ -636,6 +645,8 @@ static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
     ismo__v1__get_status_reply__init(r);
     r->statuses = c.items;
     r->n_statuses = c.n;
+    r->has_more = 1;
+    r->more = c.more;
     reply->body_case = ISMO__V1__REPLY__BODY_GET_STATUS;
     reply->get_status = r;
     return ISMO_OK;
@@ -684,8 +695,8 @@ static int events_cb(void *ctx, const Ismo__V1__Event *e)
 static ismo_err h_list_events(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     const Ismo__V1__ListEventsRequest *q = req->list_events;
-    events_ctx c = {q, NULL, 0, q->has_limit && q->limit && q->limit < LIST_MAX ? q->limit : LIST_MAX,
-                    0, ISMO_OK};
+    size_t max = (size_t)w->cfg->max_list;
+    events_ctx c = {q, NULL, 0, q->has_limit && q->limit && q->limit < max ? q->limit : max, 0, ISMO_OK};
     c.items = calloc(c.limit, sizeof *c.items);
     Ismo__V1__ListEventsReply *r = malloc(sizeof *r);
     if (!c.items || !r) {

@@ -178,8 +178,8 @@ int64_t ismo_next_check_ms(const ismo_schedule_input *in, int has_value, double 
 void ismo_reminder_message(const Ismo__V1__Objective *o, const ismo_reminder_due *r, char *buf,
                            size_t len)
 {
-    char d[16], off[32];
-    ismo_date_format_ms(r->due_ms, d, sizeof d);
+    char d[40], off[32];
+    ismo_deadline_format_ms(r->due_ms, d, sizeof d);
     const char *owner = o->owner && *o->owner ? o->owner : "(no owner)";
     switch (r->kind) {
     case ISMO__V1__REMINDER_KIND__DEADLINE_APPROACHING:

@@ -387,14 +387,31 @@ ismo_err ismo_store_objective_put(ismo_txn_t *t, const Ismo__V1__Objective *o)
 
 ismo_err ismo_store_objective_foreach(ismo_txn_t *t, ismo_objective_fn fn, void *ctx)
 {
+    return ismo_store_objective_foreach_after(t, NULL, fn, ctx);
+}
+
+ismo_err ismo_store_objective_foreach_after(ismo_txn_t *t, const char *after_id,
+                                            ismo_objective_fn fn, void *ctx)
+{
     MDB_cursor *c;
     int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_OBJECTIVES], &c);
     if (rc != 0) {
         return log_rc("mdb_cursor_open", rc);
     }
-    MDB_val k, v;
+    MDB_val k = {0, NULL}, v;
     ismo_err err = ISMO_OK;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+    int first_op = MDB_FIRST;
+    if (after_id && *after_id) {
+        k.mv_size = strlen(after_id);
+        k.mv_data = (void *)after_id;
+        first_op = MDB_SET_RANGE;
+    }
+    for (rc = mdb_cursor_get(c, &k, &v, (MDB_cursor_op)first_op); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (after_id && *after_id && k.mv_size == strlen(after_id) &&
+            memcmp(k.mv_data, after_id, k.mv_size) == 0) {
+            continue; /* strictly after */
+        }
         Ismo__V1__Objective *o = ismo__v1__objective__unpack(NULL, v.mv_size, v.mv_data);
         if (!o) {
             ISMO_ERROR("store", "undecodable objective record (%zu bytes) skipped", v.mv_size);

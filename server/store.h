@@ -79,6 +79,9 @@ ismo_err ismo_store_objective_put(ismo_txn_t *txn, const Ismo__V1__Objective *o)
  * non-zero. The objective passed is borrowed for the call only. */
 typedef int (*ismo_objective_fn)(void *ctx, const Ismo__V1__Objective *o);
 ismo_err ismo_store_objective_foreach(ismo_txn_t *txn, ismo_objective_fn fn, void *ctx);
+/* The same, starting after after_id (NULL or "" = from the first). */
+ismo_err ismo_store_objective_foreach_after(ismo_txn_t *txn, const char *after_id,
+                                            ismo_objective_fn fn, void *ctx);
 
 /* ---- samples ---- */
 /* 1 in *seen if sample_id was stored before. */

@@ -126,14 +126,7 @@ char *ismo_fmt_percent(double fraction, char *buf, size_t len)
 
 char *ismo_fmt_deadline(int64_t ms, char *buf, size_t len)
 {
-    if (ms == 0) {
-        snprintf(buf, len, "-");
-    } else if (ms % ISMO_DAY_MS == 0) {
-        ismo_date_format_ms(ms - 1, buf, len);
-    } else {
-        ismo_time_format_ms(ms, buf, len);
-    }
-    return buf;
+    return ismo_deadline_format_ms(ms, buf, len);
 }
 
 char *ismo_fmt_target(const Ismo__V1__Objective *o, char *buf, size_t len)

@@ -218,17 +218,67 @@ ismo_err ismo_get_objective(ismo_client_t *self, const char *id, uint32_t versio
     return ismo_client_call(self, &req, reply_p);
 }
 
-ismo_err ismo_list_objectives(ismo_client_t *self, const char *function, int include_retired,
-                              Ismo__V1__Reply **reply_p)
+static ismo_err list_page(ismo_client_t *self, const char *function, int include_retired,
+                          const char *after_id, Ismo__V1__Reply **reply_p)
 {
     Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
     Ismo__V1__ListObjectivesRequest body = ISMO__V1__LIST_OBJECTIVES_REQUEST__INIT;
     body.function = (char *)(function && *function ? function : NULL);
     body.has_include_retired = 1;
     body.include_retired = include_retired != 0;
+    body.after_id = (char *)after_id;
     req.body_case = ISMO__V1__REQUEST__BODY_LIST_OBJECTIVES;
     req.list_objectives = &body;
     return ismo_client_call(self, &req, reply_p);
+}
+
+/* Move the items of a later page into the first reply (pointers only). */
+static int append_items(void ***dst, size_t *n_dst, void **src, size_t *n_src)
+{
+    if (*n_src == 0) {
+        return 0;
+    }
+    void **p = realloc(*dst, (*n_dst + *n_src) * sizeof *p);
+    if (!p) {
+        return -1;
+    }
+    memcpy(p + *n_dst, src, *n_src * sizeof *p);
+    *dst = p;
+    *n_dst += *n_src;
+    *n_src = 0;
+    return 0;
+}
+
+#define ISMO_MAX_PAGES 10000
+
+ismo_err ismo_list_objectives(ismo_client_t *self, const char *function, int include_retired,
+                              Ismo__V1__Reply **reply_p)
+{
+    ismo_err err = list_page(self, function, include_retired, NULL, reply_p);
+    for (int page = 0; err == ISMO_OK && page < ISMO_MAX_PAGES; page++) {
+        Ismo__V1__ListObjectivesReply *first = (*reply_p)->list_objectives;
+        if (!first || !first->more || first->n_objectives == 0) {
+            break;
+        }
+        char after[ISMO_MAX_ID_BYTES + 1];
+        snprintf(after, sizeof after, "%s", first->objectives[first->n_objectives - 1]->id);
+        Ismo__V1__Reply *next = NULL;
+        err = list_page(self, function, include_retired, after, &next);
+        if (err != ISMO_OK || !next->list_objectives) {
+            ismo__v1__reply__free_unpacked(*reply_p, NULL);
+            *reply_p = next;
+            return err != ISMO_OK ? err : ISMO_ERR_PROTOCOL;
+        }
+        if (append_items((void ***)&first->objectives, &first->n_objectives,
+                         (void **)next->list_objectives->objectives,
+                         &next->list_objectives->n_objectives) != 0) {
+            ismo__v1__reply__free_unpacked(next, NULL);
+            return ISMO_ERR_NOMEM;
+        }
+        first->more = next->list_objectives->more;
+        ismo__v1__reply__free_unpacked(next, NULL);
+    }
+    return err;
 }
 
 ismo_err ismo_retire_objective(ismo_client_t *self, const char *id, Ismo__V1__Reply **reply_p)
@@ -253,17 +303,47 @@ ismo_err ismo_push_samples(ismo_client_t *self, Ismo__V1__Sample **samples, size
     return ismo_client_call(self, &req, reply_p);
 }
 
-ismo_err ismo_get_status(ismo_client_t *self, const char *const *ids, size_t n_ids,
-                         const char *function, Ismo__V1__Reply **reply_p)
+static ismo_err status_page(ismo_client_t *self, const char *const *ids, size_t n_ids,
+                            const char *function, const char *after_id, Ismo__V1__Reply **reply_p)
 {
     Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
     Ismo__V1__GetStatusRequest body = ISMO__V1__GET_STATUS_REQUEST__INIT;
     body.ids = (char **)ids;
     body.n_ids = n_ids;
     body.function = (char *)(function && *function ? function : NULL);
+    body.after_id = (char *)after_id;
     req.body_case = ISMO__V1__REQUEST__BODY_GET_STATUS;
     req.get_status = &body;
     return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_get_status(ismo_client_t *self, const char *const *ids, size_t n_ids,
+                         const char *function, Ismo__V1__Reply **reply_p)
+{
+    ismo_err err = status_page(self, ids, n_ids, function, NULL, reply_p);
+    for (int page = 0; err == ISMO_OK && n_ids == 0 && page < ISMO_MAX_PAGES; page++) {
+        Ismo__V1__GetStatusReply *first = (*reply_p)->get_status;
+        if (!first || !first->more || first->n_statuses == 0) {
+            break;
+        }
+        char after[ISMO_MAX_ID_BYTES + 1];
+        snprintf(after, sizeof after, "%s", first->statuses[first->n_statuses - 1]->objective_id);
+        Ismo__V1__Reply *next = NULL;
+        err = status_page(self, NULL, 0, function, after, &next);
+        if (err != ISMO_OK || !next->get_status) {
+            ismo__v1__reply__free_unpacked(*reply_p, NULL);
+            *reply_p = next;
+            return err != ISMO_OK ? err : ISMO_ERR_PROTOCOL;
+        }
+        if (append_items((void ***)&first->statuses, &first->n_statuses,
+                         (void **)next->get_status->statuses, &next->get_status->n_statuses) != 0) {
+            ismo__v1__reply__free_unpacked(next, NULL);
+            return ISMO_ERR_NOMEM;
+        }
+        first->more = next->get_status->more;
+        ismo__v1__reply__free_unpacked(next, NULL);
+    }
+    return err;
 }
 
 ismo_err ismo_list_events(ismo_client_t *self, uint64_t since_seq, uint32_t limit,

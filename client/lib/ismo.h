@@ -74,7 +74,8 @@ ismo_err ismo_put_objective(ismo_client_t *self, Ismo__V1__Objective *objective,
 /* version 0 = current. ISMO_ERR_NOT_FOUND for an unknown id. */
 ismo_err ismo_get_objective(ismo_client_t *self, const char *id, uint32_t version,
                             Ismo__V1__Reply **reply_p);
-/* function NULL/"" = all functions. */
+/* function NULL/"" = all functions. Pages through the server's 10,000-item
+ * replies and hands back one Reply holding every objective (more = 0). */
 ismo_err ismo_list_objectives(ismo_client_t *self, const char *function, int include_retired,
                               Ismo__V1__Reply **reply_p);
 ismo_err ismo_retire_objective(ismo_client_t *self, const char *id, Ismo__V1__Reply **reply_p);
@@ -83,7 +84,8 @@ ismo_err ismo_retire_objective(ismo_client_t *self, const char *id, Ismo__V1__Re
  * some were rejected (see reply->push_samples->rejected). Borrowed samples. */
 ismo_err ismo_push_samples(ismo_client_t *self, Ismo__V1__Sample **samples, size_t n,
                            Ismo__V1__Reply **reply_p);
-/* ids NULL/n_ids 0 = all objectives of function (NULL = all functions). */
+/* ids NULL/n_ids 0 = all objectives of function (NULL = all functions),
+ * paged like ismo_list_objectives into one Reply. */
 ismo_err ismo_get_status(ismo_client_t *self, const char *const *ids, size_t n_ids,
                          const char *function, Ismo__V1__Reply **reply_p);
 /* Events with seq > since_seq; limit 0 = server maximum; kind 0 = all. */

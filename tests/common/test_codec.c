@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ismo_codec.h"
+#include "ismo_time.h"
 
 static uint8_t *pack_request(const Ismo__V1__Request *req, size_t *len)
 {
@@ -466,9 +467,27 @@ static void test_sample_validate(void **state)
     valid_sample(&s);
     s.value = -0.0;
     assert_int_equal(ismo_sample_validate(&s, NULL, 0), ISMO_OK);
-    s.value = 1e308;
+    s.value = 1e15; /* the largest magnitude allowed (ISMO_MAX_ABS_VALUE) */
+    assert_int_equal(ismo_sample_validate(&s, NULL, 0), ISMO_OK);
+    s.value = -1e15;
+    assert_int_equal(ismo_sample_validate(&s, NULL, 0), ISMO_OK);
+    s.value = 1e308; /* finite, but sums and progress would overflow */
+    expect_sample_invalid(&s, "1e308");
+    valid_sample(&s);
+    s.has_effective_ms = 1;
+    s.effective_ms = ISMO_MAX_INSTANT_MS + 1;
+    expect_sample_invalid(&s, "after 9999");
+    valid_sample(&s);
+    s.sample_id = (char *)"caf\xc3";
+    expect_sample_invalid(&s, "truncated UTF-8 in sample id");
+    s.sample_id = (char *)"caf\xc3\xa9";
     assert_int_equal(ismo_sample_validate(&s, NULL, 0), ISMO_OK);
     assert_int_equal(ismo_sample_validate(NULL, NULL, 0), ISMO_ERR_INVALID);
+    /* UTF-8: overlong, surrogate, beyond U+10FFFF */
+    assert_false(ismo_utf8_is_valid("\xc0\xaf"));
+    assert_false(ismo_utf8_is_valid("\xed\xa0\x80"));
+    assert_false(ismo_utf8_is_valid("\xf4\x90\x80\x80"));
+    assert_true(ismo_utf8_is_valid("Ren\xc3\xa9 M\xc3\xbcller \xe2\x82\xac \xf0\x9f\x94\x92"));
 }
 
 /* ---- names ---- */

@@ -493,6 +493,62 @@ static void test_reminder_fires_when_due(void **state)
     ismo_client_destroy(&c);
 }
 
+
+/* Lists longer than max_list come in pages; libismo joins them. Values,
+ * times and text the protocol cannot hold safely are refused. */
+static void test_paging_and_limits(void **state)
+{
+    harness h2;
+    harness_init(&h2);
+    h2.cfg.max_list = 7;
+    harness_start(&h2);
+    ismo_client_t *c = ismo_client_new(h2.endpoint, "pat");
+    int64_t now = ismo_now_ms();
+    Ismo__V1__Reply *r = NULL;
+    char ids[20][16];
+    for (int i = 0; i < 20; i++) {
+        snprintf(ids[i], sizeof ids[i], "OBJ-P%02d", i);
+        obj_spec s = {ids[i], i % 2 ? "hr" : "it-ops", 1, 0, 0, 100, now - ISMO_DAY_MS,
+                      now + 100 * ISMO_DAY_MS, 0, 0};
+        assert_int_equal(put(c, &s, &r), ISMO_OK);
+        ismo__v1__reply__free_unpacked(r, NULL);
+    }
+    assert_int_equal(ismo_list_objectives(c, NULL, 0, &r), ISMO_OK);
+    assert_int_equal(r->list_objectives->n_objectives, 20);
+    assert_false(r->list_objectives->more);
+    for (int i = 0; i < 20; i++) {
+        assert_string_equal(r->list_objectives->objectives[i]->id, ids[i]);
+    }
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_list_objectives(c, "hr", 0, &r), ISMO_OK);
+    assert_int_equal(r->list_objectives->n_objectives, 10);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_get_status(c, NULL, 0, NULL, &r), ISMO_OK);
+    assert_int_equal(r->get_status->n_statuses, 20);
+    assert_string_equal(r->get_status->statuses[19]->objective_id, "OBJ-P19");
+    ismo__v1__reply__free_unpacked(r, NULL);
+    /* limits: magnitude, time range, UTF-8 */
+    assert_int_equal(push1(c, "OBJ-P00", 1.7e308, 0, NULL, &r), ISMO_ERR_PARTIAL);
+    assert_non_null(strstr(r->push_samples->rejected[0]->message, "out of range"));
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(push1(c, "OBJ-P00", 1, -5, NULL, &r), ISMO_ERR_PARTIAL);
+    assert_non_null(strstr(r->push_samples->rejected[0]->message, "1970"));
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(push1(c, "OBJ-P00", 1, 0, "bad\xff-id", &r), ISMO_ERR_PARTIAL);
+    assert_non_null(strstr(r->push_samples->rejected[0]->message, "UTF-8"));
+    ismo__v1__reply__free_unpacked(r, NULL);
+    obj_spec early = {"OBJ-1900", "hr", 1, 0, 0, 1, 0, INT64_MIN, 0, 0};
+    assert_int_equal(put(c, &early, &r), ISMO_ERR_INVALID);
+    assert_non_null(strstr(r->message, "1970"));
+    ismo__v1__reply__free_unpacked(r, NULL);
+    obj_spec huge = {"OBJ-HUGE", "hr", 1, 0, 0, 1e300, 0, 0, 0, 0};
+    assert_int_equal(put(c, &huge, &r), ISMO_ERR_INVALID);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    ismo_client_destroy(&c);
+    harness_stop(&h2);
+    harness_cleanup(&h2);
+}
+
 static void test_second_server_refused(void **state)
 {
     ismo_config cfg = H.cfg;
@@ -526,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_malformed_frames),
         cmocka_unit_test(test_events_reminders_restart),
         cmocka_unit_test(test_reminder_fires_when_due),
+        cmocka_unit_test(test_paging_and_limits),
         cmocka_unit_test(test_second_server_refused),
         cmocka_unit_test(test_dead_server_times_out),
     };
