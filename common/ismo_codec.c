@@ -404,7 +404,7 @@ static const char *target_mode_names[] = {"reach", "maintain"};
 static const char *action_status_names[] = {"planned", "in_progress", "done", "cancelled"};
 static const char *reminder_kind_names[] = {"unspecified", "deadline_approaching", "overdue",
                                             "metric_stale"};
-static const char *event_topics[] = {"event", "status", "reminder", "objective"};
+static const char *event_topics[] = {"event", "status", "reminder", "objective", "heartbeat"};
 
 NAME_FN(ismo_health_name, health_names)
 NAME_FN(ismo_level_name, level_names)
@@ -509,6 +509,8 @@ int ismo_event_kind_parse(const char *text, int *v)
         *v = ISMO__V1__EVENT_KIND__REMINDER;
     } else if (name_eq(text, "objective") || name_eq(text, "objective_changed")) {
         *v = ISMO__V1__EVENT_KIND__OBJECTIVE_CHANGED;
+    } else if (name_eq(text, "heartbeat")) {
+        *v = ISMO__V1__EVENT_KIND__HEARTBEAT;
     } else {
         return -1;
     }

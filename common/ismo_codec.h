@@ -100,7 +100,8 @@ int ismo_target_mode_parse(const char *text, int *mode);
 const char *ismo_action_status_name(int status);
 int ismo_action_status_parse(const char *text, int *status);
 const char *ismo_reminder_kind_name(int kind);
-/* Event kind topic word: "status", "reminder", "objective"; "event" if unknown. */
+/* Event kind topic word: "status", "reminder", "objective", "heartbeat";
+ * "event" if unknown. */
 const char *ismo_event_kind_topic(int kind);
 /* Parse a topic word or a kind name ("reminder", "status_changed", ...). */
 int ismo_event_kind_parse(const char *text, int *kind);

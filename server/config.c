@@ -36,6 +36,8 @@ static const row table[] = {
     {"pub_endpoint", T_STRING, OFF(pub_endpoint), sizeof(((ismo_config *)0)->pub_endpoint),
      ISMO_DEFAULT_PUB_ENDPOINT, 0, 0, "PUB endpoint for events (bind)"},
     {"tick_ms", T_DURATION, OFF(tick_ms), 0, "1s", 10, 3600000, "evaluation and reminder tick, ms"},
+    {"heartbeat_ms", T_DURATION, OFF(heartbeat_ms), 0, "1s", 0, 3600000,
+     "publish a heartbeat with the newest event seq on topic 'heartbeat.' this often, ms; 0 = off"},
     {"reminder_offsets", T_OFFSETS, OFF(reminder_offsets_ms), 0, "30d,7d,1d", 0, 0,
      "deadline reminder offsets before the deadline, comma-separated durations"},
     {"max_frame_bytes", T_BYTES, OFF(max_frame_bytes), 0, "4194304", 1024, 268435456,

@@ -17,6 +17,7 @@ typedef struct ismo_config {
     char endpoint[256];           /* ROUTER bind endpoint (requests) */
     char pub_endpoint[256];       /* PUB bind endpoint (events) */
     int64_t tick_ms;              /* evaluation and reminder clock tick, ms */
+    int64_t heartbeat_ms;         /* PUB heartbeat interval, ms; 0 = none */
     int64_t reminder_offsets_ms[ISMO_MAX_REMINDER_OFFSETS]; /* deadline reminder offsets, ms */
     size_t n_reminder_offsets;
     int64_t max_frame_bytes;      /* largest request frame answered, bytes */

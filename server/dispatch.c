@@ -717,6 +717,51 @@ static ismo_err h_list_events(ismo_work *w, const Ismo__V1__Request *req, Ismo__
     return err != ISMO_OK ? err : c.err;
 }
 
+/* ---- backup ---- */
+
+static ismo_err h_backup(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
+{
+    const char *dir = req->backup->directory;
+    char why[600];
+    if (!dir || dir[0] != '/' || strlen(dir) > 1024 || !ismo_utf8_is_valid(dir)) {
+        fail(reply, ISMO_ERR_INVALID, "backup directory must be an absolute path (on ismod's host)");
+        return ISMO_ERR_INVALID;
+    }
+    /* the copy sees the last commit: what this step wrote so far is not in it */
+    ismo_txn_t *rt = NULL;
+    uint64_t last_seq = 0;
+    ismo_err err = ismo_txn_begin(w->store, 0, &rt);
+    if (err == ISMO_OK) {
+        ismo_store_last_seq(rt, &last_seq);
+        ismo_txn_abort(&rt);
+    }
+    int64_t t0 = ismo_mono_ms();
+    uint64_t bytes = 0;
+    err = ismo_store_backup(w->store, dir, &bytes, why, sizeof why);
+    if (err != ISMO_OK) {
+        ISMO_ERROR("dispatch", "%s", why);
+        fail(reply, err, why);
+        return err;
+    }
+    Ismo__V1__BackupReply *b = malloc(sizeof *b);
+    if (!b) {
+        return ISMO_ERR_NOMEM;
+    }
+    ismo__v1__backup_reply__init(b);
+    b->has_bytes = 1;
+    b->bytes = bytes;
+    b->has_last_seq = 1;
+    b->last_seq = last_seq;
+    b->has_duration_ms = 1;
+    b->duration_ms = ismo_mono_ms() - t0;
+    reply->body_case = ISMO__V1__REPLY__BODY_BACKUP;
+    reply->backup = b;
+    ISMO_INFO("dispatch", "backup by %s to %s: %llu bytes, last seq %llu, %lld ms",
+              req->actor ? req->actor : "?", dir, (unsigned long long)bytes,
+              (unsigned long long)last_seq, (long long)b->duration_ms);
+    return ISMO_OK;
+}
+
 /* ---- the table ---- */
 
 typedef struct route {
@@ -736,6 +781,7 @@ static const route routes[] = {
     {ISMO__V1__REQUEST__BODY_GET_STATUS, h_get_status, 0, "GetStatus"},
     {ISMO__V1__REQUEST__BODY_LIST_EVENTS, h_list_events, 0, "ListEvents"},
     {ISMO__V1__REQUEST__BODY_LIST_SAMPLES, h_list_samples, 0, "ListSamples"},
+    {ISMO__V1__REQUEST__BODY_BACKUP, h_backup, 0, "Backup"},
 };
 
 static const route *find_route(int body_case)
@@ -791,6 +837,7 @@ void ismo_dispatch_release(Ismo__V1__Reply *reply)
         free(reply->ping);
         break;
     case ISMO__V1__REPLY__BODY_PUT_OBJECTIVE: free(reply->put_objective); break;
+    case ISMO__V1__REPLY__BODY_BACKUP: free(reply->backup); break;
     case ISMO__V1__REPLY__BODY_RETIRE_OBJECTIVE: free(reply->retire_objective); break;
     case ISMO__V1__REPLY__BODY_GET_OBJECTIVE:
         if (reply->get_objective->objective) {

@@ -34,6 +34,7 @@ struct ismo_server {
     char pub_endpoint[256];
     volatile sig_atomic_t stop;
     int64_t next_tick_ms;
+    int64_t next_heartbeat_ms;
     ismo_outbox events;
     ismo_outbox replies;
     ismo_work work;
@@ -163,6 +164,7 @@ ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char 
     ismo_socket_last_endpoint(s->pub, s->pub_endpoint, sizeof s->pub_endpoint);
     s->work.cfg = &s->cfg;
     s->work.events = &s->events;
+    s->work.store = s->store;
     err = schedule_if_new(s, why, why_len);
     if (err != ISMO_OK) {
         ismo_server_destroy(&s);
@@ -464,13 +466,39 @@ static void handle_batch(ismo_server_t *s, inmsg *msgs, size_t n, int tick)
     }
 }
 
+/* Publish a heartbeat carrying the newest stored event seq (not stored). */
+static void heartbeat(ismo_server_t *s)
+{
+    ismo_txn_t *rt = NULL;
+    uint64_t last = 0;
+    if (ismo_txn_begin(s->store, 0, &rt) == ISMO_OK) {
+        ismo_store_last_seq(rt, &last);
+        ismo_txn_abort(&rt);
+    }
+    Ismo__V1__Event e = ISMO__V1__EVENT__INIT;
+    e.has_seq = 1;
+    e.seq = last;
+    e.has_kind = 1;
+    e.kind = ISMO__V1__EVENT_KIND__HEARTBEAT;
+    e.has_time_ms = 1;
+    e.time_ms = server_now(s);
+    uint8_t buf[64];
+    size_t len = ismo__v1__event__pack(&e, buf);
+    zmq_send(s->pub, "heartbeat.", 10, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(s->pub, buf, len, ZMQ_DONTWAIT);
+}
+
 ismo_err ismo_server_run(ismo_server_t *s)
 {
     static inmsg msgs[DRAIN_MAX];
     s->next_tick_ms = ismo_mono_ms();
     while (!s->stop) {
         int64_t now = ismo_mono_ms();
-        long wait = (long)(s->next_tick_ms - now);
+        int64_t next = s->next_tick_ms;
+        if (s->cfg.heartbeat_ms > 0 && s->next_heartbeat_ms < next) {
+            next = s->next_heartbeat_ms;
+        }
+        long wait = (long)(next - now);
         if (wait < 0) {
             wait = 0;
         }
@@ -495,6 +523,10 @@ ismo_err ismo_server_run(ismo_server_t *s)
         }
         if (n > 0 || tick) {
             handle_batch(s, msgs, n, tick);
+        }
+        if (s->cfg.heartbeat_ms > 0 && ismo_mono_ms() >= s->next_heartbeat_ms) {
+            s->next_heartbeat_ms = ismo_mono_ms() + s->cfg.heartbeat_ms;
+            heartbeat(s);
         }
         for (size_t i = 0; i < n; i++) {
             zmq_msg_close(&msgs[i].body);

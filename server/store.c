@@ -796,3 +796,24 @@ ismo_err ismo_store_meta_put(ismo_txn_t *t, const char *name, uint64_t value)
 {
     return meta_put_u64(t, name, value);
 }
+
+ismo_err ismo_store_backup(ismo_store_t *s, const char *dir, uint64_t *bytes, char *why, size_t why_len)
+{
+    *bytes = 0;
+    if (mkdir(dir, 0700) != 0) {
+        snprintf(why, why_len, "cannot create backup directory %s: %s", dir, strerror(errno));
+        return errno == EEXIST ? ISMO_ERR_CONFLICT : (errno == ENOSPC ? ISMO_ERR_FULL : ISMO_ERR_IO);
+    }
+    int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+    if (rc != 0) {
+        snprintf(why, why_len, "backup to %s failed: %s", dir, mdb_strerror(rc));
+        return map_rc(rc) == ISMO_ERR_FULL ? ISMO_ERR_FULL : ISMO_ERR_IO;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        *bytes = (uint64_t)st.st_size;
+    }
+    return ISMO_OK;
+}

@@ -124,6 +124,13 @@ ismo_err ismo_store_reminder_mark(ismo_txn_t *txn, const char *id, const char *k
 ismo_err ismo_store_reminder_count(ismo_txn_t *txn, const char *id, const char *prefix,
                                    uint32_t *count);
 
+/* Write a compacted, consistent copy of the environment into directory dir
+ * (created 0700; it must not exist). The copy reflects the last committed
+ * transaction. *bytes receives the size of the copy's data.mdb.
+ * Errors: ISMO_ERR_CONFLICT (dir exists), ISMO_ERR_IO (with why), ISMO_ERR_FULL. */
+ismo_err ismo_store_backup(ismo_store_t *store, const char *dir, uint64_t *bytes, char *why,
+                           size_t why_len);
+
 /* ---- meta counters ---- */
 /* A named counter (0 when never written). */
 ismo_err ismo_store_meta_get(ismo_txn_t *txn, const char *name, uint64_t *value);

@@ -38,6 +38,7 @@ ismo_err ismo_outbox_push(ismo_outbox *box, const void *head, size_t head_len, i
                           uint8_t *body, size_t body_len);
 
 typedef struct ismo_work {
+    ismo_store_t *store;         /* the store (for what runs outside the transaction: backup) */
     ismo_txn_t *txn;             /* current (possibly nested) write transaction */
     const ismo_config *cfg;
     int64_t now_ms;              /* one clock reading for the whole step, UTC ms */

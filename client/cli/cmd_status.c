@@ -5,6 +5,8 @@
 #include <jansson.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cli.h"
 #include "output.h"
 
@@ -190,4 +192,53 @@ int cmd_status(cli_t *cli, int argc, char **argv)
     ismo__v1__reply__free_unpacked(oreply, NULL);
     ismo_client_destroy(&client);
     return CLI_EXIT_OK;
+}
+
+int cmd_backup(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int rc = cli_global_option(cli, c, optarg);
+        if (rc != CLI_EXIT_OK) {
+            return rc < 0 ? CLI_EXIT_OK : rc;
+        }
+    }
+    if (optind + 1 != argc) {
+        return cli_usage(cli, "usage: ismo backup DIR (a new directory on ismod's host)");
+    }
+    const char *dir = argv[optind];
+    char abs[4096];
+    if (dir[0] != '/') { /* relative: to the current directory (same host only) */
+        char cwd[3000];
+        if (!getcwd(cwd, sizeof cwd)) {
+            return cli_fail(cli, "cannot resolve %s", dir);
+        }
+        snprintf(abs, sizeof abs, "%s/%s", cwd, dir);
+        dir = abs;
+    }
+    ismo_client_t *client = cli_connect(cli);
+    if (!client) {
+        return CLI_EXIT_ERROR;
+    }
+    /* a large store takes a while to copy */
+    ismo_client_set_timeout_ms(client, cli->timeout_ms > 600000 ? cli->timeout_ms : 600000);
+    Ismo__V1__Reply *reply = NULL;
+    ismo_err err = ismo_backup(client, dir, &reply);
+    int rc = CLI_EXIT_OK;
+    if (err != ISMO_OK || !reply->backup) {
+        rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err, "backup failed");
+    } else {
+        printf("backup: %s/data.mdb, %llu bytes, events up to seq %llu, %lld ms\n"
+               "restore: stop ismod, then start it with --data-dir %s\n",
+               dir, (unsigned long long)reply->backup->bytes,
+               (unsigned long long)reply->backup->last_seq, (long long)reply->backup->duration_ms,
+               dir);
+    }
+    if (reply) {
+        ismo__v1__reply__free_unpacked(reply, NULL);
+    }
+    ismo_client_destroy(&client);
+    return rc;
 }

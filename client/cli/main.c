@@ -32,6 +32,7 @@ static const command commands[] = {
      "                                    print events as they happen"},
     {"report", cmd_report, "report [-o FILE] [--function F]   management review summary (Markdown)"},
     {"retire", cmd_retire, "retire ID --reason TEXT           retire an objective (history kept)"},
+    {"backup", cmd_backup, "backup DIR                        consistent compacted copy of ismod's store (on its host)"},
 };
 
 void cli_print_usage(FILE *f)

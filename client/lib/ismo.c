@@ -378,6 +378,16 @@ ismo_err ismo_list_samples(ismo_client_t *self, const char *objective_id, int64_
     return ismo_client_call(self, &req, reply_p);
 }
 
+ismo_err ismo_backup(ismo_client_t *self, const char *dir, Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__BackupRequest body = ISMO__V1__BACKUP_REQUEST__INIT;
+    body.directory = (char *)dir;
+    req.body_case = ISMO__V1__REQUEST__BODY_BACKUP;
+    req.backup = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
 ismo_err ismo_sample_id_random(char *buf, size_t len)
 {
     unsigned char raw[16];

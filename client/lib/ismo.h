@@ -95,6 +95,12 @@ ismo_err ismo_list_events(ismo_client_t *self, uint64_t since_seq, uint32_t limi
 ismo_err ismo_list_samples(ismo_client_t *self, const char *objective_id, int64_t since_ms,
                            uint32_t limit, Ismo__V1__Reply **reply_p);
 
+/* Ask ismod to write a compacted, consistent copy of its store into the new
+ * directory dir on ismod's host (absolute path, must not exist). The copy
+ * holds every change acknowledged before the request. reply->backup has
+ * bytes, last_seq and duration_ms. ISMO_ERR_CONFLICT if dir exists. */
+ismo_err ismo_backup(ismo_client_t *self, const char *dir, Ismo__V1__Reply **reply_p);
+
 /* Write a new random sample id (32 hex characters from /dev/urandom) into buf
  * (>= 33 bytes). Returns ISMO_OK or ISMO_ERR_IO. */
 ismo_err ismo_sample_id_random(char *buf, size_t len);

@@ -549,6 +549,65 @@ static void test_paging_and_limits(void **state)
     harness_cleanup(&h2);
 }
 
+
+/* Heartbeats carry the newest event seq; a backup restores to a server that
+ * answers the same. */
+static void test_heartbeat_and_backup(void **state)
+{
+    ismo_client_t *c = ismo_client_new(H.endpoint, "olga");
+    Ismo__V1__Reply *r = NULL;
+    assert_int_equal(ismo_ping(c, &r), ISMO_OK);
+    uint64_t last = r->ping->last_seq;
+    ismo__v1__reply__free_unpacked(r, NULL);
+    ismo_sub_t *sub = ismo_sub_new(H.pub_endpoint);
+    assert_int_equal(ismo_sub_subscribe(sub, "heartbeat."), ISMO_OK);
+    Ismo__V1__Event *e = NULL;
+    int64_t until = ismo_mono_ms() + 5000;
+    while (!e && ismo_mono_ms() < until) {
+        ismo_sub_recv(sub, 500, &e);
+    }
+    assert_non_null(e);
+    assert_int_equal(e->kind, ISMO__V1__EVENT_KIND__HEARTBEAT);
+    assert_true(e->seq >= last);
+    ismo__v1__event__free_unpacked(e, NULL);
+    ismo_sub_destroy(&sub);
+
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/backup-1", H.dir);
+    assert_int_equal(ismo_backup(c, dir, &r), ISMO_OK);
+    assert_true(r->backup->bytes > 0);
+    assert_true(r->backup->last_seq >= last);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_backup(c, dir, &r), ISMO_ERR_CONFLICT);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_backup(c, "relative/dir", &r), ISMO_ERR_INVALID);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_get_status(c, NULL, 0, NULL, &r), ISMO_OK);
+    Ismo__V1__Reply *orig = r;
+
+    /* restore: a server on the copy answers the same status */
+    harness h2;
+    harness_init(&h2);
+    snprintf(h2.cfg.data_dir, sizeof h2.cfg.data_dir, "%s", dir);
+    harness_start(&h2);
+    ismo_client_t *c2 = ismo_client_new(h2.endpoint, "olga");
+    assert_int_equal(ismo_get_status(c2, NULL, 0, NULL, &r), ISMO_OK);
+    assert_int_equal(r->get_status->n_statuses, orig->get_status->n_statuses);
+    for (size_t i = 0; i < r->get_status->n_statuses; i++) {
+        Ismo__V1__Status *a = orig->get_status->statuses[i], *b = r->get_status->statuses[i];
+        assert_string_equal(a->objective_id, b->objective_id);
+        assert_int_equal(a->health, b->health);
+        assert_int_equal(a->total_samples, b->total_samples);
+        assert_true(a->value == b->value);
+    }
+    ismo__v1__reply__free_unpacked(r, NULL);
+    ismo__v1__reply__free_unpacked(orig, NULL);
+    ismo_client_destroy(&c2);
+    harness_stop(&h2);
+    harness_cleanup(&h2);
+    ismo_client_destroy(&c);
+}
+
 static void test_second_server_refused(void **state)
 {
     ismo_config cfg = H.cfg;
@@ -583,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_events_reminders_restart),
         cmocka_unit_test(test_reminder_fires_when_due),
         cmocka_unit_test(test_paging_and_limits),
+        cmocka_unit_test(test_heartbeat_and_backup),
         cmocka_unit_test(test_second_server_refused),
         cmocka_unit_test(test_dead_server_times_out),
     };
