@@ -63,6 +63,8 @@ struct ismo_agent {
     int heartbeat_lost;          /* logged that heartbeats stopped */
     uint64_t synthetic_total;    /* --synthetic N; 0 = off */
     uint64_t synthetic_done;     /* synthetic samples offered so far */
+    uint64_t synthetic_rate;     /* samples per second; 0 = as fast as the spool takes them */
+    int64_t synthetic_start_ms;  /* monotonic, first chunk */
     int synthetic_fd;            /* state_dir/synthetic, -1 = closed */
     unsigned rand_state;
     ismo_agent_stats stats;
@@ -266,8 +268,9 @@ static void collect(ismo_agent_t *self, ismo_collector_t *c)
 
 /* ---- synthetic load ------------------------------------------------------------ */
 
-ismo_err ismo_agent_set_synthetic(ismo_agent_t *self, uint64_t n)
+ismo_err ismo_agent_set_synthetic(ismo_agent_t *self, uint64_t n, uint64_t per_s)
 {
+    self->synthetic_rate = per_s;
     if (n > 0 && self->n_collectors == 0) {
         ISMO_ERROR("agent", "--synthetic needs at least one collector (its objective is used)");
         return ISMO_ERR_INVALID;
@@ -300,7 +303,20 @@ static void synthetic_chunk(ismo_agent_t *self)
     static char lines[SYNTHETIC_CHUNK * 200];
     size_t used = 0;
     int64_t now = ismo_now_ms();
-    for (int i = 0; i < SYNTHETIC_CHUNK && self->synthetic_done < self->synthetic_total; i++) {
+    uint64_t chunk = SYNTHETIC_CHUNK;
+    if (self->synthetic_rate > 0) {
+        int64_t mono = ismo_mono_ms();
+        if (self->synthetic_start_ms == 0) {
+            self->synthetic_start_ms = mono;
+        }
+        uint64_t due = self->synthetic_rate * (uint64_t)(mono - self->synthetic_start_ms) / 1000 + 1;
+        chunk = due > self->synthetic_done ? due - self->synthetic_done : 0;
+        chunk = chunk < SYNTHETIC_CHUNK ? chunk : SYNTHETIC_CHUNK;
+        if (chunk == 0) {
+            return;
+        }
+    }
+    for (uint64_t i = 0; i < chunk && self->synthetic_done < self->synthetic_total; i++) {
         uint64_t k = self->synthetic_done++;
         ismo_collector_t *c = self->collectors[k % self->n_collectors];
         double value = (double)(k % 1000) + 0.25;
@@ -842,7 +858,7 @@ ismo_err ismo_agent_run(ismo_agent_t *self, const volatile sig_atomic_t *stop)
         /* sleep until the earliest timer, or an event on the SUB socket */
         int64_t wake = now + LOOP_MAX_WAIT_MS;
         if (self->synthetic_done < self->synthetic_total) {
-            wake = now;
+            wake = self->synthetic_rate > 0 ? now + 20 : now;
         }
         for (size_t i = 0; i < self->n_collectors && self->synthetic_total == 0; i++) {
             int64_t due = ismo_collector_next_due_ms(self->collectors[i]);

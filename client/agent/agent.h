@@ -100,13 +100,14 @@ ismo_err ismo_agent_run_once(ismo_agent_t *self, const volatile sig_atomic_t *st
  * same path as collected ones (sequence number, quota and spool_full
  * policy, spool, batches, back-off). Objectives go round-robin over the
  * configured collectors' objectives; value = (k mod 1000) + 0.25 for the
- * k-th sample; effective time = when it was spooled. Samples are spooled
- * in chunks of 500 with one fdatasync per chunk, and each spooled one is
+ * k-th sample; effective time = when it was spooled. per_s > 0 paces the
+ * offers to per_s samples per second (0 = as fast as the spool takes them).
+ * Samples are spooled in chunks of at most 500 with one fdatasync per chunk, and each spooled one is
  * appended to state_dir/synthetic as "<sample id>\t<objective>\t<value>"
  * (the list a test compares the store against). ismo_agent_run returns once
  * all n were offered and the spool and parked spool are empty.
  * Call before run. ISMO_ERR_INVALID when there is no collector. */
-ismo_err ismo_agent_set_synthetic(ismo_agent_t *self, uint64_t n);
+ismo_err ismo_agent_set_synthetic(ismo_agent_t *self, uint64_t n, uint64_t per_s);
 
 /* Copy the counters into *stats. */
 void ismo_agent_get_stats(const ismo_agent_t *self, ismo_agent_stats *stats);

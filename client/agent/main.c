@@ -24,7 +24,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: ismo-agent --config FILE [--log-level debug|info|warn|error] [--once]\n"
-            "                  [--synthetic N]\n"
+            "                  [--synthetic N [--synthetic-rate PER_S]]\n"
             "       ismo-agent --check --config FILE     validate the configuration and exit\n"
             "       ismo-agent --help-config             print the configuration keys\n"
             "\n"
@@ -34,6 +34,7 @@ static void usage(FILE *out)
             "  --synthetic N  load test: instead of the collectors, offer N generated samples\n"
             "           through the same spool and send path (objectives of the collectors,\n"
             "           round-robin; list in state_dir/synthetic); exit once all are settled.\n"
+            "  --synthetic-rate PER_S  offer at most PER_S synthetic samples per second.\n"
             "Environment: ISMO_AGENT_STATE_DIR, ISMO_ENDPOINT, ISMO_PUB_ENDPOINT override the file.\n");
 }
 
@@ -44,8 +45,9 @@ int main(int argc, char **argv)
         {"once", no_argument, NULL, 'o'},          {"check", no_argument, NULL, 'k'},
         {"help-config", no_argument, NULL, 'H'},   {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},       {"synthetic", required_argument, NULL, 'S'},
-        {NULL, 0, NULL, 0}};
+        {"synthetic-rate", required_argument, NULL, 'R'}, {NULL, 0, NULL, 0}};
     unsigned long long synthetic = 0;
+    unsigned long long synthetic_rate = 0;
     const char *config_path = NULL;
     int once = 0;
     int check = 0;
@@ -76,6 +78,17 @@ int main(int argc, char **argv)
             synthetic = strtoull(optarg, &end, 10);
             if (errno || !end || *end || optarg[0] == '-' || synthetic == 0) {
                 fprintf(stderr, "ismo-agent: --synthetic wants a positive count, not '%s'\n", optarg);
+                return 1;
+            }
+            break;
+        }
+        case 'R': {
+            char *end = NULL;
+            errno = 0;
+            synthetic_rate = strtoull(optarg, &end, 10);
+            if (errno || !end || *end || optarg[0] == '-' || synthetic_rate == 0) {
+                fprintf(stderr, "ismo-agent: --synthetic-rate wants a positive count, not '%s'\n",
+                        optarg);
                 return 1;
             }
             break;
@@ -128,7 +141,7 @@ int main(int argc, char **argv)
     err = ismo_agent_new(cfg, &agent);
     int rc = 1;
     if (err == ISMO_OK && synthetic > 0) {
-        err = ismo_agent_set_synthetic(agent, synthetic);
+        err = ismo_agent_set_synthetic(agent, synthetic, synthetic_rate);
         if (err != ISMO_OK) {
             ismo_agent_destroy(&agent);
             ismo_agent_config_destroy(&cfg);
