@@ -481,11 +481,16 @@ typedef struct samples_ctx {
     size_t n, limit;
     int more;
     ismo_err err;
+    uint32_t skip;
 } samples_ctx;
 
 static int samples_cb(void *ctx, const Ismo__V1__Sample *s)
 {
     samples_ctx *c = ctx;
+    if (c->skip > 0) {
+        c->skip--;
+        return 0;
+    }
     if (c->n >= c->limit) {
         c->more = 1;
         return 1;
@@ -527,7 +532,8 @@ static ismo_err h_list_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
     }
     ismo__v1__objective__free_unpacked(o, NULL);
     size_t max = (size_t)w->cfg->max_list;
-    samples_ctx c = {NULL, 0, l->has_limit && l->limit && l->limit < max ? l->limit : max, 0, ISMO_OK};
+    samples_ctx c = {NULL, 0, l->has_limit && l->limit && l->limit < max ? l->limit : max, 0, ISMO_OK,
+                     l->has_skip ? l->skip : 0};
     c.items = calloc(c.limit, sizeof *c.items);
     Ismo__V1__ListSamplesReply *r = malloc(sizeof *r);
     if (!c.items || !r) {

@@ -242,3 +242,105 @@ int cmd_backup(cli_t *cli, int argc, char **argv)
     ismo_client_destroy(&client);
     return rc;
 }
+
+/* ismo samples ID [--since TIME] [--limit N] [-o table|json]: the stored
+ * samples of one objective, oldest first (pages through ListSamples). */
+int cmd_samples(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
+                                         {"since", required_argument, NULL, 's'},
+                                         {"limit", required_argument, NULL, 'n'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {NULL, 0, NULL, 0}};
+    int64_t since = 0;
+    uint64_t limit = 1000000;
+    const char *output = "table";
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        if (c == 's') {
+            if (ismo_time_parse(optarg, 0, &since) != ISMO_OK) {
+                return cli_usage(cli, "--since: cannot parse time '%s'", optarg);
+            }
+        } else if (c == 'n') {
+            if (cli_parse_u64(cli, "--limit", optarg, &limit) != 0) {
+                return CLI_EXIT_USAGE;
+            }
+        } else if (c == 'o') {
+            output = optarg;
+        } else {
+            int rc = cli_global_option(cli, c, optarg);
+            if (rc != CLI_EXIT_OK) {
+                return rc < 0 ? CLI_EXIT_OK : rc;
+            }
+        }
+    }
+    if (strcmp(output, "table") != 0 && strcmp(output, "json") != 0) {
+        return cli_usage(cli, "-o: 'table' or 'json'");
+    }
+    if (optind + 1 != argc) {
+        return cli_usage(cli, "usage: ismo samples ID [--since TIME] [--limit N] [-o table|json]");
+    }
+    const char *id = argv[optind];
+    ismo_client_t *client = cli_connect(cli);
+    if (!client) {
+        return CLI_EXIT_ERROR;
+    }
+    json_t *arr = strcmp(output, "json") == 0 ? json_array() : NULL;
+    if (!arr) {
+        printf("%-24s  %-16s  %-24s  %s\n", "EFFECTIVE", "VALUE", "SOURCE", "SAMPLE ID");
+    }
+    uint64_t shown = 0;
+    int rc = CLI_EXIT_OK;
+    uint32_t skip = 0; /* samples at `since` already shown */
+    for (int page = 0; page < 100000 && shown < limit; page++) {
+        Ismo__V1__Reply *reply = NULL;
+        ismo_err err = ismo_list_samples_page(client, id, since, skip, 0, &reply);
+        if (err != ISMO_OK || !reply->list_samples) {
+            rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err,
+                                 "cannot list samples");
+            if (reply) {
+                ismo__v1__reply__free_unpacked(reply, NULL);
+            }
+            break;
+        }
+        const Ismo__V1__ListSamplesReply *l = reply->list_samples;
+        for (size_t i = 0; i < l->n_samples && shown < limit; i++) {
+            const Ismo__V1__Sample *s = l->samples[i];
+            char t[40];
+            if (arr) {
+                json_t *j = json_object();
+                json_object_set_new(j, "effective_ms", json_integer(s->effective_ms));
+                json_object_set_new(j, "value", json_real(s->value));
+                json_object_set_new(j, "source", json_string(s->source ? s->source : ""));
+                json_object_set_new(j, "sample_id", json_string(s->sample_id ? s->sample_id : ""));
+                json_object_set_new(j, "received_ms", json_integer(s->received_ms));
+                json_array_append_new(arr, j);
+            } else {
+                printf("%-24s  %-16g  %-24s  %s\n", ismo_time_format_ms(s->effective_ms, t, sizeof t),
+                       s->value, s->source ? s->source : "", s->sample_id ? s->sample_id : "");
+            }
+            shown++;
+            if (s->effective_ms == since) {
+                skip++;
+            } else {
+                since = s->effective_ms;
+                skip = 1;
+            }
+        }
+        int more = l->more && l->n_samples > 0;
+        ismo__v1__reply__free_unpacked(reply, NULL);
+        if (!more) {
+            break;
+        }
+    }
+    if (arr) {
+        if (rc == CLI_EXIT_OK) {
+            json_dumpf(arr, stdout, JSON_INDENT(2));
+            printf("\n");
+        }
+        json_decref(arr);
+    }
+    ismo_client_destroy(&client);
+    return rc;
+}

@@ -24,6 +24,8 @@ static const command commands[] = {
     {"list", cmd_list, "list [--function F] [--all]       objectives (--all: with retired)"},
     {"show", cmd_show, "show ID [--version N]             one objective, its plan, notes and status"},
     {"push", cmd_push, "push ID VALUE [--at TIME] [--source S]   push one sample"},
+    {"samples", cmd_samples,
+     "samples ID [--since TIME] [--limit N] [-o table|json]   stored samples, oldest first"},
     {"status", cmd_status, "status [--function F] [-o table|json]    computed status"},
     {"events", cmd_events,
      "events [--since SEQ] [--function F] [--kind K] [--limit N]   stored events"},

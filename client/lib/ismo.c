@@ -366,6 +366,12 @@ ismo_err ismo_list_events(ismo_client_t *self, uint64_t since_seq, uint32_t limi
 ismo_err ismo_list_samples(ismo_client_t *self, const char *objective_id, int64_t since_ms,
                            uint32_t limit, Ismo__V1__Reply **reply_p)
 {
+    return ismo_list_samples_page(self, objective_id, since_ms, 0, limit, reply_p);
+}
+
+ismo_err ismo_list_samples_page(ismo_client_t *self, const char *objective_id, int64_t since_ms,
+                                uint32_t skip, uint32_t limit, Ismo__V1__Reply **reply_p)
+{
     Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
     Ismo__V1__ListSamplesRequest body = ISMO__V1__LIST_SAMPLES_REQUEST__INIT;
     body.objective_id = (char *)objective_id;
@@ -373,6 +379,8 @@ ismo_err ismo_list_samples(ismo_client_t *self, const char *objective_id, int64_
     body.since_ms = since_ms;
     body.has_limit = limit != 0;
     body.limit = limit;
+    body.has_skip = skip != 0;
+    body.skip = skip;
     req.body_case = ISMO__V1__REQUEST__BODY_LIST_SAMPLES;
     req.list_samples = &body;
     return ismo_client_call(self, &req, reply_p);

@@ -91,9 +91,13 @@ ismo_err ismo_get_status(ismo_client_t *self, const char *const *ids, size_t n_i
 /* Events with seq > since_seq; limit 0 = server maximum; kind 0 = all. */
 ismo_err ismo_list_events(ismo_client_t *self, uint64_t since_seq, uint32_t limit,
                           const char *function, int kind, Ismo__V1__Reply **reply_p);
-/* Samples of one objective with effective time >= since_ms, oldest first. */
+/* Samples of one objective with effective time >= since_ms, oldest first,
+ * after skipping `skip` of them (to page: since_ms = the last effective time
+ * received, skip = how many at that time were already received). */
 ismo_err ismo_list_samples(ismo_client_t *self, const char *objective_id, int64_t since_ms,
                            uint32_t limit, Ismo__V1__Reply **reply_p);
+ismo_err ismo_list_samples_page(ismo_client_t *self, const char *objective_id, int64_t since_ms,
+                                uint32_t skip, uint32_t limit, Ismo__V1__Reply **reply_p);
 
 /* Ask ismod to write a compacted, consistent copy of its store into the new
  * directory dir on ismod's host (absolute path, must not exist). The copy

@@ -527,6 +527,37 @@ static void test_paging_and_limits(void **state)
     assert_int_equal(r->get_status->n_statuses, 20);
     assert_string_equal(r->get_status->statuses[19]->objective_id, "OBJ-P19");
     ismo__v1__reply__free_unpacked(r, NULL);
+    /* samples page by (effective time, skip), even when many share one time */
+    int64_t t = now - ISMO_HOUR_MS;
+    for (int i = 0; i < 17; i++) {
+        char sid[32];
+        snprintf(sid, sizeof sid, "page-%02d", i);
+        assert_int_equal(push1(c, "OBJ-P00", i, i < 12 ? t : t + 1000 * i, sid, &r), ISMO_OK);
+        ismo__v1__reply__free_unpacked(r, NULL);
+    }
+    int64_t since = 0;
+    uint32_t skip = 0;
+    int got = 0, pages = 0;
+    for (int more = 1; more && pages < 20; pages++) {
+        assert_int_equal(ismo_list_samples_page(c, "OBJ-P00", since, skip, 0, &r), ISMO_OK);
+        for (size_t i = 0; i < r->list_samples->n_samples; i++) {
+            const Ismo__V1__Sample *sm = r->list_samples->samples[i];
+            char want[32];
+            snprintf(want, sizeof want, "page-%02d", got);
+            assert_string_equal(sm->sample_id, want); /* each once, in order */
+            got++;
+            if (sm->effective_ms == since) {
+                skip++;
+            } else {
+                since = sm->effective_ms;
+                skip = 1;
+            }
+        }
+        more = r->list_samples->more;
+        ismo__v1__reply__free_unpacked(r, NULL);
+    }
+    assert_int_equal(got, 17);
+    assert_int_equal(pages, 3);
     /* limits: magnitude, time range, UTF-8 */
     assert_int_equal(push1(c, "OBJ-P00", 1.7e308, 0, NULL, &r), ISMO_ERR_PARTIAL);
     assert_non_null(strstr(r->push_samples->rejected[0]->message, "out of range"));
