@@ -5,7 +5,8 @@
  *   rel_helper put      EP ID FUNCTION        a "maintain >= 50" objective (aggregation last,
  *                                             deadline in 30 days)
  *   rel_helper flip     EP ID N               push N single samples alternating 100 / 0 with
- *                                             rising effective times: each one changes the
+ *                                             rising effective times (now, or 1 ms after the
+ *                                             previous one): each one changes the
  *                                             health (ON_TRACK <-> OFF_TRACK), one event each
  *   rel_helper events   EP FUNCTION KIND      print the seq of every stored event of the
  *                                             function and kind word (status|reminder|objective)
@@ -25,6 +26,8 @@
  *                                             exactly once and nothing else
  *   rel_helper count    EP OBJ                read every stored sample of OBJ; print the count
  *                                             and the number of distinct ids
+ *   rel_helper heartbeat PUB_EP SECONDS       exit 0 when a "heartbeat." message arrives within
+ *                                             SECONDS (prints its seq); 1 when none does
  *   rel_helper status   EP                    one line per objective: id, health, value,
  *                                             total_samples, last_sample_ms (id order)
  *
@@ -351,9 +354,12 @@ static int put(ismo_client_t *c, const char *id, const char *function)
 
 static int flip(ismo_client_t *c, const char *id, long n)
 {
-    int64_t t0 = ismo_now_ms() - n - 1000;
+    int64_t t = 0;
     char sid[40];
     for (long i = 0; i < n; i++) {
+        /* "last" is the newest effective time: keep it rising across calls */
+        int64_t now = ismo_now_ms();
+        t = now > t ? now : t + 1;
         Ismo__V1__Sample s = ISMO__V1__SAMPLE__INIT;
         ismo_sample_id_random(sid, sizeof sid);
         s.objective_id = (char *)id;
@@ -362,7 +368,7 @@ static int flip(ismo_client_t *c, const char *id, long n)
         s.has_value = 1;
         s.value = i % 2 ? 0 : 100;
         s.has_effective_ms = 1;
-        s.effective_ms = t0 + i;
+        s.effective_ms = t;
         Ismo__V1__Sample *pp = &s;
         Ismo__V1__Reply *reply = NULL;
         ismo_err err = ismo_push_samples(c, &pp, 1, &reply);
@@ -430,6 +436,22 @@ int main(int argc, char **argv)
         return 1;
     }
     signal(SIGTERM, on_term);
+    if (!strcmp(argv[1], "heartbeat") && argc == 4) {
+        ismo_sub_t *sub = ismo_sub_new(argv[2]);
+        if (!sub || ismo_sub_subscribe(sub, "heartbeat.") != ISMO_OK) {
+            ismo_sub_destroy(&sub);
+            return 1;
+        }
+        Ismo__V1__Event *e = NULL;
+        int rc = 1;
+        if (ismo_sub_recv(sub, atol(argv[3]) * 1000, &e) == ISMO_OK) {
+            printf("heartbeat seq %" PRIu64 "\n", e->seq);
+            ismo__v1__event__free_unpacked(e, NULL);
+            rc = 0;
+        }
+        ismo_sub_destroy(&sub);
+        return rc;
+    }
     ismo_client_t *c = ismo_client_new(argv[2], "reliability-test");
     if (!c) {
         return 1;
