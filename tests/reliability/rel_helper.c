@@ -11,8 +11,9 @@
  *   rel_helper events   EP FUNCTION KIND      print the seq of every stored event of the
  *                                             function and kind word (status|reminder|objective)
  *   rel_helper fill     EP ID BATCH MAX       push batches of BATCH random-id samples until a
- *                                             STORAGE_FULL reply or MAX batches; prints counts;
- *                                             exit 0 only when STORAGE_FULL was seen
+ *                                             STORAGE_FULL reply or MAX batches (or 20 other
+ *                                             errors); prints counts; exit 0 only when
+ *                                             STORAGE_FULL was seen and no other error
  *   rel_helper push     EP ID N [BATCH]       push N random-id samples; exit 0 when all stored
  *   rel_helper load     EP ID SECONDS         push batches of 100 until SECONDS passed or
  *                                             SIGTERM; prints the count accepted
@@ -306,7 +307,7 @@ static int fill(ismo_client_t *c, const char *obj, size_t batch, long max_batche
         } else {
             other++;
             fprintf(stderr, "rel_helper: batch %ld: %s: %s\n", b, ismo_strerror(err), msg);
-            if (other > 3) {
+            if (other >= 20) {
                 break;
             }
         }
