@@ -9,7 +9,9 @@
  *                                             previous one): each one changes the
  *                                             health (ON_TRACK <-> OFF_TRACK), one event each
  *   rel_helper events   EP FUNCTION KIND      print the seq of every stored event of the
- *                                             function and kind word (status|reminder|objective)
+ *                                             function and kind word (status|reminder|objective);
+ *                                             FUNCTION "" and KIND "all": every event, printed
+ *                                             as "seq kind objective function"
  *   rel_helper fill     EP ID BATCH MAX       push batches of BATCH random-id samples until a
  *                                             STORAGE_FULL reply or MAX batches (or 20 other
  *                                             errors); prints counts; exit 0 only when
@@ -386,13 +388,15 @@ static int flip(ismo_client_t *c, const char *id, long n)
 
 static int events(ismo_client_t *c, const char *function, const char *kind_word)
 {
-    int kind = !strcmp(kind_word, "status")     ? ISMO__V1__EVENT_KIND__STATUS_CHANGED
+    int all = !strcmp(kind_word, "all");
+    int kind = all                              ? 0
+               : !strcmp(kind_word, "status")   ? ISMO__V1__EVENT_KIND__STATUS_CHANGED
                : !strcmp(kind_word, "reminder") ? ISMO__V1__EVENT_KIND__REMINDER
                                                 : ISMO__V1__EVENT_KIND__OBJECTIVE_CHANGED;
     uint64_t since = 0;
     for (;;) {
         Ismo__V1__Reply *reply = NULL;
-        if (ismo_list_events(c, since, 0, function, kind, &reply) != ISMO_OK || !reply->list_events) {
+        if (ismo_list_events(c, since, 0, *function ? function : NULL, kind, &reply) != ISMO_OK || !reply->list_events) {
             if (reply) {
                 ismo__v1__reply__free_unpacked(reply, NULL);
             }
@@ -400,7 +404,13 @@ static int events(ismo_client_t *c, const char *function, const char *kind_word)
         }
         const Ismo__V1__ListEventsReply *b = reply->list_events;
         for (size_t i = 0; i < b->n_events; i++) {
-            printf("%" PRIu64 "\n", b->events[i]->seq);
+            const Ismo__V1__Event *e = b->events[i];
+            if (all) {
+                printf("%" PRIu64 " %d %s %s\n", e->seq, (int)e->kind,
+                       e->objective_id ? e->objective_id : "", e->function ? e->function : "");
+            } else {
+                printf("%" PRIu64 "\n", e->seq);
+            }
             since = b->events[i]->seq;
         }
         int more = b->has_more && b->more && b->n_events > 0;
