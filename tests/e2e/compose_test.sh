@@ -10,6 +10,7 @@
 #   ISMO_E2E_DOCKERD_WAIT_S wait for a dockerd this script starts (default 60)
 #   ISMO_E2E_KEEP_DOCKERD=1 leave a dockerd started by this script running
 #   ISMO_E2E_KEEP_STACK=1   do not tear the stack down (debugging)
+#   ISMO_E2E_NETCUT_S       cut agent-it-ops off the network this long (default 120, 0 = skip)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -265,6 +266,64 @@ step "  reminder hooks run by the agents so far: $hooks (informational)"
   echo "watcher reminder events: $(docker logs "$(cid watcher)" 2>&1 | grep -Ec "$REMINDER_RE" || true)"
   echo "agent hook runs: $hooks"
 } >"$LOGDIR/summary.txt"
+
+# --- 6a. network cut (issue "Reliability"): an agent loses the network for
+# ISMO_E2E_NETCUT_S seconds while its collectors run; afterwards every sample it
+# collected meanwhile is stored, none twice (its sample ids carry a sequence
+# number: the stored ones must be unique and without gaps).
+NETCUT_S="${ISMO_E2E_NETCUT_S:-120}"
+if [ "$NETCUT_S" -gt 0 ]; then
+  cut_agent=agent-it-ops
+  ac="$(cid "$cut_agent")"
+  net="$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{"\n"}}{{end}}' "$ac" | head -n1)"
+  [ -n "$net" ] || die "cannot find the network of $cut_agent"
+  agent_samples() {
+    for o in OBJ-AVAIL OBJ-PENDING-UPDATES; do
+      "${DC[@]}" exec -T ismod ismo --endpoint tcp://127.0.0.1:7770 samples "$o" -o json 2>>"$LOGDIR/samples.err" \
+        || return 1
+    done
+  }
+  check_samples='
+import json, sys
+cut, restore = int(sys.argv[1]), int(sys.argv[2])
+text = sys.stdin.read()
+dec = json.JSONDecoder(); i = 0; items = []
+while i < len(text):
+    while i < len(text) and text[i].isspace(): i += 1
+    if i >= len(text): break
+    obj, i = dec.raw_decode(text, i); items += obj
+mine = [s for s in items if s["source"] == "agent:it-ops-agent"]
+seqs = [int(s["sample_id"].rsplit(":", 1)[1]) for s in mine]
+dups = len(seqs) - len(set(seqs))
+gaps = (max(seqs) - min(seqs) + 1 - len(set(seqs))) if seqs else 0
+during = sum(1 for s in mine if cut <= s["effective_ms"] <= restore)
+print(len(mine), dups, gaps, during)
+'
+  step "cutting $cut_agent off network $net for ${NETCUT_S}s while its collectors run"
+  cut_ms="$(date +%s%3N)"
+  docker network disconnect "$net" "$ac" || die "docker network disconnect failed"
+  sleep "$NETCUT_S"
+  docker network connect "$net" "$ac" || die "docker network connect failed"
+  restore_ms="$(date +%s%3N)"
+  step "network restored; waiting up to 120s for the agent's spool to drain"
+  # the pending-updates collector runs every 10 s: at least this many ran during the cut
+  want=$(( NETCUT_S / 10 - 2 ))
+  ok=0
+  for _ in $(seq 1 40); do
+    if agent_samples >"$LOGDIR/samples.json" && \
+       read -r total dups gaps during < <(python3 -c "$check_samples" "$cut_ms" "$restore_ms" <"$LOGDIR/samples.json"); then
+      if [ "$dups" -eq 0 ] && [ "$gaps" -eq 0 ] && [ "$during" -ge "$want" ]; then ok=1; break; fi
+    fi
+    sleep 3
+  done
+  if [ "$ok" -eq 1 ]; then
+    pass "network cut ${NETCUT_S}s: $during samples collected during the cut are stored; $total samples of $cut_agent in all, 0 duplicates, 0 gaps in its sequence"
+    echo "network cut: ${NETCUT_S}s, samples collected during the cut stored: $during, agent samples total: $total, duplicates: 0, sequence gaps: 0" >>"$LOGDIR/summary.txt"
+  else
+    docker logs "$ac" 2>&1 | tail -n 30
+    die "after the network cut: samples ${total:-?}, duplicates ${dups:-?}, gaps ${gaps:-?}, collected during the cut and stored ${during:-?} (want >= $want)"
+  fi
+fi
 
 step "stopping ismod with SIGTERM (20 s grace)"
 ismod_c="$(cid ismod)"
