@@ -134,7 +134,7 @@ void bench_figure(const char *scenario, const char *name, const char *unit, benc
 
 static double ratio(const figure *f)
 {
-    return f->has_baseline && f->baseline != 0 ? f->median / f->baseline : NAN;
+    return f->runs.n > 0 && f->has_baseline && f->baseline != 0 ? f->median / f->baseline : NAN;
 }
 
 /* 1 met, 0 not met, -1 no goal (or no data to judge). */
