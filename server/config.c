@@ -58,6 +58,11 @@ static const row table[] = {
      "tests only: commit without fsync (loses durability on power loss)"},
     {"clock_offset_ms", T_DURATION, OFF(clock_offset_ms), 0, "0", -3.2e12, 3.2e12,
      "shift the server clock, ms (drills and demos); 0 in production"},
+    {"audit_key", T_STRING, OFF(audit_key), sizeof(((ismo_config *)0)->audit_key), "", 0, 0,
+     "Ed25519 secret key file (hex, mode 0600) signing audit checkpoints; empty = "
+     "data_dir/audit.key, created on first start with audit.pub beside it"},
+    {"audit_checkpoint_every", T_INT, OFF(audit_checkpoint_every), 0, "1000", 1, 100000000,
+     "append a signed checkpoint to the audit trail after this many records (and at a clean stop)"},
 };
 #define N_ROWS (sizeof table / sizeof table[0])
 

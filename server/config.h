@@ -30,6 +30,8 @@ typedef struct ismo_config {
     int log_level;                /* ismo_log_level */
     int no_sync;                  /* tests only: do not fsync commits */
     int64_t clock_offset_ms;      /* added to the wall clock (demos, drills); 0 normally */
+    char audit_key[1024];         /* Ed25519 secret key file of the audit trail; "" = data_dir/audit.key */
+    int64_t audit_checkpoint_every; /* a signed audit checkpoint after this many records */
 } ismo_config;
 
 /* Defaults: data_dir "./ismod-data", endpoint ISMO_DEFAULT_ENDPOINT, pub

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "evaluator.h"
 #include "ismo_log.h"
 #include "ismo_time.h"
@@ -150,6 +151,9 @@ static ismo_err h_put_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
         ismo__v1__objective__free_unpacked(cur, NULL);
     }
     err = ismo_store_objective_put(w->txn, &o);
+    if (err == ISMO_OK) {
+        err = ismo_audit_objective(w, &o, "objective.put");
+    }
     if (err == ISMO_OK) {
         err = emit_objective_changed(w, &o, o.version == 1 ? "created" : "updated");
     }
@@ -315,6 +319,9 @@ static ismo_err h_retire_objective(ismo_work *w, const Ismo__V1__Request *req, I
     cur->change_reason = req->reason && *req->reason ? req->reason : (char *)"retired";
     err = ismo_store_objective_put(w->txn, cur);
     if (err == ISMO_OK) {
+        err = ismo_audit_objective(w, cur, "objective.retire");
+    }
+    if (err == ISMO_OK) {
         err = emit_objective_changed(w, cur, "retired");
     }
     rr->version = cur->version;
@@ -365,6 +372,8 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
     ismo_store_agg agg;
     char agg_id[ISMO_MAX_ID_BYTES + 1] = "";
     int agg_dirty = 0;
+    ismo_audit_batch audit_batch; /* digest of what is stored, for the audit trail */
+    ismo_audit_batch_init(&audit_batch);
     for (size_t i = 0; i < p->n_samples && err == ISMO_OK; i++) {
         Ismo__V1__Sample *s = p->samples[i];
         ismo_err verr = ismo_sample_validate(s, why, sizeof why);
@@ -426,6 +435,9 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
         copy.has_received_ms = 1;
         copy.received_ms = w->now_ms;
         err = ismo_store_sample_put(w->txn, &copy);
+        if (err == ISMO_OK) {
+            ismo_audit_batch_add(&audit_batch, &copy);
+        }
         if (err == ISMO_OK && strcmp(agg_id, s->objective_id) != 0) {
             if (agg_dirty) {
                 err = ismo_store_agg_put(w->txn, agg_id, &agg);
@@ -459,6 +471,9 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
     }
     if (err == ISMO_OK && agg_dirty) {
         err = ismo_store_agg_put(w->txn, agg_id, &agg);
+    }
+    if (err == ISMO_OK) {
+        err = ismo_audit_batch_record(w, req, &audit_batch, dups, (uint32_t)pr->n_rejected);
     }
     pr->has_accepted = 1;
     pr->accepted = accepted;
@@ -749,6 +764,13 @@ static ismo_err h_backup(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__R
         fail(reply, err, why);
         return err;
     }
+    char audit_detail[ISMO_AUDIT_MAX_DETAIL_BYTES + 1];
+    snprintf(audit_detail, sizeof audit_detail, "to %s: %llu bytes, events up to seq %llu", dir,
+             (unsigned long long)bytes, (unsigned long long)last_seq);
+    err = ismo_audit_work(w, req->actor, "backup", "", audit_detail);
+    if (err != ISMO_OK) {
+        return err;
+    }
     Ismo__V1__BackupReply *b = malloc(sizeof *b);
     if (!b) {
         return ISMO_ERR_NOMEM;
@@ -788,6 +810,8 @@ static const route routes[] = {
     {ISMO__V1__REQUEST__BODY_LIST_EVENTS, h_list_events, 0, "ListEvents"},
     {ISMO__V1__REQUEST__BODY_LIST_SAMPLES, h_list_samples, 0, "ListSamples"},
     {ISMO__V1__REQUEST__BODY_BACKUP, h_backup, 0, "Backup"},
+    {ISMO__V1__REQUEST__BODY_AUDIT_VERIFY, ismo_audit_handle_verify, 0, "AuditVerify"},   /* audit.c */
+    {ISMO__V1__REQUEST__BODY_AUDIT_EXPORT, ismo_audit_handle_export, 0, "AuditExport"},   /* audit.c */
 };
 
 static const route *find_route(int body_case)
@@ -844,6 +868,8 @@ void ismo_dispatch_release(Ismo__V1__Reply *reply)
         break;
     case ISMO__V1__REPLY__BODY_PUT_OBJECTIVE: free(reply->put_objective); break;
     case ISMO__V1__REPLY__BODY_BACKUP: free(reply->backup); break;
+    case ISMO__V1__REPLY__BODY_AUDIT_VERIFY:
+    case ISMO__V1__REPLY__BODY_AUDIT_EXPORT: ismo_audit_release_reply(reply); break;
     case ISMO__V1__REPLY__BODY_RETIRE_OBJECTIVE: free(reply->retire_objective); break;
     case ISMO__V1__REPLY__BODY_GET_OBJECTIVE:
         if (reply->get_objective->objective) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "evaluator.h"
 #include "ismo_log.h"
 #include "scheduler.h"
@@ -41,6 +42,9 @@ ismo_err ismo_work_emit(ismo_work *w, Ismo__V1__Event *e)
         e->time_ms = w->now_ms;
     }
     ismo_err err = ismo_store_event_append(w->txn, e);
+    if (err == ISMO_OK) {
+        err = ismo_audit_event(w, e); /* the audit trail records it in the same transaction */
+    }
     if (err != ISMO_OK) {
         return err;
     }

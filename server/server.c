@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "audit.h"
 #include "ismo_codec.h"
 #include "ismo_log.h"
 #include "ismo_time.h"
@@ -38,6 +39,7 @@ struct ismo_server {
     ismo_outbox events;
     ismo_outbox replies;
     ismo_work work;
+    ismo_audit_t *audit;         /* the audit trail's key and checkpoints (audit.c) */
 };
 
 /* ---- outbox ---- */
@@ -170,6 +172,23 @@ ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char 
         ismo_server_destroy(&s);
         return err;
     }
+    /* audit trail: key, then a record of this start */
+    err = ismo_audit_new(cfg->data_dir, cfg->audit_key, (uint64_t)cfg->audit_checkpoint_every, &s->audit,
+                         why, why_len);
+    if (err == ISMO_OK) {
+        char pk_hex[2 * ISMO_AUDIT_PK_BYTES + 1], detail[200];
+        snprintf(detail, sizeof detail, "ismod %s started; audit public key %s", ISMO_VERSION,
+                 ismo_hex_encode(ismo_audit_public_key(s->audit), ISMO_AUDIT_PK_BYTES, pk_hex));
+        err = ismo_audit_append_now(s->audit, s->store, server_now(s), "ismod", "server.start", detail);
+        if (err != ISMO_OK) {
+            snprintf(why, why_len, "cannot append to the audit trail: %s", ismo_strerror(err));
+        }
+    }
+    if (err != ISMO_OK) {
+        ismo_server_destroy(&s);
+        return err;
+    }
+    s->work.audit = s->audit;
     ISMO_INFO("server", "ismod %s: data %s, requests on %s, events on %s", ISMO_VERSION,
               cfg->data_dir, s->endpoint, s->pub_endpoint);
     *server_p = s;
@@ -192,6 +211,7 @@ void ismo_server_destroy(ismo_server_t **server_p)
         zmq_ctx_term(s->ctx);
     }
     ismo_store_destroy(&s->store);
+    ismo_audit_destroy(&s->audit);
     ismo_outbox_free(&s->events);
     ismo_outbox_free(&s->replies);
     free(s->work.touched);
@@ -212,6 +232,7 @@ typedef struct inmsg {
     int delimiter;
     zmq_msg_t body;
     int ok;          /* framing understood */
+    char refused[240]; /* ok == 2: why it was answered before the step (for the audit trail) */
 } inmsg;
 
 static int recv_one(ismo_server_t *s, inmsg *m, int flags)
@@ -328,6 +349,12 @@ static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs
     ismo_outbox_clear(&s->events);
     ismo_outbox_clear(&s->replies);
     w->txn = txn;
+    /* audit: frames refused before the step (undecodable) */
+    for (size_t i = 0; i < n && err == ISMO_OK; i++) {
+        if (msgs[i].ok == 2) {
+            err = ismo_audit_refusal(w, NULL, ISMO__V1__STATUS_CODE__BAD_REQUEST, msgs[i].refused);
+        }
+    }
     for (size_t i = 0; i < n && err == ISMO_OK; i++) {
         Ismo__V1__Reply reply = ISMO__V1__REPLY__INIT;
         if (msgs[i].ok != 1 || !reqs[i]) {
@@ -360,6 +387,11 @@ static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs
             }
         }
         w->txn = txn;
+        /* audit: a refusal is recorded in the step's transaction (the request's own was undone) */
+        if (err == ISMO_OK && herr != ISMO_OK && reply.code != ISMO__V1__STATUS_CODE__OK &&
+            reply.code != ISMO__V1__STATUS_CODE__PARTIAL) {
+            err = ismo_audit_refusal(w, reqs[i], (int)reply.code, reply.message);
+        }
         if (err == ISMO_OK) {
             err = queue_reply(s, &msgs[i], &reply);
         }
@@ -401,6 +433,7 @@ static void handle_batch(ismo_server_t *s, inmsg *msgs, size_t n, int tick)
         if (!msgs[i].ok) {
             ISMO_WARN("server", "bad request: unexpected framing (want [body] or [empty][body])");
             msgs[i].ok = 2;
+            snprintf(msgs[i].refused, sizeof msgs[i].refused, "unexpected framing");
             error_reply(s, &msgs[i], 0, ISMO_ERR_BAD_REQUEST,
                         "unexpected framing: send one frame (DEALER) or an empty delimiter and one frame (REQ)");
             continue;
@@ -416,6 +449,8 @@ static void handle_batch(ismo_server_t *s, inmsg *msgs, size_t n, int tick)
                 reqs[i] = NULL;
             }
             msgs[i].ok = 2; /* answered already; run_step skips it */
+            snprintf(msgs[i].refused, sizeof msgs[i].refused, "%.200s (%zu bytes)", why,
+                     zmq_msg_size(&msgs[i].body));
             error_reply(s, &msgs[i], request_id, derr, why);
         }
     }
@@ -533,5 +568,6 @@ ismo_err ismo_server_run(ismo_server_t *s)
         }
     }
     ISMO_INFO("server", "stopping");
+    ismo_audit_checkpoint_now(s->audit, s->store, server_now(s)); /* signed at a clean stop */
     return ISMO_OK;
 }

@@ -17,11 +17,12 @@
 #include "ismo_log.h"
 
 enum { DBI_OBJECTIVES, DBI_VERSIONS, DBI_SAMPLES, DBI_SAMPLE_IDS, DBI_STATUS,
-       DBI_EVENTS, DBI_REMINDERS, DBI_META, DBI_AGGREGATES, DBI_DUE, DBI_DUE_BY_ID, DBI_COUNT };
+       DBI_EVENTS, DBI_REMINDERS, DBI_META, DBI_AGGREGATES, DBI_DUE, DBI_DUE_BY_ID,
+       DBI_AUDIT, DBI_COUNT };
 
 static const char *dbi_names[DBI_COUNT] = {"objectives", "versions",   "samples", "sample_ids",
                                            "status",     "events",     "reminders", "meta",
-                                           "aggregates", "due",        "due_by_id"};
+                                           "aggregates", "due",        "due_by_id", "audit"};
 
 struct ismo_store {
     MDB_env *env;
@@ -816,4 +817,78 @@ ismo_err ismo_store_backup(ismo_store_t *s, const char *dir, uint64_t *bytes, ch
         *bytes = (uint64_t)st.st_size;
     }
     return ISMO_OK;
+}
+
+/* ---- audit trail: opaque record bytes by seq (server/audit.c owns the format) ---- */
+
+ismo_err ismo_store_audit_append(ismo_txn_t *t, uint64_t seq, const void *bytes, size_t len)
+{
+    uint8_t k[8];
+    be64(k, seq);
+    MDB_val key = {8, k};
+    MDB_val val = {len, (void *)bytes};
+    int rc = mdb_put(t->txn, t->store->dbi[DBI_AUDIT], &key, &val, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) {
+        return ISMO_ERR_CONFLICT;
+    }
+    return log_rc("mdb_put audit", rc);
+}
+
+ismo_err ismo_store_audit_get(ismo_txn_t *t, uint64_t seq, const uint8_t **bytes, size_t *len)
+{
+    uint8_t k[8];
+    be64(k, seq);
+    MDB_val v;
+    ismo_err err = get_val(t, DBI_AUDIT, k, 8, &v);
+    if (err == ISMO_OK) {
+        *bytes = v.mv_data;
+        *len = v.mv_size;
+    }
+    return err;
+}
+
+ismo_err ismo_store_audit_last(ismo_txn_t *t, uint64_t *seq, const uint8_t **bytes, size_t *len)
+{
+    *seq = 0;
+    *bytes = NULL;
+    *len = 0;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_AUDIT], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    MDB_val key, v;
+    rc = mdb_cursor_get(c, &key, &v, MDB_LAST);
+    if (rc == 0 && key.mv_size == 8) {
+        *seq = rd64(key.mv_data);
+        *bytes = v.mv_data;
+        *len = v.mv_size;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get audit", rc);
+}
+
+ismo_err ismo_store_audit_scan(ismo_txn_t *t, uint64_t since_seq, ismo_audit_bytes_fn fn, void *ctx)
+{
+    if (since_seq == UINT64_MAX) {
+        return ISMO_OK;
+    }
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_AUDIT], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    uint8_t k[8];
+    be64(k, since_seq + 1);
+    MDB_val key = {8, k}, v;
+    for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+        uint64_t seq = key.mv_size == 8 ? rd64(key.mv_data) : 0;
+        if (fn(ctx, seq, v.mv_data, v.mv_size)) {
+            break;
+        }
+    }
+    ismo_err err = rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get audit", rc);
+    mdb_cursor_close(c);
+    return err;
 }

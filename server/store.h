@@ -13,6 +13,7 @@
  *   aggregates  id                          -> ismo_store_agg (all samples, kept incrementally)
  *   due         be64(due_ms) id             -> ""  (when each objective must be looked at next)
  *   due_by_id   id                          -> be64(due_ms)
+ *   audit       be64(seq)                   -> AuditRecord bytes (server/audit.c; append-only)
  *
  * Threading: one writer (the server thread). A transaction belongs to the
  * thread that began it. Decoded messages handed out are owned by the caller
@@ -155,5 +156,20 @@ ismo_err ismo_store_due_set(ismo_txn_t *txn, const char *id, int64_t due_ms);
  * cost grows with the entries returned, not with the index size. */
 ismo_err ismo_store_due_list(ismo_txn_t *txn, int64_t until_ms, size_t max,
                              char (*ids)[ISMO_MAX_ID_BYTES + 1], size_t *n);
+
+/* ---- audit trail (append-only; the record format belongs to server/audit.c) ---- */
+/* Store bytes (len bytes, copied) under seq. ISMO_ERR_CONFLICT when seq
+ * exists (records are never overwritten); ISMO_ERR_FULL; ISMO_ERR_IO. */
+ismo_err ismo_store_audit_append(ismo_txn_t *txn, uint64_t seq, const void *bytes, size_t len);
+/* The bytes stored under seq, borrowed: valid until the next write in txn or
+ * its end. ISMO_ERR_NOT_FOUND when there is none. */
+ismo_err ismo_store_audit_get(ismo_txn_t *txn, uint64_t seq, const uint8_t **bytes, size_t *len);
+/* The newest record: its seq (0 and bytes NULL when the trail is empty) and
+ * its bytes, borrowed as for ismo_store_audit_get. */
+ismo_err ismo_store_audit_last(ismo_txn_t *txn, uint64_t *seq, const uint8_t **bytes, size_t *len);
+/* Call fn(ctx, seq, bytes, len) for each record with seq > since_seq in
+ * ascending order until fn returns non-zero. bytes are borrowed for the call. */
+typedef int (*ismo_audit_bytes_fn)(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len);
+ismo_err ismo_store_audit_scan(ismo_txn_t *txn, uint64_t since_seq, ismo_audit_bytes_fn fn, void *ctx);
 
 #endif

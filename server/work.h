@@ -44,6 +44,7 @@ typedef struct ismo_work {
     int64_t now_ms;              /* one clock reading for the whole step, UTC ms */
     ismo_outbox *events;         /* events to publish after commit */
     int writes_refused;          /* 1: storage full; write requests get STORAGE_FULL */
+    struct ismo_audit *audit;    /* the audit trail (server/audit.h); NULL = not recorded */
     /* objectives touched by samples in this step, evaluated before commit */
     char (*touched)[ISMO_MAX_ID_BYTES + 1];
     size_t n_touched, cap_touched;
