@@ -47,7 +47,7 @@ agent_config() {
         echo "server:"
         echo "  endpoint: $EP"
         echo "  pub_endpoint: $PUB"
-        echo "  timeout_ms: 1500"
+        echo "  timeout_ms: 500"
         echo "  retry_min_ms: 50"
         echo "  retry_max_ms: 500"
         echo "collectors:"
