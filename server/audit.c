@@ -339,7 +339,7 @@ static int verify_cb(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
     return 0; /* count them all */
 }
 
-ismo_err ismo_audit_verify(const ismo_audit_t *a, ismo_txn_t *txn, ismo_audit_verifier *v)
+ismo_err ismo_audit_verify_store(const ismo_audit_t *a, ismo_txn_t *txn, ismo_audit_verifier *v)
 {
     ismo_audit_verifier_init(v, a->pk);
     return ismo_store_audit_scan(txn, 0, verify_cb, v);
@@ -484,7 +484,7 @@ ismo_err ismo_audit_handle_verify(ismo_work *w, const Ismo__V1__Request *req, Is
         return ISMO_ERR_INTERNAL;
     }
     ismo_audit_verifier v;
-    ismo_err err = ismo_audit_verify(w->audit, w->txn, &v);
+    ismo_err err = ismo_audit_verify_store(w->audit, w->txn, &v);
     if (err != ISMO_OK) {
         return err;
     }

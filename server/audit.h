@@ -68,7 +68,7 @@ ismo_err ismo_audit_checkpoint_now(ismo_audit_t *audit, ismo_store_t *store, int
 /* Recompute the whole chain in txn and check each checkpoint with this
  * server's public key; the outcome is in *v (first_bad_seq 0 = intact).
  * Errors only from the store. */
-ismo_err ismo_audit_verify(const ismo_audit_t *audit, ismo_txn_t *txn, ismo_audit_verifier *v);
+ismo_err ismo_audit_verify_store(const ismo_audit_t *audit, ismo_txn_t *txn, ismo_audit_verifier *v);
 
 /* ---- what the server step records (no-ops when w->audit is NULL, or when
  * w->writes_refused: with the store full nothing more can be written) ---- */

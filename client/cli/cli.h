@@ -89,5 +89,6 @@ int cmd_import(cli_t *cli, int argc, char **argv);    /* cmd_import.c */
 int cmd_events(cli_t *cli, int argc, char **argv);    /* cmd_watch.c */
 int cmd_watch(cli_t *cli, int argc, char **argv);     /* cmd_watch.c */
 int cmd_report(cli_t *cli, int argc, char **argv);    /* cmd_report.c */
+int cmd_audit(cli_t *cli, int argc, char **argv);     /* cmd_audit.c */
 
 #endif

@@ -35,6 +35,10 @@ static const command commands[] = {
     {"report", cmd_report, "report [-o FILE] [--function F]   management review summary (Markdown)"},
     {"retire", cmd_retire, "retire ID --reason TEXT           retire an objective (history kept)"},
     {"backup", cmd_backup, "backup DIR                        consistent compacted copy of ismod's store (on its host)"},
+    {"audit", cmd_audit,
+     "audit verify                      ismod recomputes its audit trail (exit 1: chain broken)\n"
+     "  audit export [-o FILE] [--since SEQ]   the audit trail as JSON lines\n"
+     "  audit verify-file FILE --public-key HEX|FILE   offline check of an export"},
 };
 
 void cli_print_usage(FILE *f)

@@ -396,6 +396,31 @@ ismo_err ismo_backup(ismo_client_t *self, const char *dir, Ismo__V1__Reply **rep
     return ismo_client_call(self, &req, reply_p);
 }
 
+/* ---- audit trail (docs/protocol.md "Audit trail") ---- */
+
+ismo_err ismo_audit_verify(ismo_client_t *self, Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__AuditVerifyRequest body = ISMO__V1__AUDIT_VERIFY_REQUEST__INIT;
+    req.body_case = ISMO__V1__REQUEST__BODY_AUDIT_VERIFY;
+    req.audit_verify = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_audit_export(ismo_client_t *self, uint64_t since_seq, uint32_t limit,
+                           Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__AuditExportRequest body = ISMO__V1__AUDIT_EXPORT_REQUEST__INIT;
+    body.has_since_seq = 1;
+    body.since_seq = since_seq;
+    body.has_limit = limit > 0;
+    body.limit = limit;
+    req.body_case = ISMO__V1__REQUEST__BODY_AUDIT_EXPORT;
+    req.audit_export = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
 ismo_err ismo_sample_id_random(char *buf, size_t len)
 {
     unsigned char raw[16];

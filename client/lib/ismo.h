@@ -105,6 +105,18 @@ ismo_err ismo_list_samples_page(ismo_client_t *self, const char *objective_id, i
  * bytes, last_seq and duration_ms. ISMO_ERR_CONFLICT if dir exists. */
 ismo_err ismo_backup(ismo_client_t *self, const char *dir, Ismo__V1__Reply **reply_p);
 
+/* Ask ismod to recompute its whole audit trail and check each signed
+ * checkpoint (reply->audit_verify: records, first_bad_seq (0 = intact),
+ * problem, last_checkpoint_seq, last_seq, public_key). The server is busy for
+ * the duration (about a second per million records). */
+ismo_err ismo_audit_verify(ismo_client_t *self, Ismo__V1__Reply **reply_p);
+/* One page of audit records with seq > since_seq, at most limit (0 = server
+ * maximum); reply->audit_export->more says whether to ask again from the
+ * last seq. The records are exactly as stored; verify them with
+ * common/ismo_audit.h and the reply's public_key (or one kept elsewhere). */
+ismo_err ismo_audit_export(ismo_client_t *self, uint64_t since_seq, uint32_t limit,
+                           Ismo__V1__Reply **reply_p);
+
 /* Write a new random sample id (32 hex characters from /dev/urandom) into buf
  * (>= 33 bytes). Returns ISMO_OK or ISMO_ERR_IO. */
 ismo_err ismo_sample_id_random(char *buf, size_t len);
