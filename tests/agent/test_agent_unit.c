@@ -113,6 +113,8 @@ static void test_config_defaults_minimal(void **state)
     assert_int_equal(cfg->n_collectors, 0);
     assert_int_equal(cfg->kinds_mask, 1u << 2); /* [reminder] */
     assert_null(cfg->hook);
+    assert_string_equal(cfg->spool_full, "refuse");
+    assert_int_equal(cfg->heartbeat_timeout_s, 3);
     ismo_agent_config_destroy(&cfg);
 }
 
@@ -164,6 +166,10 @@ static void test_config_errors(void **state)
                  "below the minimum", NULL);
     expect_error("agent: {name: a, function: hr, spool_max_bytes: 1TiB}\n", ISMO_ERR_INVALID,
                  "not a size in bytes", NULL);
+    expect_error("agent: {name: a, function: hr, spool_full: drop_newest}\n", ISMO_ERR_INVALID,
+                 "agent.spool_full: 'drop_newest' is not valid", "refuse or drop_oldest");
+    expect_error("agent: {name: a, function: hr}\nsubscription: {heartbeat_timeout_s: -1}\n",
+                 ISMO_ERR_INVALID, "subscription.heartbeat_timeout_s", NULL);
 }
 
 /* ---- collector ------------------------------------------------------------------ */
