@@ -57,6 +57,9 @@ struct ismo_agent {
     int64_t next_parked_ms;      /* monotonic */
     int64_t next_catch_up_ms;    /* monotonic; 0 = now */
     int64_t next_stats_ms;
+    uint64_t lost_saved;         /* the value of stats.lost in state_dir/lost */
+    int64_t next_loss_report_ms; /* monotonic */
+    int loss_warned;             /* logged that the loss report was refused */
     uint64_t listed_seq;         /* ListEvents' last_seq when we were last caught up */
     uint64_t heartbeat_seq;      /* seq of the last heartbeat */
     int64_t last_heartbeat_ms;   /* monotonic; 0 = no heartbeat seen yet */
@@ -99,6 +102,13 @@ ismo_err ismo_agent_new(const ismo_agent_config *cfg, ismo_agent_t **self_p)
         err = ISMO_ERR_NOMEM;
     }
     self->drop_oldest = cfg->spool_full && !strcmp(cfg->spool_full, "drop_oldest");
+    if (err == ISMO_OK) {
+        err = ismo_agent_state_counter_get(self->state, "lost", &self->stats.lost);
+    }
+    if (err == ISMO_OK) {
+        err = ismo_agent_state_counter_get(self->state, "lost_reported", &self->stats.lost_reported);
+    }
+    self->lost_saved = self->stats.lost;
     self->synthetic_fd = -1;
     if (err == ISMO_OK && cfg->n_collectors > 0) {
         self->collectors = calloc(cfg->n_collectors, sizeof *self->collectors);
@@ -185,6 +195,7 @@ static int drop_one(ismo_agent_t *self, const char *for_id)
         return 0;
     }
     self->stats.dropped++;
+    self->stats.lost++;
     ISMO_WARN("spool", "full (quota %" PRIu64 " bytes, policy drop_oldest): dropped oldest sample "
               "%s (%s = %.17g) to make room for %s (%" PRIu64 " dropped so far)",
               (uint64_t)self->cfg->spool_max_bytes, old_id, old_obj, old_value, for_id,
@@ -233,6 +244,7 @@ static ismo_err spool_sample(ismo_agent_t *self, const char *label, const char *
     }
     if (err == ISMO_ERR_FULL) {
         self->stats.refused++;
+        self->stats.lost++;
         ISMO_WARN("spool", "full (%" PRIu64 " bytes waiting, parked %" PRIu64 ", quota %" PRIu64
                   "): sample %s of %s refused (%" PRIu64 " refused so far)",
                   ismo_spool_live_bytes(self->spool), parked, max, sample_id, s.objective_id,
@@ -264,6 +276,73 @@ static void collect(ismo_agent_t *self, ismo_collector_t *c)
     }
     spool_sample(self, ismo_collector_name(c), ismo_collector_objective(c), value, finished_ms, 1,
                  NULL, 0);
+}
+
+/* ---- samples lost to the quota ------------------------------------------------- */
+
+static int64_t jittered(ismo_agent_t *self, int64_t ms);
+
+/* Persist the lost count when it changed (once per loop turn, not per loss:
+ * a crash forgets at most one turn's losses). */
+static void save_lost(ismo_agent_t *self)
+{
+    if (self->stats.lost != self->lost_saved &&
+        ismo_agent_state_counter_set(self->state, "lost", self->stats.lost) == ISMO_OK) {
+        self->lost_saved = self->stats.lost;
+    }
+}
+
+/* Report the lost count to loss_objective when it grew since the server last
+ * acknowledged it. The sample bypasses the spool (which may be what is full);
+ * its id "<name>:lost:<count>" makes a re-sent report a duplicate. */
+static void report_loss(ismo_agent_t *self, int force)
+{
+    const ismo_agent_config *cfg = self->cfg;
+    int64_t now = ismo_mono_ms();
+    if (!cfg->loss_objective || self->stats.lost <= self->stats.lost_reported ||
+        (!force && now < self->next_loss_report_ms)) {
+        return;
+    }
+    save_lost(self); /* what we report is on disk first */
+    uint64_t lost = self->stats.lost;
+    char sample_id[ISMO_MAX_SAMPLE_ID_BYTES + 1];
+    snprintf(sample_id, sizeof sample_id, "%s:lost:%" PRIu64, cfg->name, lost);
+    Ismo__V1__Sample s = ISMO__V1__SAMPLE__INIT;
+    s.objective_id = cfg->loss_objective;
+    s.has_value = 1;
+    s.value = (double)lost;
+    s.has_effective_ms = 1;
+    s.effective_ms = ismo_now_ms();
+    s.source = self->source;
+    s.sample_id = sample_id;
+    Ismo__V1__Sample *pp = &s;
+    Ismo__V1__Reply *reply = NULL;
+    ismo_err err = ismo_push_samples(self->client, &pp, 1, &reply);
+    if (err == ISMO_OK) {
+        self->stats.lost_reported = lost;
+        ismo_agent_state_counter_set(self->state, "lost_reported", lost);
+        self->loss_warned = 0;
+        ISMO_INFO("agent", "reported %" PRIu64 " samples lost to the spool quota (ever) to %s",
+                  lost, cfg->loss_objective);
+    } else if (err == ISMO_ERR_PARTIAL && reply && reply->push_samples &&
+               reply->push_samples->n_rejected > 0) {
+        const Ismo__V1__SampleRejection *r = reply->push_samples->rejected[0];
+        if (!self->loss_warned) {
+            ISMO_WARN("agent", "loss report (%" PRIu64 " lost) refused by the server: %s: %s; "
+                      "retrying every %lld s", lost, ismo_status_name(r->code),
+                      r->message ? r->message : "", (long long)cfg->not_found_retry_s);
+            self->loss_warned = 1;
+        }
+        now = ismo_mono_ms();
+        self->next_loss_report_ms = now + cfg->not_found_retry_s * ISMO_SECOND_MS;
+    } else {
+        ISMO_DEBUG("agent", "loss report not sent: %s", ismo_client_error(self->client));
+        now = ismo_mono_ms();
+        self->next_loss_report_ms = now + jittered(self, self->backoff_ms);
+    }
+    if (reply) {
+        ismo__v1__reply__free_unpacked(reply, NULL);
+    }
 }
 
 /* ---- synthetic load ------------------------------------------------------------ */
@@ -788,10 +867,11 @@ static void log_stats(ismo_agent_t *self, const char *what)
     ismo_agent_get_stats(self, &st);
     ISMO_INFO("agent", "%s: collected %" PRIu64 " (failed %" PRIu64 ", refused %" PRIu64
               "), accepted %" PRIu64 ", duplicates %" PRIu64 ", rejected %" PRIu64
-              ", parked %" PRIu64 ", dropped %" PRIu64 ", waiting %" PRIu64 " (spool %" PRIu64 " bytes), hooks %" PRIu64
+              ", parked %" PRIu64 ", dropped %" PRIu64 ", lost ever %" PRIu64 " (reported %" PRIu64
+              "), waiting %" PRIu64 " (spool %" PRIu64 " bytes), hooks %" PRIu64
               " (failed %" PRIu64 "), event cursor %" PRIu64,
               what, st.collected, st.collect_failed, st.refused, st.accepted, st.duplicates,
-              st.rejected, st.parked, st.dropped, st.spooled, ismo_spool_live_bytes(self->spool),
+              st.rejected, st.parked, st.dropped, st.lost, st.lost_reported, st.spooled, ismo_spool_live_bytes(self->spool),
               st.hooks_run, st.hooks_failed, st.event_seq);
 }
 
@@ -840,6 +920,10 @@ ismo_err ismo_agent_run(ismo_agent_t *self, const volatile sig_atomic_t *stop)
                 send_failed(self);
             }
             self->next_parked_ms = ismo_mono_ms() + cfg->not_found_retry_s * ISMO_SECOND_MS;
+        }
+        save_lost(self);
+        if (!*stop && ismo_spool_count(self->spool) == 0) {
+            report_loss(self, 0); /* the server answers: tell it what was lost */
         }
         if (!*stop) {
             check_heartbeat(self);
@@ -891,6 +975,7 @@ ismo_err ismo_agent_run(ismo_agent_t *self, const volatile sig_atomic_t *stop)
         flush_spool(self, ISMO_AGENT_STOP_FLUSH_MS);
         ismo_client_set_timeout_ms(self->client, cfg->timeout_ms);
     }
+    save_lost(self);
     log_stats(self, "stopped");
     return ISMO_OK;
 }
@@ -919,6 +1004,10 @@ ismo_err ismo_agent_run_once(ismo_agent_t *self, const volatile sig_atomic_t *st
     }
     if (err == ISMO_OK && !stopping(self)) {
         err = parked_round(self);
+    }
+    save_lost(self);
+    if (err == ISMO_OK && !stopping(self)) {
+        report_loss(self, 1);
     }
     if (err == ISMO_OK && self->cfg->hook && self->cfg->kinds_mask) {
         int rc;

@@ -25,7 +25,13 @@
  *      once per new event, persisting the cursor after each. The same
  *      catch-up runs at start and every catch_up_s, so events published
  *      while the agent or its SUB connection was down are not lost, and
- *      nothing is run twice (de-duplicated by Event.seq).
+ *      nothing is run twice (de-duplicated by Event.seq). A heartbeat
+ *      ("heartbeat." topic) with a seq above what was handled is a doorbell
+ *      too; none for heartbeat_timeout_s reconnects the SUB socket;
+ *   4. samples lost to the spool quota (refused or dropped, per spool_full)
+ *      are counted in state_dir/lost and, with loss_objective set, reported
+ *      as a sample of that objective (value = the count, ever; sample id
+ *      "<name>:lost:<count>", so a re-sent report is a duplicate).
  * The loop never blocks longer than the longest of: one collector timeout,
  * one request timeout_ms (per batch, at most ~1 s of batches per turn), one
  * hook timeout (at most ISMO_AGENT_HOOKS_PER_TURN hooks per turn).
@@ -58,6 +64,8 @@ typedef struct ismo_agent_stats {
     uint64_t collect_failed;/* collector runs without a value */
     uint64_t refused;       /* samples refused because the spool was full (spool_full: refuse) */
     uint64_t dropped;       /* oldest samples dropped for room (spool_full: drop_oldest) */
+    uint64_t lost;          /* refused + dropped, ever (state_dir/lost, across restarts) */
+    uint64_t lost_reported; /* the "lost" value the server last acknowledged (loss_objective) */
     uint64_t accepted;      /* samples the server stored */
     uint64_t duplicates;    /* samples the server already had */
     uint64_t rejected;      /* samples written to state_dir/rejected */

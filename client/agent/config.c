@@ -80,6 +80,9 @@ static const cfg_key keys[] = {
     {"agent", "spool_full", T_STRING, A(spool_full), "refuse", 0, 0, 0, spool_full_ok,
      "refuse or drop_oldest", "when the quota is reached: refuse the new sample, or drop the oldest "
      "spooled ones to make room (either way logged and counted)"},
+    {"agent", "loss_objective", T_STRING, A(loss_objective), NULL, 0, 0, 0, id_ok,
+     "1..64 of [A-Za-z0-9._:-]", "objective that receives this agent's count of samples lost to the "
+     "quota (refused or dropped, ever), as soon as the server answers; unset = not reported"},
     {"agent", "batch_max_samples", T_INT, A(batch_max_samples), "500", 1, 10000, 0, NULL, NULL,
      "samples per PushSamples request"},
     {"server", "endpoint", T_STRING, A(endpoint), "tcp://127.0.0.1:7770", 0, 0, 0, endpoint_ok,
@@ -595,6 +598,7 @@ void ismo_agent_config_destroy(ismo_agent_config **cfg_p)
     free(cfg->function);
     free(cfg->state_dir);
     free(cfg->spool_full);
+    free(cfg->loss_objective);
     free(cfg->endpoint);
     free(cfg->pub_endpoint);
     free(cfg->hook);

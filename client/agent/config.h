@@ -6,7 +6,7 @@
  * that table. The file has four sections:
  *
  *   agent:         name, function, state_dir, spool_max_bytes, spool_full,
- *                  batch_max_samples
+ *                  loss_objective, batch_max_samples
  *   server:        endpoint, pub_endpoint, timeout_ms, retry_min_ms, retry_max_ms,
  *                  not_found_retry_s
  *   collectors:    a list of {name, objective, command, interval_s, timeout_s}
@@ -50,6 +50,7 @@ typedef struct ismo_agent_config {
     char *state_dir;           /* spool, sequence numbers, last event seq */
     int64_t spool_max_bytes;   /* quota on spooled (unsent) samples, bytes */
     char *spool_full;          /* policy at the quota: "refuse" (default) or "drop_oldest" */
+    char *loss_objective;      /* objective for the lost-samples count; NULL = not reported */
     int64_t batch_max_samples; /* samples per PushSamples request */
     /* server: */
     char *endpoint;            /* ismod ROUTER endpoint */

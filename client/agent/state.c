@@ -249,3 +249,19 @@ ismo_err ismo_agent_state_reject(ismo_agent_state_t *self, const Ismo__V1__Sampl
     close(fd);
     return err;
 }
+
+ismo_err ismo_agent_state_counter_get(ismo_agent_state_t *self, const char *name, uint64_t *value)
+{
+    char path[4096];
+    int rc = read_counter(ismo_agent_state_path(self, name, path, sizeof path), value);
+    if (rc == -2) {
+        ISMO_ERROR("agent", "%s is not a number; fix or remove it", path);
+        return ISMO_ERR_PARSE;
+    }
+    return rc == 0 ? ISMO_OK : ISMO_ERR_IO;
+}
+
+ismo_err ismo_agent_state_counter_set(ismo_agent_state_t *self, const char *name, uint64_t value)
+{
+    return write_counter(self, name, value) == 0 ? ISMO_OK : ISMO_ERR_IO;
+}

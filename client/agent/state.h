@@ -4,6 +4,8 @@
  *   lock            held with flock(LOCK_EX) while the agent runs: one agent per state_dir
  *   sample_seq      decimal: the sample sequence numbers below it may have been used
  *   event_seq       decimal: the last event (Event.seq) whose hook ran (or was skipped)
+ *   lost            decimal: samples refused or dropped by the spool quota, ever
+ *   lost_reported   decimal: the value of "lost" the server last acknowledged
  *   rejected        text, one line per sample the server rejected as INVALID_ARGUMENT:
  *                   "<UTC now>\t<sample_id>\t<objective_id>\t<value>\t<effective UTC>\t<code>\t<message>"
  *   spool, parked   the two spool files (spool.h; opened by agent.c)
@@ -63,6 +65,14 @@ ismo_err ismo_agent_state_set_event_seq(ismo_agent_state_t *self, uint64_t seq);
  * fsync. ISMO_OK or ISMO_ERR_IO. */
 ismo_err ismo_agent_state_reject(ismo_agent_state_t *self, const Ismo__V1__Sample *sample,
                                  const char *code, const char *message);
+
+/* Read the decimal counter file state_dir/name into *value (0 when the file
+ * does not exist). ISMO_OK, ISMO_ERR_IO, or ISMO_ERR_PARSE (not a number). */
+ismo_err ismo_agent_state_counter_get(ismo_agent_state_t *self, const char *name, uint64_t *value);
+
+/* Replace state_dir/name with value, atomically and durably.
+ * ISMO_OK or ISMO_ERR_IO (logged). */
+ismo_err ismo_agent_state_counter_set(ismo_agent_state_t *self, const char *name, uint64_t value);
 
 /* "<dir>/<name>" into buf; returns buf. */
 char *ismo_agent_state_path(const ismo_agent_state_t *self, const char *name, char *buf, size_t len);

@@ -7,6 +7,9 @@
 #   drop_oldest: every sample is spooled and the oldest are dropped for room
 #                (counted, logged with their ids); the store holds exactly the
 #                spooled ones minus the dropped ones.
+# Both agents report their lost count (agent.loss_objective SP-LOSS-<policy>)
+# once ismod answers: the objective's newest sample is the count, with id
+# "<agent>:lost:<count>"; a second run does not report it again.
 #
 #   spool_full.sh ISMOD ISMO_AGENT REL_HELPER [ISMO_CLI]
 set -u
@@ -33,7 +36,7 @@ PORT=$(pick_port) || fail "no free port"
 EP="tcp://127.0.0.1:$PORT"; PUB="tcp://127.0.0.1:$((PORT + 1))"
 for policy in refuse drop_oldest; do
     agent_config "$T/$policy.yaml" "rel-$policy" spool "$T/$policy" "SP-$policy"
-    sed -i "s/^  batch_max_samples: 500/  batch_max_samples: 500\n  spool_max_bytes: 64KiB\n  spool_full: $policy/; s/timeout_ms: 1500/timeout_ms: 300/; s/command: echo 1/command: exit 1/" "$T/$policy.yaml"
+    sed -i "s/^  batch_max_samples: 500/  batch_max_samples: 500\n  spool_max_bytes: 64KiB\n  spool_full: $policy\n  loss_objective: SP-LOSS-$policy/; s/timeout_ms: 1500/timeout_ms: 300/; s/command: echo 1/command: exit 1/" "$T/$policy.yaml"
     step "$policy: $N samples, quota 64KiB, ismod away"
     "$AGENT" --config "$T/$policy.yaml" --synthetic $N --once 2>"$T/$policy.log"
     rc=$?
@@ -53,10 +56,19 @@ step "ismod up: the spools drain"
 start_ismod "$T/data" "$T/ismod.log" || fail "ismod did not start"
 for policy in refuse drop_oldest; do
     "$HELPER" put "$EP" "SP-$policy" spool || fail "put"
+    "$HELPER" put "$EP" "SP-LOSS-$policy" spool || fail "put"
     "$AGENT" --config "$T/$policy.yaml" --once 2>>"$T/$policy.log" || fail "$policy: spool not drained"
 done
 "$HELPER" verify "$EP" "$T/refuse/synthetic" -- SP-refuse || fail "refuse: store != spooled samples"
 sed -n 's/.*dropped oldest sample \([^ ]*\) .*/\1/p' "$T/drop_oldest.log" | sort >"$T/dropped.ids"
 sort "$T/drop_oldest/synthetic" | join -v1 -t "$(printf '\t')" - "$T/dropped.ids" >"$T/kept"
 "$HELPER" verify "$EP" "$T/kept" -- SP-drop_oldest || fail "drop_oldest: store != spooled minus dropped"
+step "loss reports"
+printf 'rel-refuse:lost:%s\tSP-LOSS-refuse\t%s\n' "$refused" "$refused" >"$T/loss.refuse"
+printf 'rel-drop_oldest:lost:%s\tSP-LOSS-drop_oldest\t%s\n' "$dropped" "$dropped" >"$T/loss.drop_oldest"
+for policy in refuse drop_oldest; do
+    "$AGENT" --config "$T/$policy.yaml" --once 2>>"$T/$policy.log" || fail "$policy: second run"
+    "$HELPER" verify "$EP" "$T/loss.$policy" -- "SP-LOSS-$policy" || fail "$policy: loss report missing or repeated"
+    grep -m1 'reported .* samples lost' "$T/$policy.log"
+done
 echo "PASS: refuse kept the oldest $spooled_r and refused $refused; drop_oldest kept the newest $(wc -l <"$T/kept") and dropped $dropped; each stored once"
