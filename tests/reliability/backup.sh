@@ -8,8 +8,9 @@
 #   - for the loaded ones, a status consistent with its own samples
 #     (total_samples = samples read back, ids distinct) and no more samples
 #     than the source;
-# then, with the load stopped, a second backup restores to a server whose
-# status equals the source's objective by objective. mdb_stat -a on both copies.
+# then, with the load stopped, a second backup (restored with the source's
+# audit key) restores to a server whose status equals the source's objective
+# by objective and whose audit trail verifies. mdb_stat -a on both copies.
 #
 #   backup.sh ISMOD ISMO_AGENT REL_HELPER ISMO_CLI
 set -u
@@ -99,12 +100,18 @@ step "backup 2, load stopped: every objective's status equal"
 "$CLI" --endpoint "$SRC_EP" backup "$T/backup2" | tee "$T/backup2.out" || fail "ismo backup"
 mdb_stat -a "$T/backup2" >/dev/null 2>&1 || fail "mdb_stat -a on backup 2"
 echo "source data.mdb $(stat -c %s "$T/data/data.mdb") bytes; compacted copy $(stat -c %s "$T/backup2/data.mdb") bytes"
+# restore = the copy plus the audit key (the backup holds data.mdb only)
+for k in audit.key audit.pub; do [ -f "$T/data/$k" ] && cp -p "$T/data/$k" "$T/backup2/"; done
 restore_start "$T/backup2"
 "$HELPER" status "$SRC_EP" >"$T/src.status" || fail "status (source)"
 "$HELPER" status "$R_EP" >"$T/r2.status" || fail "status (restored 2)"
 diff "$T/src.status" "$T/r2.status" || fail "restored status differs"
 echo "backup 2: $(wc -l <"$T/r2.status") objectives, status identical:"
 sed 's/^/  /' "$T/r2.status"
+if "$CLI" --help 2>&1 | grep -q "audit verify"; then
+    "$CLI" --endpoint "$R_EP" audit verify | tee "$T/audit.out" || fail "audit verify on the restored server"
+    grep -q "intact" "$T/audit.out" || fail "restored audit trail not intact"
+fi
 # the restored server takes writes
 "$HELPER" push "$R_EP" BK-1 10 >/dev/null || fail "the restored server refuses writes"
 "$CLI" --endpoint "$SRC_EP" backup "$T/backup2" >/dev/null 2>&1 && fail "backup into an existing directory was accepted"
