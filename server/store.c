@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "ismo_log.h"
@@ -24,7 +25,13 @@ static const char *dbi_names[DBI_COUNT] = {"objectives", "versions",   "samples"
                                            "status",     "events",     "reminders", "meta",
                                            "aggregates", "due",        "due_by_id", "audit"};
 
+/* Below this many free bytes on the data directory's file system, a failed
+ * commit (LMDB reports a short write as EIO) counts as "disk full". */
+#define DISK_FULL_MARGIN_BYTES ((uint64_t)8 << 20)
+
 struct ismo_store {
+    char dir[1024];
+    int disk_full;      /* the last failed commit ran out of disk, not of map */
     MDB_env *env;
     MDB_dbi dbi[DBI_COUNT];
     ismo_store_opts opts;
@@ -91,6 +98,7 @@ ismo_err ismo_store_open(const char *dir, const ismo_store_opts *opts, ismo_stor
     }
     s->opts = opts ? *opts : ismo_store_opts_default();
     s->lock_fd = -1;
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(why, why_len, "cannot create data directory %s: %s", dir, strerror(errno));
         free(s);
@@ -174,8 +182,13 @@ void ismo_store_destroy(ismo_store_t **store_p)
     *store_p = NULL;
 }
 
+int ismo_store_disk_full(const ismo_store_t *s) { return s->disk_full; }
+
 ismo_err ismo_store_grow(ismo_store_t *s)
 {
+    if (s->disk_full) {
+        return ISMO_ERR_FULL; /* a bigger map cannot help a full disk */
+    }
     if (s->map_size >= s->opts.map_max_bytes) {
         return ISMO_ERR_FULL;
     }
@@ -265,7 +278,23 @@ ismo_err ismo_txn_commit(ismo_txn_t **txn_p)
         t->parent->last_seq = t->last_seq;
         t->parent->seq_dirty |= t->seq_dirty;
     }
+    ismo_store_t *store = t->store;
+    int top = t->parent == NULL;
     free(t);
+    if (top && rc == 0) {
+        store->disk_full = 0;
+    } else if (top && (rc == ENOSPC || rc == EIO)) {
+        /* LMDB turns a short write into EIO: ask the file system */
+        struct statvfs vfs;
+        if (rc == ENOSPC ||
+            (statvfs(store->dir, &vfs) == 0 &&
+             (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize < DISK_FULL_MARGIN_BYTES)) {
+            store->disk_full = 1;
+            ISMO_ERROR("store", "commit failed: disk full under %s (%s); nothing was written",
+                       store->dir, mdb_strerror(rc));
+            return ISMO_ERR_FULL;
+        }
+    }
     return log_rc("mdb_txn_commit", rc);
 }
 

@@ -54,6 +54,11 @@ void ismo_store_destroy(ismo_store_t **store_p);
  * maximum (or the disk is full). */
 ismo_err ismo_store_grow(ismo_store_t *store);
 
+/* 1 when the last top-level commit failed because the disk (not the map) is
+ * full; a later successful commit clears it. ismo_store_grow does not grow
+ * the map then. */
+int ismo_store_disk_full(const ismo_store_t *store);
+
 /* Current map size, bytes. */
 size_t ismo_store_map_size(const ismo_store_t *store);
 
