@@ -25,6 +25,7 @@ const char *ismo_strerror(ismo_err err)
     case ISMO_ERR_PARTIAL: return "partially rejected";
     case ISMO_ERR_INTERRUPTED: return "interrupted";
     case ISMO_ERR_LOCKED: return "locked by another process";
+    case ISMO_ERR_PERMISSION: return "permission denied";
     }
     return "unknown error";
 }
@@ -44,6 +45,7 @@ int ismo_err_to_status(ismo_err err)
     case ISMO_ERR_UNAVAILABLE:
     case ISMO_ERR_INTERRUPTED: return ISMO__V1__STATUS_CODE__UNAVAILABLE;
     case ISMO_ERR_PARTIAL: return ISMO__V1__STATUS_CODE__PARTIAL;
+    case ISMO_ERR_PERMISSION: return ISMO__V1__STATUS_CODE__PERMISSION_DENIED;
     default: return ISMO__V1__STATUS_CODE__INTERNAL;
     }
 }
@@ -60,6 +62,7 @@ ismo_err ismo_err_from_status(int status_code)
     case ISMO__V1__STATUS_CODE__STORAGE_FULL: return ISMO_ERR_FULL;
     case ISMO__V1__STATUS_CODE__UNAVAILABLE: return ISMO_ERR_UNAVAILABLE;
     case ISMO__V1__STATUS_CODE__PARTIAL: return ISMO_ERR_PARTIAL;
+    case ISMO__V1__STATUS_CODE__PERMISSION_DENIED: return ISMO_ERR_PERMISSION;
     default: return ISMO_ERR_INTERNAL;
     }
 }

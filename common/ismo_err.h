@@ -32,7 +32,8 @@ typedef enum ismo_err {
     ISMO_ERR_PARSE = 14,      /* a register/config/time/duration text could not be parsed */
     ISMO_ERR_PARTIAL = 15,    /* some items of a batch were rejected */
     ISMO_ERR_INTERRUPTED = 16,/* a signal asked us to stop */
-    ISMO_ERR_LOCKED = 17      /* another process holds the resource (e.g. data directory) */
+    ISMO_ERR_LOCKED = 17,     /* another process holds the resource (e.g. data directory) */
+    ISMO_ERR_PERMISSION = 18  /* the peer's role/functions do not allow it (PERMISSION_DENIED) */
 } ismo_err;
 
 /* Static English text for err; never NULL, never freed. */

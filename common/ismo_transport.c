@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <zmq.h>
 
 ismo_socket_opts ismo_socket_opts_default(void)
@@ -47,6 +48,26 @@ ismo_err ismo_socket_open(void *ctx, int type, const char *endpoint, int bind,
     if (type == ZMQ_ROUTER && opts->router_mandatory) {
         int one = 1;
         rc |= zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    }
+    if (type == ZMQ_XPUB && opts->xpub_manual) {
+        int one = 1;
+        rc |= zmq_setsockopt(s, ZMQ_XPUB_MANUAL, &one, sizeof one);
+        rc |= zmq_setsockopt(s, ZMQ_XPUB_VERBOSER, &one, sizeof one);
+    }
+    if (opts->handshake_ivl_ms > 0) {
+        rc |= zmq_setsockopt(s, ZMQ_HANDSHAKE_IVL, &opts->handshake_ivl_ms, sizeof(int));
+    }
+    if (opts->curve_secret_key[0] && !opts->curve_server_key[0]) { /* server */
+        int one = 1;
+        rc |= zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one);
+        rc |= zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, opts->curve_secret_key, 41);
+        if (opts->zap_domain[0]) {
+            rc |= zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, opts->zap_domain, strlen(opts->zap_domain));
+        }
+    } else if (opts->curve_server_key[0]) { /* client */
+        rc |= zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, opts->curve_server_key, 41);
+        rc |= zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, opts->curve_public_key, 41);
+        rc |= zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, opts->curve_secret_key, 41);
     }
     if (rc != 0) {
         snprintf(why, why_len, "zmq_setsockopt: %s", zmq_strerror(errno));

@@ -26,10 +26,23 @@ typedef struct ismo_socket_opts {
     int sndhwm;                /* ZMQ_SNDHWM, messages; 0 = libzmq default */
     int rcvhwm;                /* ZMQ_RCVHWM, messages; 0 = libzmq default */
     int router_mandatory;      /* ROUTER only: fail instead of dropping to unknown peers */
+    int handshake_ivl_ms;      /* ZMQ_HANDSHAKE_IVL: a peer that does not finish the ZMTP
+                                  (and CURVE) handshake in this time is dropped; 0 = libzmq's 30000 */
+    /* CurveZMQ (RFC 26), keys as Z85 text (40 characters); "" = not used.
+     * Server side: curve_secret_key set and curve_server_key "" (ZMQ_CURVE_SERVER;
+     * ZAP domain zap_domain, so the ZAP handler decides who may connect).
+     * Client side: curve_public_key, curve_secret_key and the server's curve_server_key. */
+    char curve_public_key[41];
+    char curve_secret_key[41];
+    char curve_server_key[41];
+    char zap_domain[32];
+    int xpub_manual;           /* XPUB only: ZMQ_XPUB_MANUAL and ZMQ_XPUB_VERBOSER, set before
+                                  binding (the owner decides every subscription) */
 } ismo_socket_opts;
 
 /* Defaults: no size limit, linger 0 ms, heartbeats every 5000 ms with a
- * 15000 ms time-out, libzmq's default high-water marks. */
+ * 15000 ms time-out, libzmq's default high-water marks and handshake
+ * interval, no CURVE (plain TCP). */
 ismo_socket_opts ismo_socket_opts_default(void);
 
 /* Create a socket of type (ZMQ_ROUTER, ZMQ_DEALER, ZMQ_PUB, ZMQ_SUB, ...),

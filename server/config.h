@@ -32,6 +32,10 @@ typedef struct ismo_config {
     int64_t clock_offset_ms;      /* added to the wall clock (demos, drills); 0 normally */
     char audit_key[1024];         /* Ed25519 secret key file of the audit trail; "" = data_dir/audit.key */
     int64_t audit_checkpoint_every; /* a signed audit checkpoint after this many records */
+    char certs_dir[1024];         /* client certificates; non-empty = CURVE on both endpoints */
+    char curve_cert[1024];        /* server secret certificate; "" = data_dir/server.cert */
+    int insecure;                 /* plain TCP, every peer admin (loopback endpoints only) */
+    int64_t handshake_ms;         /* ZMQ_HANDSHAKE_IVL on both server sockets, ms */
 } ismo_config;
 
 /* Defaults: data_dir "./ismod-data", endpoint ISMO_DEFAULT_ENDPOINT, pub

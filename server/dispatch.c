@@ -1,8 +1,17 @@
-/* dispatch: one row per request type {body case, handler, writes?}. A new
- * request is one row and one function. Handlers validate everything from the
- * world before writing, run inside the step's (nested) write transaction,
- * and fill the Reply; docs/protocol.md documents each one. Server thread. */
+/* dispatch: one row per request type {body case, handler, writes?, roles
+ * allowed}. A new request is one row and one function. Handlers validate
+ * everything from the world before writing, run inside the step's (nested)
+ * write transaction, and fill the Reply; docs/protocol.md documents each one.
+ *
+ * Authorization (issue 4 item 2; docs/security.md): the row's roles decide
+ * whether a peer's role may make the request at all; the handlers then
+ * limit agents to the objectives of their functions (reads filtered, pushes
+ * rejected per sample) and owners to the objectives they own (owner == the
+ * certificate's name). Every refusal is a PERMISSION_DENIED reply, logged
+ * here and recorded in the audit trail by the server loop. With --insecure
+ * every peer is admin. Server thread. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +21,7 @@
 #include "ismo_log.h"
 #include "ismo_time.h"
 #include "work.h"
+#include "zap.h"
 
 
 typedef ismo_err (*handler_fn)(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply);
@@ -22,6 +32,40 @@ static void fail(Ismo__V1__Reply *reply, ismo_err err, const char *msg)
     reply->code = (Ismo__V1__StatusCode)ismo_err_to_status(err);
     free(reply->message);
     reply->message = strdup(msg ? msg : ismo_strerror(err));
+}
+
+/* ---- authorization helpers ---- */
+
+/* Refuse the request: PERMISSION_DENIED with the reason, logged. */
+static ismo_err deny(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static ismo_err deny(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply, const char *fmt, ...)
+{
+    char why[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    ISMO_WARN("dispatch", "refused %s (%s): %s", w->peer ? w->peer->name : "?",
+              w->peer ? ismo_role_name(w->peer->role) : "?", why);
+    (void)req;
+    fail(reply, ISMO_ERR_PERMISSION, why);
+    return ISMO_ERR_PERMISSION;
+}
+
+/* 1 if the peer may read or act on objectives of function. */
+static int may_function(const ismo_work *w, const char *function)
+{
+    return !w->peer || ismo_peer_has_function(w->peer, function);
+}
+
+/* 1 if the peer may change objective o (owner: only its own). */
+static int may_change(const ismo_work *w, const Ismo__V1__Objective *o)
+{
+    if (!w->peer || w->peer->role == ISMO_ROLE_ADMIN) {
+        return 1;
+    }
+    return w->peer->role == ISMO_ROLE_OWNER && o->owner && strcmp(o->owner, w->peer->name) == 0;
 }
 
 /* ---- objectives ---- */
@@ -122,6 +166,13 @@ static ismo_err h_put_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
     ismo__v1__put_objective_reply__init(pr);
     reply->body_case = ISMO__V1__REPLY__BODY_PUT_OBJECTIVE;
     reply->put_objective = pr;
+    if (!may_change(w, in) || (cur && !may_change(w, cur))) {
+        if (cur) {
+            ismo__v1__objective__free_unpacked(cur, NULL);
+        }
+        return deny(w, req, reply, "an owner changes only objectives whose owner is '%s' (objective %.80s)",
+                    w->peer->name, in->id);
+    }
     if (cur && cur->retired) {
         snprintf(why, sizeof why, "objective %s is retired (version %u); it keeps its history and cannot change",
                  cur->id, cur->version);
@@ -192,6 +243,10 @@ static ismo_err h_get_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
     if (err != ISMO_OK) {
         return err;
     }
+    if (!may_function(w, o->function)) {
+        ismo__v1__objective__free_unpacked(o, NULL);
+        return deny(w, req, reply, "objective '%.80s' belongs to another function", g->id);
+    }
     Ismo__V1__GetObjectiveReply *gr = malloc(sizeof *gr);
     if (!gr) {
         ismo__v1__objective__free_unpacked(o, NULL);
@@ -205,6 +260,7 @@ static ismo_err h_get_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
 }
 
 typedef struct list_ctx {
+    const ismo_work *w;
     size_t max;
     const char *function;
     int include_retired;
@@ -218,7 +274,8 @@ static int list_cb(void *ctx, const Ismo__V1__Objective *o)
 {
     list_ctx *l = ctx;
     if ((o->retired && !l->include_retired) ||
-        (l->function && *l->function && strcmp(l->function, o->function ? o->function : "") != 0)) {
+        (l->function && *l->function && strcmp(l->function, o->function ? o->function : "") != 0) ||
+        !may_function(l->w, o->function)) {
         return 0;
     }
     if (l->n >= l->max) {
@@ -256,7 +313,7 @@ static int list_cb(void *ctx, const Ismo__V1__Objective *o)
 static ismo_err h_list_objectives(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     const Ismo__V1__ListObjectivesRequest *lr = req->list_objectives;
-    list_ctx l = {(size_t)w->cfg->max_list, lr->function, lr->include_retired, NULL, 0, 0, 0, ISMO_OK};
+    list_ctx l = {w, (size_t)w->cfg->max_list, lr->function, lr->include_retired, NULL, 0, 0, 0, ISMO_OK};
     ismo_err err = ismo_store_objective_foreach_after(w->txn, lr->after_id, list_cb, &l);
     Ismo__V1__ListObjectivesReply *r = malloc(sizeof *r);
     if (err == ISMO_OK) {
@@ -294,6 +351,11 @@ static ismo_err h_retire_objective(ismo_work *w, const Ismo__V1__Request *req, I
     }
     if (err != ISMO_OK) {
         return err;
+    }
+    if (!may_change(w, cur)) {
+        ismo__v1__objective__free_unpacked(cur, NULL);
+        return deny(w, req, reply, "an owner retires only objectives whose owner is '%s' (objective %.80s)",
+                    w->peer->name, id);
     }
     Ismo__V1__RetireObjectiveReply *rr = malloc(sizeof *rr);
     if (!rr) {
@@ -337,6 +399,7 @@ typedef struct obj_cache {
     char id[ISMO_MAX_ID_BYTES + 1];
     int exists;
     int retired;
+    int allowed; /* the peer may push for this objective's function */
 } obj_cache;
 
 static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
@@ -364,7 +427,8 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
     reply->body_case = ISMO__V1__REPLY__BODY_PUSH_SAMPLES;
     reply->push_samples = pr;
     pr->rejected = rej;
-    obj_cache cache = {"", 0, 0};
+    obj_cache cache = {"", 0, 0, 0};
+    size_t denied = 0;
     ismo_err err = ISMO_OK;
     uint32_t accepted = 0, dups = 0;
     /* the incremental aggregate of the objective being filled (one get and
@@ -387,6 +451,7 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
             snprintf(cache.id, sizeof cache.id, "%s", s->objective_id);
             cache.exists = o != NULL;
             cache.retired = o && o->retired;
+            cache.allowed = o && may_function(w, o->function);
             if (o) {
                 ismo__v1__objective__free_unpacked(o, NULL);
             }
@@ -401,6 +466,11 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
         if (verr == ISMO_OK && !cache.exists) {
             verr = ISMO_ERR_NOT_FOUND;
             snprintf(why, sizeof why, "unknown objective '%.80s'", s->objective_id);
+        } else if (verr == ISMO_OK && !cache.allowed) {
+            verr = ISMO_ERR_PERMISSION;
+            denied++;
+            snprintf(why, sizeof why, "objective '%.80s' belongs to a function %s may not push for",
+                     s->objective_id, w->peer ? w->peer->name : "?");
         } else if (verr == ISMO_OK && cache.retired) {
             verr = ISMO_ERR_CONFLICT;
             snprintf(why, sizeof why, "objective '%.80s' is retired", s->objective_id);
@@ -482,6 +552,13 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
     if (err != ISMO_OK) {
         return err;
     }
+    if (denied == p->n_samples) { /* nothing this peer may push: the whole request is refused */
+        return deny(w, req, reply, "%s", rej[0]->message ? rej[0]->message : "not your function");
+    }
+    if (denied > 0) {
+        ISMO_WARN("dispatch", "refused %zu of %zu samples from %s: not its function", denied, p->n_samples,
+                  w->peer ? w->peer->name : "?");
+    }
     if (pr->n_rejected > 0) {
         snprintf(why, sizeof why, "%zu of %zu samples rejected; first: %s", pr->n_rejected,
                  p->n_samples, rej[0]->message ? rej[0]->message : "?");
@@ -545,7 +622,11 @@ static ismo_err h_list_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
     if (err != ISMO_OK) {
         return err;
     }
+    int allowed = may_function(w, o->function);
     ismo__v1__objective__free_unpacked(o, NULL);
+    if (!allowed) {
+        return deny(w, req, reply, "objective '%.80s' belongs to another function", l->objective_id);
+    }
     size_t max = (size_t)w->cfg->max_list;
     samples_ctx c = {NULL, 0, l->has_limit && l->limit && l->limit < max ? l->limit : max, 0, ISMO_OK,
                      l->has_skip ? l->skip : 0};
@@ -618,7 +699,8 @@ static int status_cb(void *ctx, const Ismo__V1__Objective *o)
 {
     status_ctx *c = ctx;
     if ((o->retired && !c->include_retired) ||
-        (c->function && *c->function && strcmp(c->function, o->function ? o->function : "") != 0)) {
+        (c->function && *c->function && strcmp(c->function, o->function ? o->function : "") != 0) ||
+        !may_function(c->w, o->function)) {
         return 0;
     }
     return status_push(c, o);
@@ -644,6 +726,12 @@ static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
             snprintf(why, sizeof why, "objective '%.80s' not found", g->ids[i]);
             break;
         }
+        if (err == ISMO_OK && !may_function(w, o->function)) {
+            snprintf(why, sizeof why, "objective '%.80s' belongs to another function", g->ids[i]);
+            err = ISMO_ERR_PERMISSION;
+            ismo__v1__objective__free_unpacked(o, NULL);
+            break;
+        }
         if (err == ISMO_OK) {
             status_push(&c, o);
             ismo__v1__objective__free_unpacked(o, NULL);
@@ -660,6 +748,8 @@ static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
         free(c.items);
         if (err == ISMO_ERR_NOT_FOUND) {
             fail(reply, err, why);
+        } else if (err == ISMO_ERR_PERMISSION) {
+            return deny(w, req, reply, "%s", why);
         }
         return err != ISMO_OK ? err : ISMO_ERR_NOMEM;
     }
@@ -676,6 +766,7 @@ static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
 /* ---- events ---- */
 
 typedef struct events_ctx {
+    const ismo_work *w;
     const Ismo__V1__ListEventsRequest *q;
     Ismo__V1__Event **items;
     size_t n, limit;
@@ -691,6 +782,9 @@ static int events_cb(void *ctx, const Ismo__V1__Event *e)
     }
     if (c->q->has_kind && c->q->kind != 0 && c->q->kind != e->kind) {
         return 0;
+    }
+    if (!may_function(c->w, e->function)) {
+        return 0; /* events of other functions are not this peer's to read */
     }
     if (c->n >= c->limit) {
         c->more = 1;
@@ -717,7 +811,7 @@ static ismo_err h_list_events(ismo_work *w, const Ismo__V1__Request *req, Ismo__
 {
     const Ismo__V1__ListEventsRequest *q = req->list_events;
     size_t max = (size_t)w->cfg->max_list;
-    events_ctx c = {q, NULL, 0, q->has_limit && q->limit && q->limit < max ? q->limit : max, 0, ISMO_OK};
+    events_ctx c = {w, q, NULL, 0, q->has_limit && q->limit && q->limit < max ? q->limit : max, 0, ISMO_OK};
     c.items = calloc(c.limit, sizeof *c.items);
     Ismo__V1__ListEventsReply *r = malloc(sizeof *r);
     if (!c.items || !r) {
@@ -797,21 +891,30 @@ typedef struct route {
     handler_fn handler;
     int writes;
     const char *name;
+    unsigned roles; /* ismo_role bits allowed to make this request at all (handlers narrow further) */
 } route;
 
+#define AGENT ISMO_ROLE_AGENT
+#define OWNER ISMO_ROLE_OWNER
+#define AUDITOR ISMO_ROLE_AUDITOR
+#define ADMIN ISMO_ROLE_ADMIN
+#define ANY (AGENT | OWNER | AUDITOR | ADMIN)
+
+/* roles: agent reads only its functions (filtered or refused in the handler),
+ * pushes only for them; owner changes only what it owns (handler). */
 static const route routes[] = {
-    {ISMO__V1__REQUEST__BODY_PING, h_ping, 0, "Ping"},
-    {ISMO__V1__REQUEST__BODY_PUT_OBJECTIVE, h_put_objective, 1, "PutObjective"},
-    {ISMO__V1__REQUEST__BODY_GET_OBJECTIVE, h_get_objective, 0, "GetObjective"},
-    {ISMO__V1__REQUEST__BODY_LIST_OBJECTIVES, h_list_objectives, 0, "ListObjectives"},
-    {ISMO__V1__REQUEST__BODY_RETIRE_OBJECTIVE, h_retire_objective, 1, "RetireObjective"},
-    {ISMO__V1__REQUEST__BODY_PUSH_SAMPLES, h_push_samples, 1, "PushSamples"},
-    {ISMO__V1__REQUEST__BODY_GET_STATUS, h_get_status, 0, "GetStatus"},
-    {ISMO__V1__REQUEST__BODY_LIST_EVENTS, h_list_events, 0, "ListEvents"},
-    {ISMO__V1__REQUEST__BODY_LIST_SAMPLES, h_list_samples, 0, "ListSamples"},
-    {ISMO__V1__REQUEST__BODY_BACKUP, h_backup, 0, "Backup"},
-    {ISMO__V1__REQUEST__BODY_AUDIT_VERIFY, ismo_audit_handle_verify, 0, "AuditVerify"},   /* audit.c */
-    {ISMO__V1__REQUEST__BODY_AUDIT_EXPORT, ismo_audit_handle_export, 0, "AuditExport"},   /* audit.c */
+    {ISMO__V1__REQUEST__BODY_PING, h_ping, 0, "Ping", ANY},
+    {ISMO__V1__REQUEST__BODY_PUT_OBJECTIVE, h_put_objective, 1, "PutObjective", OWNER | ADMIN},
+    {ISMO__V1__REQUEST__BODY_GET_OBJECTIVE, h_get_objective, 0, "GetObjective", ANY},
+    {ISMO__V1__REQUEST__BODY_LIST_OBJECTIVES, h_list_objectives, 0, "ListObjectives", ANY},
+    {ISMO__V1__REQUEST__BODY_RETIRE_OBJECTIVE, h_retire_objective, 1, "RetireObjective", OWNER | ADMIN},
+    {ISMO__V1__REQUEST__BODY_PUSH_SAMPLES, h_push_samples, 1, "PushSamples", AGENT | ADMIN},
+    {ISMO__V1__REQUEST__BODY_GET_STATUS, h_get_status, 0, "GetStatus", ANY},
+    {ISMO__V1__REQUEST__BODY_LIST_EVENTS, h_list_events, 0, "ListEvents", ANY},
+    {ISMO__V1__REQUEST__BODY_LIST_SAMPLES, h_list_samples, 0, "ListSamples", ANY},
+    {ISMO__V1__REQUEST__BODY_BACKUP, h_backup, 0, "Backup", ADMIN},
+    {ISMO__V1__REQUEST__BODY_AUDIT_VERIFY, ismo_audit_handle_verify, 0, "AuditVerify", AUDITOR | ADMIN}, /* audit.c */
+    {ISMO__V1__REQUEST__BODY_AUDIT_EXPORT, ismo_audit_handle_export, 0, "AuditExport", AUDITOR | ADMIN}, /* audit.c */
 };
 
 static const route *find_route(int body_case)
@@ -840,6 +943,12 @@ ismo_err ismo_dispatch(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Rep
     if (!r) {
         fail(reply, ISMO_ERR_BAD_REQUEST, "unknown request type");
         return ISMO_ERR_BAD_REQUEST;
+    }
+    if (w->peer && !w->peer_known) {
+        return deny(w, req, reply, "certificate of '%s' revoked", w->peer->name);
+    }
+    if (w->peer && !(r->roles & (unsigned)w->peer->role)) {
+        return deny(w, req, reply, "role %s may not make %s requests", ismo_role_name(w->peer->role), r->name);
     }
     if (r->writes && w->writes_refused) {
         fail(reply, ISMO_ERR_FULL,

@@ -1,5 +1,6 @@
-/* server: the loop of ismod. Owns the two sockets (ROUTER for requests, PUB
- * for events), the store handle, the clock ticks, and group commit: every
+/* server: the loop of ismod. Owns the two sockets (ROUTER for requests, XPUB
+ * for events, in manual mode: each subscription is checked against the
+ * subscriber's certificate, see on_subscription), the store handle, the clock ticks, and group commit: every
  * request ready on the ROUTER socket is drained (up to DRAIN_MAX) into one
  * write transaction, each request in its own nested transaction; after the
  * commit the replies are sent and the events published. A reply therefore
@@ -12,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zmq.h>
+
+#include "ismo_keys.h"
 
 #include "audit.h"
 #include "ismo_codec.h"
@@ -21,6 +25,7 @@
 #include "ismo_transport.h"
 #include "store.h"
 #include "work.h"
+#include "zap.h"
 
 #define DRAIN_MAX 512
 #define IDENTITY_MAX 256
@@ -40,6 +45,7 @@ struct ismo_server {
     ismo_outbox replies;
     ismo_work work;
     ismo_audit_t *audit;         /* the audit trail's key and checkpoints (audit.c) */
+    ismo_zap_t *zap;             /* CURVE: the ZAP handler and certificate table; NULL = --insecure */
 };
 
 /* ---- outbox ---- */
@@ -124,6 +130,62 @@ static ismo_err schedule_if_new(ismo_server_t *s, char *why, size_t why_len)
     return err;
 }
 
+/* 1 if endpoint only accepts connections from this host. */
+static int endpoint_is_local(const char *ep)
+{
+    static const char *const local[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:", "ipc://",
+                                        "inproc://"};
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++) {
+        if (strncmp(ep, local[i], strlen(local[i])) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* CURVE set-up: the server's key pair (created in data_dir when missing) and
+ * the ZAP handler, started before any socket binds so that no connection is
+ * ever admitted without it. Fills the key fields of ro and po. */
+static ismo_err curve_setup(ismo_server_t *s, ismo_socket_opts *ro, ismo_socket_opts *po, char *why,
+                            size_t why_len)
+{
+    const ismo_config *cfg = &s->cfg;
+    char path[1100], pub[ISMO_KEY_Z85_BYTES], sec[ISMO_KEY_Z85_BYTES];
+    struct stat st;
+    if (cfg->curve_cert[0]) {
+        snprintf(path, sizeof path, "%s", cfg->curve_cert);
+    } else {
+        snprintf(path, sizeof path, "%s/server.cert", cfg->data_dir);
+        char secret_path[1200];
+        snprintf(secret_path, sizeof secret_path, "%s_secret", path);
+        if (stat(secret_path, &st) != 0) {
+            static const char *const meta[][2] = {{"name", "ismod"}, {"role", "server"}};
+            ismo_err gerr = ismo_keys_generate(path, meta, 2, NULL, why, why_len);
+            if (gerr != ISMO_OK) {
+                return gerr;
+            }
+            ISMO_INFO("server", "created the server's CURVE key pair %s (give clients its public half)", path);
+        }
+    }
+    ismo_err err = ismo_keys_load_secret(path, pub, sec, why, why_len);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    err = ismo_zap_new(s->ctx, cfg->certs_dir, &s->zap, why, why_len);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    ismo_socket_opts *o[2] = {ro, po};
+    for (int i = 0; i < 2; i++) {
+        snprintf(o[i]->curve_secret_key, sizeof o[i]->curve_secret_key, "%s", sec);
+        snprintf(o[i]->zap_domain, sizeof o[i]->zap_domain, "%s", ISMO_ZAP_DOMAIN);
+    }
+    size_t l = strlen(path);
+    ISMO_INFO("server", "CURVE on: server public key %s (file %.*s), client certificates in %s", pub,
+              (int)(l > 7 && strcmp(path + l - 7, "_secret") == 0 ? l - 7 : l), path, cfg->certs_dir);
+    return ISMO_OK;
+}
+
 ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char *why, size_t why_len)
 {
     *server_p = NULL;
@@ -139,6 +201,19 @@ ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char 
         so.map_size_bytes = so.map_max_bytes;
     }
     so.no_sync = cfg->no_sync;
+    int local = endpoint_is_local(cfg->endpoint) && endpoint_is_local(cfg->pub_endpoint);
+    if (cfg->certs_dir[0] && cfg->insecure) {
+        snprintf(why, why_len, "--certs-dir (CURVE) and --insecure (plain TCP) exclude each other");
+        free(s);
+        return ISMO_ERR_INVALID;
+    }
+    if (!cfg->certs_dir[0] && !local) {
+        snprintf(why, why_len,
+                 "plain TCP is refused on a non-loopback endpoint (%s, %s): give --certs-dir DIR for CURVE",
+                 cfg->endpoint, cfg->pub_endpoint);
+        free(s);
+        return ISMO_ERR_INVALID;
+    }
     ismo_err err = ismo_store_open(cfg->data_dir, &so, &s->store, why, why_len);
     if (err != ISMO_OK) {
         free(s);
@@ -152,11 +227,22 @@ ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char 
     ro.router_mandatory = 0;
     ro.sndhwm = 100000;
     ro.rcvhwm = 100000;
-    err = ismo_socket_open(s->ctx, ZMQ_ROUTER, cfg->endpoint, 1, &ro, &s->router, why, why_len);
+    ro.handshake_ivl_ms = (int)cfg->handshake_ms;
+    ismo_socket_opts po = ismo_socket_opts_default();
+    po.sndhwm = (int)cfg->pub_hwm;
+    po.handshake_ivl_ms = (int)cfg->handshake_ms;
+    if (cfg->certs_dir[0]) {
+        err = curve_setup(s, &ro, &po, why, why_len);
+    } else {
+        ISMO_WARN("server", "plain TCP without CURVE (loopback only): every peer is admin; "
+                            "give --certs-dir DIR for authenticated, encrypted connections");
+    }
     if (err == ISMO_OK) {
-        ismo_socket_opts po = ismo_socket_opts_default();
-        po.sndhwm = (int)cfg->pub_hwm;
-        err = ismo_socket_open(s->ctx, ZMQ_PUB, cfg->pub_endpoint, 1, &po, &s->pub, why, why_len);
+        err = ismo_socket_open(s->ctx, ZMQ_ROUTER, cfg->endpoint, 1, &ro, &s->router, why, why_len);
+    }
+    if (err == ISMO_OK) {
+        po.xpub_manual = 1;
+        err = ismo_socket_open(s->ctx, ZMQ_XPUB, cfg->pub_endpoint, 1, &po, &s->pub, why, why_len);
     }
     if (err != ISMO_OK) {
         ismo_server_destroy(&s);
@@ -207,6 +293,7 @@ void ismo_server_destroy(ismo_server_t **server_p)
     if (s->pub) {
         zmq_close(s->pub);
     }
+    ismo_zap_destroy(&s->zap); /* its socket must close before the context ends */
     if (s->ctx) {
         zmq_ctx_term(s->ctx);
     }
@@ -233,7 +320,30 @@ typedef struct inmsg {
     zmq_msg_t body;
     int ok;          /* framing understood */
     char refused[240]; /* ok == 2: why it was answered before the step (for the audit trail) */
+    ismo_peer peer;    /* who sent it (CURVE: from the ZAP metadata, checked against the current certificates) */
+    int peer_known;    /* 0: CURVE peer whose certificate is gone (revoked since it connected) */
 } inmsg;
+
+/* Who sent m: with CURVE the ZAP handler's metadata names the key; the
+ * certificate holding it now gives name, role and functions (so a revoked or
+ * changed certificate counts from the next message). Without CURVE
+ * (--insecure): an admin named by the request's actor. */
+static void identify_peer(ismo_server_t *s, inmsg *m)
+{
+    memset(&m->peer, 0, sizeof m->peer);
+    if (!s->zap) {
+        m->peer.role = ISMO_ROLE_ADMIN;
+        snprintf(m->peer.functions, sizeof m->peer.functions, "*");
+        m->peer_known = 1;
+        return;
+    }
+    const char *key = zmq_msg_gets(&m->body, "Key");
+    m->peer_known = key && ismo_zap_lookup(s->zap, key, &m->peer);
+    if (!m->peer_known) {
+        const char *user = zmq_msg_gets(&m->body, "User-Id");
+        snprintf(m->peer.name, sizeof m->peer.name, "%s", user ? user : "?");
+    }
+}
 
 static int recv_one(ismo_server_t *s, inmsg *m, int flags)
 {
@@ -271,6 +381,7 @@ static int recv_one(ismo_server_t *s, inmsg *m, int flags)
         zmq_msg_close(&p);
         m->ok = !more && (nparts == 1 || (nparts == 2 && m->delimiter));
     }
+    identify_peer(s, m);
     return 0;
 }
 
@@ -368,7 +479,15 @@ static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs
         }
         w->txn = child;
         size_t events_before = s->events.count;
+        w->peer = &msgs[i].peer;
+        w->peer_known = msgs[i].peer_known;
+        w->authenticated = s->zap != NULL;
+        if (s->zap && msgs[i].peer.name[0]) { /* the authenticated name is who acts, not the claim */
+            free(reqs[i]->actor);
+            reqs[i]->actor = strdup(msgs[i].peer.name);
+        }
         ismo_err herr = ismo_dispatch(w, reqs[i], &reply);
+        w->peer = NULL;
         if (herr == ISMO_OK) {
             err = ismo_txn_commit(&child);
         } else {
@@ -466,8 +585,14 @@ static void handle_batch(ismo_server_t *s, inmsg *msgs, size_t n, int tick)
             break;
         }
         if (ismo_store_grow(s->store) != ISMO_OK) {
-            ISMO_ERROR("server", "storage full at map size %zu bytes (max %lld): refusing writes in this step",
-                       ismo_store_map_size(s->store), (long long)s->cfg.map_max_bytes);
+            if (ismo_store_disk_full(s->store)) {
+                ISMO_ERROR("server", "disk full under %s: refusing writes in this step (reads go on)",
+                           s->cfg.data_dir);
+            } else {
+                ISMO_ERROR("server",
+                           "storage full at map size %zu bytes (max %lld): refusing writes in this step",
+                           ismo_store_map_size(s->store), (long long)s->cfg.map_max_bytes);
+            }
             s->work.writes_refused = 1;
         }
     }
@@ -499,6 +624,104 @@ static void handle_batch(ismo_server_t *s, inmsg *msgs, size_t n, int tick)
             ismo__v1__request__free_unpacked(reqs[i], NULL);
         }
     }
+}
+
+/* ---- event confidentiality (issue 4 item 3) ---- */
+
+/* 1 if a starts with b (lengths given). */
+static int starts_with(const char *a, size_t al, const char *b, size_t bl)
+{
+    return al >= bl && memcmp(a, b, bl) == 0;
+}
+
+/* Apply (or undo, opt ZMQ_UNSUBSCRIBE) what a subscription to prefix may
+ * cover within the allowed topic root: the root itself when the prefix is
+ * broader, the prefix when it lies inside the root. Returns 1 if applied. */
+static int narrow(ismo_server_t *s, int opt, const char *prefix, size_t pl, const char *root, size_t rl)
+{
+    if (starts_with(root, rl, prefix, pl)) {
+        zmq_setsockopt(s->pub, opt, root, rl);
+        return 1;
+    }
+    if (starts_with(prefix, pl, root, rl)) {
+        zmq_setsockopt(s->pub, opt, prefix, pl);
+        return 1;
+    }
+    return 0;
+}
+
+/* One subscription message from the XPUB socket ([1|0][topic prefix]).
+ * Auditors, admins (and every peer with --insecure) get what they ask for.
+ * A peer limited to functions F1..Fn gets, for each event kind K and each
+ * Fi, the part of its prefix inside "K.Fi." ("" and "status." become
+ * "status.Fi.", a prefix for another function nothing), and "heartbeat."
+ * when asked. The subscription applies to the peer that sent it (libzmq's
+ * manual mode: setsockopt right after the receive). */
+static void on_subscription(ismo_server_t *s)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, s->pub, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&m);
+        return;
+    }
+    const char *d = zmq_msg_data(&m);
+    size_t len = zmq_msg_size(&m);
+    if (len < 1 || (d[0] != 0 && d[0] != 1)) {
+        zmq_msg_close(&m);
+        return;
+    }
+    int opt = d[0] == 1 ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE;
+    const char *prefix = d + 1;
+    size_t pl = len - 1;
+    ismo_peer peer;
+    memset(&peer, 0, sizeof peer);
+    if (!s->zap) {
+        zmq_setsockopt(s->pub, opt, prefix, pl);
+        zmq_msg_close(&m);
+        return;
+    }
+    const char *key = zmq_msg_gets(&m, "Key");
+    if (!key || !ismo_zap_lookup(s->zap, key, &peer)) {
+        if (opt == ZMQ_SUBSCRIBE) { /* unsubscriptions at disconnect carry no metadata */
+            ISMO_WARN("server", "subscription from a peer without a current certificate dropped");
+        }
+        zmq_msg_close(&m);
+        return;
+    }
+    if (!ismo_peer_limited(&peer)) {
+        zmq_setsockopt(s->pub, opt, prefix, pl);
+        zmq_msg_close(&m);
+        return;
+    }
+    static const char *const kinds[] = {"status", "reminder", "objective", "event"};
+    int applied = narrow(s, opt, prefix, pl, "heartbeat.", 10);
+    for (const char *f = peer.functions; *f;) {
+        const char *end = strchr(f, ',');
+        size_t fl = end ? (size_t)(end - f) : strlen(f);
+        while (fl > 0 && *f == ' ') {
+            f++, fl--;
+        }
+        while (fl > 0 && f[fl - 1] == ' ') {
+            fl--;
+        }
+        for (size_t k = 0; fl > 0 && k < sizeof kinds / sizeof kinds[0]; k++) {
+            char root[300];
+            int rl = snprintf(root, sizeof root, "%s.%.*s.", kinds[k], (int)fl, f);
+            if (rl > 0 && (size_t)rl < sizeof root) {
+                applied |= narrow(s, opt, prefix, pl, root, (size_t)rl);
+            }
+        }
+        if (!end) {
+            break;
+        }
+        f = end + 1;
+    }
+    if (!applied && opt == ZMQ_SUBSCRIBE) {
+        ISMO_WARN("server", "subscription of %s to '%.*s' dropped: not its functions (%s)", peer.name,
+                  (int)(pl < 80 ? pl : 80), prefix, peer.functions);
+    }
+    zmq_msg_close(&m);
 }
 
 /* Publish a heartbeat carrying the newest stored event seq (not stored). */
@@ -540,14 +763,25 @@ ismo_err ismo_server_run(ismo_server_t *s)
         if (wait > 200) {
             wait = 200; /* re-check the stop flag regularly */
         }
-        zmq_pollitem_t item = {s->router, 0, ZMQ_POLLIN, 0};
-        int rc = zmq_poll(&item, 1, wait);
+        zmq_pollitem_t items[2] = {{s->router, 0, ZMQ_POLLIN, 0}, {s->pub, 0, ZMQ_POLLIN, 0}};
+        zmq_pollitem_t *item = &items[0];
+        int rc = zmq_poll(items, 2, wait);
         if (rc < 0 && errno != EINTR) {
             ISMO_ERROR("server", "zmq_poll: %s", zmq_strerror(errno));
             return ISMO_ERR_TRANSPORT;
         }
+        if (rc > 0 && (items[1].revents & ZMQ_POLLIN)) {
+            for (int k = 0; k < 1000; k++) { /* subscriptions: bounded per turn, requests wait little */
+                int ev = 0;
+                size_t evl = sizeof ev;
+                if (zmq_getsockopt(s->pub, ZMQ_EVENTS, &ev, &evl) != 0 || !(ev & ZMQ_POLLIN)) {
+                    break;
+                }
+                on_subscription(s);
+            }
+        }
         size_t n = 0;
-        if (rc > 0 && (item.revents & ZMQ_POLLIN)) {
+        if (rc > 0 && (item->revents & ZMQ_POLLIN)) {
             while (n < DRAIN_MAX && recv_one(s, &msgs[n], ZMQ_DONTWAIT) == 0) {
                 n++;
             }

@@ -45,6 +45,9 @@ typedef struct ismo_work {
     ismo_outbox *events;         /* events to publish after commit */
     int writes_refused;          /* 1: storage full; write requests get STORAGE_FULL */
     struct ismo_audit *audit;    /* the audit trail (server/audit.h); NULL = not recorded */
+    const struct ismo_peer *peer; /* who sent the request being dispatched (server/zap.h) */
+    int peer_known;              /* 0: CURVE peer whose certificate was revoked */
+    int authenticated;           /* 1: CURVE (peer from a certificate); 0: --insecure (admin) */
     /* objectives touched by samples in this step, evaluated before commit */
     char (*touched)[ISMO_MAX_ID_BYTES + 1];
     size_t n_touched, cap_touched;

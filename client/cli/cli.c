@@ -78,6 +78,12 @@ int cli_global_option(cli_t *cli, int c, const char *arg)
         }
         cli->timeout_ms = (int64_t)v;
         return CLI_EXIT_OK;
+    case CLI_OPT_SERVER_KEY: /* libismo reads both from the environment (client and subscription) */
+        setenv("ISMO_SERVER_KEY", arg, 1);
+        return CLI_EXIT_OK;
+    case CLI_OPT_CERT:
+        setenv("ISMO_CERT", arg, 1);
+        return CLI_EXIT_OK;
     case CLI_OPT_HELP:
         cli_print_usage(stdout);
         return -1;

@@ -39,6 +39,8 @@ enum {
     CLI_OPT_ACTOR,
     CLI_OPT_REASON,
     CLI_OPT_TIMEOUT_MS,
+    CLI_OPT_SERVER_KEY,
+    CLI_OPT_CERT,
     CLI_OPT_HELP
 };
 #define CLI_GLOBAL_OPTIONS                                                                   \
@@ -47,6 +49,8 @@ enum {
         {"actor", required_argument, NULL, CLI_OPT_ACTOR},                                   \
         {"reason", required_argument, NULL, CLI_OPT_REASON},                                 \
         {"timeout-ms", required_argument, NULL, CLI_OPT_TIMEOUT_MS},                         \
+        {"server-key", required_argument, NULL, CLI_OPT_SERVER_KEY},                         \
+        {"cert", required_argument, NULL, CLI_OPT_CERT},                                     \
         {"help", no_argument, NULL, CLI_OPT_HELP}
 
 /* Handle a global option id c with its argument. Returns CLI_EXIT_OK, or
@@ -90,5 +94,6 @@ int cmd_events(cli_t *cli, int argc, char **argv);    /* cmd_watch.c */
 int cmd_watch(cli_t *cli, int argc, char **argv);     /* cmd_watch.c */
 int cmd_report(cli_t *cli, int argc, char **argv);    /* cmd_report.c */
 int cmd_audit(cli_t *cli, int argc, char **argv);     /* cmd_audit.c */
+int cmd_keygen(cli_t *cli, int argc, char **argv);    /* cmd_keygen.c */
 
 #endif

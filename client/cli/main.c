@@ -39,6 +39,11 @@ static const command commands[] = {
      "audit verify                      ismod recomputes its audit trail (exit 1: chain broken)\n"
      "  audit export [-o FILE] [--since SEQ]   the audit trail as JSON lines\n"
      "  audit verify-file FILE --public-key HEX|FILE   offline check of an export"},
+    {"keygen", cmd_keygen,
+     "keygen NAME --role agent|owner|auditor|admin [--functions F[,F]] --out DIR\n"
+     "                                    a CURVE certificate: DIR/NAME.cert (for ismod's --certs-dir)\n"
+     "                                    and DIR/NAME.cert_secret (mode 0600, for the client)\n"
+     "  keygen --server --out DIR         the server's pair (ismod --curve-cert DIR/server.cert_secret)"},
 };
 
 void cli_print_usage(FILE *f)
@@ -54,6 +59,8 @@ void cli_print_usage(FILE *f)
             "  --actor NAME       who makes changes (default $USER)\n"
             "  --reason TEXT      why (recorded with changes)\n"
             "  --timeout-ms N     time to wait for each reply (default %d)\n"
+            "  --server-key K     CURVE: the server's public .cert file or Z85 key (env ISMO_SERVER_KEY)\n"
+            "  --cert FILE        CURVE: this client's NAME.cert_secret (env ISMO_CERT)\n"
             "\nexit codes: 0 ok, 1 error, 2 usage, 3 server unreachable\n",
             ISMO_DEFAULT_ENDPOINT, ISMO_DEFAULT_PUB_ENDPOINT, ISMO_DEFAULT_TIMEOUT_MS);
 }

@@ -10,6 +10,44 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "ismo_keys.h"
+
+/* CURVE keys of a client or subscriber; all "" = plain TCP. */
+typedef struct curve_keys {
+    char server[ISMO_KEY_Z85_BYTES];
+    char pub[ISMO_KEY_Z85_BYTES];
+    char sec[ISMO_KEY_Z85_BYTES];
+} curve_keys;
+
+static ismo_err curve_load(curve_keys *k, const char *server_key, const char *cert_path, char *why,
+                           size_t why_len)
+{
+    memset(k, 0, sizeof *k);
+    if ((!server_key || !*server_key) && (!cert_path || !*cert_path)) {
+        return ISMO_OK;
+    }
+    if (!server_key || !*server_key || !cert_path || !*cert_path) {
+        snprintf(why, why_len, "CURVE needs both the server's public key (ISMO_SERVER_KEY, --server-key) "
+                               "and this client's secret certificate (ISMO_CERT, --cert)");
+        return ISMO_ERR_INVALID;
+    }
+    ismo_err err = ismo_keys_load_public(server_key, k->server, why, why_len);
+    if (err == ISMO_OK) {
+        err = ismo_keys_load_secret(cert_path, k->pub, k->sec, why, why_len);
+    }
+    if (err != ISMO_OK) {
+        memset(k, 0, sizeof *k);
+    }
+    return err;
+}
+
+static void curve_apply(const curve_keys *k, ismo_socket_opts *o)
+{
+    snprintf(o->curve_server_key, sizeof o->curve_server_key, "%s", k->server);
+    snprintf(o->curve_public_key, sizeof o->curve_public_key, "%s", k->pub);
+    snprintf(o->curve_secret_key, sizeof o->curve_secret_key, "%s", k->sec);
+}
+
 struct ismo_client {
     void *ctx;
     void *sock;
@@ -19,12 +57,14 @@ struct ismo_client {
     int64_t timeout_ms;
     uint64_t next_request_id;
     char error[512];
+    curve_keys curve;
 };
 
 static ismo_err client_connect(ismo_client_t *self)
 {
     char why[256];
     ismo_socket_opts opts = ismo_socket_opts_default();
+    curve_apply(&self->curve, &opts);
     ismo_err err = ismo_socket_open(self->ctx, ZMQ_DEALER, self->endpoint, 0, &opts, &self->sock,
                                     why, sizeof why);
     if (err != ISMO_OK) {
@@ -48,6 +88,12 @@ ismo_client_t *ismo_client_new(const char *endpoint, const char *actor)
     self->timeout_ms = ISMO_DEFAULT_TIMEOUT_MS;
     /* request ids start at a random-ish point so restarts do not reuse them */
     self->next_request_id = ((uint64_t)ismo_now_ms() << 16) | (uint64_t)(getpid() & 0xffff);
+    if (self->ctx && curve_load(&self->curve, getenv("ISMO_SERVER_KEY"), getenv("ISMO_CERT"), self->error,
+                                sizeof self->error) != ISMO_OK) {
+        fprintf(stderr, "ismo: %s\n", self->error);
+        ismo_client_destroy(&self);
+        return NULL;
+    }
     if (!self->ctx || !self->endpoint || !self->actor || client_connect(self) != ISMO_OK) {
         fprintf(stderr, "ismo: cannot connect to %s: %s\n", self->endpoint ? self->endpoint : "?",
                 self->error);
@@ -74,6 +120,19 @@ void ismo_client_destroy(ismo_client_t **self_p)
     free(self->reason);
     free(self);
     *self_p = NULL;
+}
+
+ismo_err ismo_client_set_curve(ismo_client_t *self, const char *server_key, const char *cert_path)
+{
+    ismo_err err = curve_load(&self->curve, server_key, cert_path, self->error, sizeof self->error);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    if (self->sock) {
+        zmq_close(self->sock);
+        self->sock = NULL;
+    }
+    return client_connect(self);
 }
 
 void ismo_client_set_timeout_ms(ismo_client_t *self, int64_t timeout_ms)
@@ -447,7 +506,19 @@ ismo_err ismo_sample_id_random(char *buf, size_t len)
 struct ismo_sub {
     void *ctx;
     void *sock;
+    char *endpoint;
+    curve_keys curve;
+    char **topics; /* subscriptions, replayed when set_curve reopens the socket */
+    size_t n_topics;
 };
+
+static ismo_err sub_open(ismo_sub_t *self, char *why, size_t why_len)
+{
+    ismo_socket_opts opts = ismo_socket_opts_default();
+    opts.rcvhwm = 100000;
+    curve_apply(&self->curve, &opts);
+    return ismo_socket_open(self->ctx, ZMQ_SUB, self->endpoint, 0, &opts, &self->sock, why, why_len);
+}
 
 ismo_sub_t *ismo_sub_new(const char *pub_endpoint)
 {
@@ -456,17 +527,40 @@ ismo_sub_t *ismo_sub_new(const char *pub_endpoint)
         return NULL;
     }
     self->ctx = zmq_ctx_new();
-    char why[256];
-    ismo_socket_opts opts = ismo_socket_opts_default();
-    opts.rcvhwm = 100000;
+    char why[512] = "no context";
     const char *ep = pub_endpoint && *pub_endpoint ? pub_endpoint : ISMO_DEFAULT_PUB_ENDPOINT;
-    if (!self->ctx ||
-        ismo_socket_open(self->ctx, ZMQ_SUB, ep, 0, &opts, &self->sock, why, sizeof why) != ISMO_OK) {
-        fprintf(stderr, "ismo: cannot subscribe to %s: %s\n", ep, self->ctx ? why : "no context");
+    self->endpoint = strdup(ep);
+    if (!self->ctx || !self->endpoint ||
+        curve_load(&self->curve, getenv("ISMO_SERVER_KEY"), getenv("ISMO_CERT"), why, sizeof why) != ISMO_OK ||
+        sub_open(self, why, sizeof why) != ISMO_OK) {
+        fprintf(stderr, "ismo: cannot subscribe to %s: %s\n", ep, why);
         ismo_sub_destroy(&self);
         return NULL;
     }
     return self;
+}
+
+ismo_err ismo_sub_set_curve(ismo_sub_t *self, const char *server_key, const char *cert_path)
+{
+    char why[512];
+    ismo_err err = curve_load(&self->curve, server_key, cert_path, why, sizeof why);
+    if (err != ISMO_OK) {
+        fprintf(stderr, "ismo: %s\n", why);
+        return err;
+    }
+    if (self->sock) {
+        zmq_close(self->sock);
+        self->sock = NULL;
+    }
+    err = sub_open(self, why, sizeof why);
+    if (err != ISMO_OK) {
+        fprintf(stderr, "ismo: cannot subscribe to %s: %s\n", self->endpoint, why);
+        return err;
+    }
+    for (size_t i = 0; i < self->n_topics; i++) {
+        zmq_setsockopt(self->sock, ZMQ_SUBSCRIBE, self->topics[i], strlen(self->topics[i]));
+    }
+    return ISMO_OK;
 }
 
 void ismo_sub_destroy(ismo_sub_t **self_p)
@@ -481,6 +575,11 @@ void ismo_sub_destroy(ismo_sub_t **self_p)
     if (self->ctx) {
         zmq_ctx_term(self->ctx);
     }
+    for (size_t i = 0; i < self->n_topics; i++) {
+        free(self->topics[i]);
+    }
+    free(self->topics);
+    free(self->endpoint);
     free(self);
     *self_p = NULL;
 }
@@ -490,6 +589,15 @@ ismo_err ismo_sub_subscribe(ismo_sub_t *self, const char *topic_prefix)
     const char *t = topic_prefix ? topic_prefix : "";
     if (zmq_setsockopt(self->sock, ZMQ_SUBSCRIBE, t, strlen(t)) != 0) {
         return ISMO_ERR_TRANSPORT;
+    }
+    char **p = realloc(self->topics, (self->n_topics + 1) * sizeof *p);
+    if (!p) {
+        return ISMO_ERR_NOMEM;
+    }
+    self->topics = p;
+    self->topics[self->n_topics] = strdup(t);
+    if (self->topics[self->n_topics]) {
+        self->n_topics++;
     }
     return ISMO_OK;
 }

@@ -33,14 +33,28 @@ typedef struct ismo_client ismo_client_t;
 
 /* Connect to ismod's request endpoint (e.g. "tcp://127.0.0.1:7770"; NULL =
  * ISMO_DEFAULT_ENDPOINT). actor: recorded by the server as who made each
- * change (NULL = "$USER" or "unknown"). Connecting is asynchronous: a dead
- * server shows only as ISMO_ERR_TIMEOUT on the first call.
+ * change (NULL = "$USER" or "unknown"); a CURVE server records the name in
+ * the client's certificate instead. Connecting is asynchronous: a dead
+ * server, and a CURVE server that refuses the client's key, show only as
+ * ISMO_ERR_TIMEOUT on the first call.
+ * CURVE (docs/security.md): when the environment holds ISMO_SERVER_KEY (the
+ * server's public .cert file, or its 40-character Z85 key) and ISMO_CERT
+ * (this client's secret certificate file, NAME.cert_secret, from
+ * `ismo keygen`), the connection uses them; one without the other, or an
+ * unreadable file, makes this return NULL (reason on stderr).
  * Returns NULL on bad endpoint or allocation failure (reason on stderr).
  * Free with ismo_client_destroy. */
 ismo_client_t *ismo_client_new(const char *endpoint, const char *actor);
 
 /* Close the connection and free; sets *self_p to NULL; safe on NULL. */
 void ismo_client_destroy(ismo_client_t **self_p);
+
+/* Use CURVE with the server's public key (a .cert file path or a Z85 key)
+ * and this client's secret certificate file (both NULL = plain TCP); the
+ * socket is reopened. Overrides ISMO_SERVER_KEY / ISMO_CERT. Errors:
+ * ISMO_ERR_INVALID (only one given), ISMO_ERR_IO (unreadable key or
+ * certificate; ismo_client_error says which), ISMO_ERR_TRANSPORT. */
+ismo_err ismo_client_set_curve(ismo_client_t *self, const char *server_key, const char *cert_path);
 
 /* Time to wait for each reply, ms (default ISMO_DEFAULT_TIMEOUT_MS). */
 void ismo_client_set_timeout_ms(ismo_client_t *self, int64_t timeout_ms);
@@ -131,6 +145,11 @@ typedef struct ismo_sub ismo_sub_t;
  * subscription reached the server are not delivered; catch up with
  * ismo_list_events (docs/protocol.md "Catching up"). */
 ismo_sub_t *ismo_sub_new(const char *pub_endpoint);
+/* CURVE for the subscription, as ismo_client_set_curve (ismo_sub_new reads
+ * ISMO_SERVER_KEY / ISMO_CERT the same way). The socket is reopened and its
+ * subscriptions are made again. A CURVE server delivers only the events of
+ * the functions the certificate allows, whatever the topic asked for. */
+ismo_err ismo_sub_set_curve(ismo_sub_t *self, const char *server_key, const char *cert_path);
 void ismo_sub_destroy(ismo_sub_t **self_p);
 
 /* Subscribe to a topic prefix, e.g. "reminder.it-ops." ("" = everything).

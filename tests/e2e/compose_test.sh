@@ -152,6 +152,22 @@ pass "compose up"
 
 cid() { "${DC[@]}" ps -q "$1" 2>/dev/null | head -n1; }
 
+# --- CURVE is on by default: a plain client (no keys) gets no reply; the
+# admin certificate the keygen one-shot made does; the secret files are 0600.
+if "${DC[@]}" exec -T ismod env -u ISMO_SERVER_KEY -u ISMO_CERT \
+     ismo --endpoint tcp://127.0.0.1:7770 --timeout-ms 2000 ping >"$LOGDIR/plain-ping.log" 2>&1; then
+  fail "a plain client (no CURVE keys) was answered"
+else
+  pass "a plain client (no CURVE keys) is refused"
+fi
+if "${DC[@]}" exec -T ismod ismo --endpoint tcp://127.0.0.1:7770 ping >"$LOGDIR/curve-ping.log" 2>&1; then
+  pass "CURVE client with the admin certificate answered"
+else
+  fail "CURVE client with the admin certificate not answered: $(tail -n1 "$LOGDIR/curve-ping.log")"
+fi
+modes="$("${DC[@]}" exec -T ismod sh -c 'stat -c %a /etc/ismo/keys/clients/*.cert_secret /etc/ismo/keys/server/server.cert_secret' 2>&1 | sort -u | tr '\n' ' ')"
+if [ "$modes" = "600 " ]; then pass "secret key files are 0600"; else fail "secret key file modes: $modes"; fi
+
 status_json() {
   "${DC[@]}" exec -T ismod ismo --endpoint tcp://127.0.0.1:7770 status -o json 2>"$LOGDIR/status.err"
 }
