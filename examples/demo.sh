@@ -41,7 +41,7 @@ export ISMO_ENDPOINT="tcp://127.0.0.1:$(free_port)"
 export ISMO_PUB_ENDPOINT="tcp://127.0.0.1:$(free_port)"
 
 say "2/7 ismod on $ISMO_ENDPOINT (events on $ISMO_PUB_ENDPOINT), data in $work/data"
-"$ISMOD" --data-dir "$work/data" --endpoint "$ISMO_ENDPOINT" --pub-endpoint "$ISMO_PUB_ENDPOINT" \
+"$ISMOD" --data-dir "$work/data" --insecure --endpoint "$ISMO_ENDPOINT" --pub-endpoint "$ISMO_PUB_ENDPOINT" \
   --tick-ms 1000 2>"$work/ismod.log" &
 pids+=($!)
 for _ in $(seq 1 50); do

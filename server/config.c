@@ -62,13 +62,15 @@ static const row table[] = {
      "Ed25519 secret key file (hex, mode 0600) signing audit checkpoints; empty = "
      "data_dir/audit.key, created on first start with audit.pub beside it"},
     {"certs_dir", T_STRING, OFF(certs_dir), sizeof(((ismo_config *)0)->certs_dir), "", 0, 0,
-     "directory of client certificates (*.cert, zcert format, made by 'ismo keygen'): turns CURVE "
-     "on for both endpoints; re-read every 500 ms, so adding or removing a file needs no restart"},
+     "directory of client certificates (*.cert, zcert format, made by 'ismo keygen') admitted by "
+     "CURVE on both endpoints; re-read every 500 ms, so adding or removing a file needs no "
+     "restart; empty = data_dir/certs (created empty)"},
     {"curve_cert", T_STRING, OFF(curve_cert), sizeof(((ismo_config *)0)->curve_cert), "", 0, 0,
      "the server's secret certificate (zcert _secret file); empty = data_dir/server.cert, created "
      "on first start with its public half beside it"},
     {"insecure", T_BOOL, OFF(insecure), 0, "false", 0, 0,
-     "plain TCP without CURVE: every peer is admin. Only for loopback endpoints"},
+     "plain TCP without CURVE (the default is CURVE): every peer is admin. Refused for "
+     "non-loopback endpoints and with certs_dir"},
     {"handshake_ms", T_DURATION, OFF(handshake_ms), 0, "5s", 100, 600000,
      "a connection that does not finish its ZMTP/CURVE handshake in this time is dropped, ms"},
     {"audit_checkpoint_every", T_INT, OFF(audit_checkpoint_every), 0, "1000", 1, 100000000,

@@ -32,9 +32,9 @@ typedef struct ismo_config {
     int64_t clock_offset_ms;      /* added to the wall clock (demos, drills); 0 normally */
     char audit_key[1024];         /* Ed25519 secret key file of the audit trail; "" = data_dir/audit.key */
     int64_t audit_checkpoint_every; /* a signed audit checkpoint after this many records */
-    char certs_dir[1024];         /* client certificates; non-empty = CURVE on both endpoints */
+    char certs_dir[1024];         /* client certificates admitted by CURVE; "" = data_dir/certs */
     char curve_cert[1024];        /* server secret certificate; "" = data_dir/server.cert */
-    int insecure;                 /* plain TCP, every peer admin (loopback endpoints only) */
+    int insecure;                 /* plain TCP instead of CURVE, every peer admin (loopback only) */
     int64_t handshake_ms;         /* ZMQ_HANDSHAKE_IVL on both server sockets, ms */
 } ismo_config;
 

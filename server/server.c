@@ -171,7 +171,19 @@ static ismo_err curve_setup(ismo_server_t *s, ismo_socket_opts *ro, ismo_socket_
     if (err != ISMO_OK) {
         return err;
     }
-    err = ismo_zap_new(s->ctx, cfg->certs_dir, &s->zap, why, why_len);
+    /* CURVE is the default: without --certs-dir, data_dir/certs (made empty
+     * on first start; nobody gets in until an admin adds a certificate) */
+    char certs_dir[1100];
+    if (cfg->certs_dir[0]) {
+        snprintf(certs_dir, sizeof certs_dir, "%s", cfg->certs_dir);
+    } else {
+        snprintf(certs_dir, sizeof certs_dir, "%s/certs", cfg->data_dir);
+        if (stat(certs_dir, &st) != 0 && mkdir(certs_dir, 0700) != 0) {
+            snprintf(why, why_len, "cannot create %s: %s", certs_dir, strerror(errno));
+            return ISMO_ERR_IO;
+        }
+    }
+    err = ismo_zap_new(s->ctx, certs_dir, &s->zap, why, why_len);
     if (err != ISMO_OK) {
         return err;
     }
@@ -182,7 +194,7 @@ static ismo_err curve_setup(ismo_server_t *s, ismo_socket_opts *ro, ismo_socket_
     }
     size_t l = strlen(path);
     ISMO_INFO("server", "CURVE on: server public key %s (file %.*s), client certificates in %s", pub,
-              (int)(l > 7 && strcmp(path + l - 7, "_secret") == 0 ? l - 7 : l), path, cfg->certs_dir);
+              (int)(l > 7 && strcmp(path + l - 7, "_secret") == 0 ? l - 7 : l), path, certs_dir);
     return ISMO_OK;
 }
 
@@ -207,9 +219,9 @@ ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char 
         free(s);
         return ISMO_ERR_INVALID;
     }
-    if (!cfg->certs_dir[0] && !local) {
+    if (cfg->insecure && !local) {
         snprintf(why, why_len,
-                 "plain TCP is refused on a non-loopback endpoint (%s, %s): give --certs-dir DIR for CURVE",
+                 "--insecure (plain TCP) is refused on a non-loopback endpoint (%s, %s): use CURVE (--certs-dir DIR)",
                  cfg->endpoint, cfg->pub_endpoint);
         free(s);
         return ISMO_ERR_INVALID;
@@ -231,11 +243,10 @@ ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char 
     ismo_socket_opts po = ismo_socket_opts_default();
     po.sndhwm = (int)cfg->pub_hwm;
     po.handshake_ivl_ms = (int)cfg->handshake_ms;
-    if (cfg->certs_dir[0]) {
+    if (!cfg->insecure) {
         err = curve_setup(s, &ro, &po, why, why_len);
     } else {
-        ISMO_WARN("server", "plain TCP without CURVE (loopback only): every peer is admin; "
-                            "give --certs-dir DIR for authenticated, encrypted connections");
+        ISMO_WARN("server", "--insecure: plain TCP without CURVE (loopback only): every peer is admin");
     }
     if (err == ISMO_OK) {
         err = ismo_socket_open(s->ctx, ZMQ_ROUTER, cfg->endpoint, 1, &ro, &s->router, why, why_len);

@@ -70,7 +70,7 @@ EP="tcp://127.0.0.1:$PORT"
 PUB="tcp://127.0.0.1:$((PORT + 1))"
 
 start_ismod() {
-    "$ISMOD" --data-dir "$T/data" --endpoint "$EP" --pub-endpoint "$PUB" --tick-ms 200 \
+    "$ISMOD" --data-dir "$T/data" --insecure --endpoint "$EP" --pub-endpoint "$PUB" --tick-ms 200 \
         >>"$T/ismod.log" 2>&1 &
     ISMOD_PID=$!
     wait_for 10 "$HELPER" ping "$EP" || fail "ismod did not answer on $EP"

@@ -40,7 +40,7 @@ export USER=audit-test
 ismo() { "$ISMO" --timeout-ms 5000 "$@"; }
 
 start_server() {
-    "$ISMOD" --data-dir "$TMP/data" --endpoint "$ISMO_ENDPOINT" --pub-endpoint "$ISMO_PUB_ENDPOINT" \
+    "$ISMOD" --data-dir "$TMP/data" --insecure --endpoint "$ISMO_ENDPOINT" --pub-endpoint "$ISMO_PUB_ENDPOINT" \
         --tick-ms 200 --no-sync true --audit-checkpoint-every 5 >>"$TMP/ismod.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 50); do

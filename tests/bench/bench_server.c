@@ -37,6 +37,7 @@ void bench_server_init(bench_server *b, const char *base, int64_t tick_ms)
     snprintf(b->cfg.endpoint, sizeof b->cfg.endpoint, "tcp://127.0.0.1:*");
     snprintf(b->cfg.pub_endpoint, sizeof b->cfg.pub_endpoint, "tcp://127.0.0.1:*");
     b->cfg.tick_ms = tick_ms;
+    b->cfg.insecure = 1; /* plain TCP on loopback, like the baseline it is compared with */
     b->cfg.no_sync = 0; /* durable: every reply follows an fsync'ed commit */
     /* a sparse 1 GiB map from the start, so that map growth (an aborted and
      * retried step, logged as MAP_FULL) does not land inside a measurement */

@@ -42,7 +42,7 @@ export ISMO_ENDPOINT="tcp://127.0.0.1:$PORT"
 export ISMO_PUB_ENDPOINT="tcp://127.0.0.1:$PUB_PORT"
 export USER=cli-test
 
-"$ISMOD" --data-dir "$TMP/data" --endpoint "$ISMO_ENDPOINT" --pub-endpoint "$ISMO_PUB_ENDPOINT" \
+"$ISMOD" --data-dir "$TMP/data" --insecure --endpoint "$ISMO_ENDPOINT" --pub-endpoint "$ISMO_PUB_ENDPOINT" \
     --tick-ms 200 --no-sync true >"$TMP/ismod.log" 2>&1 &
 SERVER_PID=$!
 

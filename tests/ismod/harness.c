@@ -28,6 +28,7 @@ void harness_init(harness *h)
     snprintf(h->cfg.endpoint, sizeof h->cfg.endpoint, "tcp://127.0.0.1:*");
     snprintf(h->cfg.pub_endpoint, sizeof h->cfg.pub_endpoint, "tcp://127.0.0.1:*");
     h->cfg.tick_ms = 100;
+    h->cfg.insecure = 1; /* plain TCP on loopback: CURVE is tested in tests/security */
     ismo_log_set_level(getenv("ISMO_TEST_LOG") ? ISMO_LOG_DEBUG : ISMO_LOG_WARN);
 }
 

@@ -18,7 +18,7 @@ typedef struct harness {
     void *thread; /* pthread_t * */
 } harness;
 
-/* Fill h->cfg with test defaults (temp dir, 127.0.0.1:*, tick 100 ms). */
+/* Fill h->cfg with test defaults (temp dir, 127.0.0.1:*, tick 100 ms, --insecure). */
 void harness_init(harness *h);
 /* Start the server thread; asserts on failure. */
 void harness_start(harness *h);

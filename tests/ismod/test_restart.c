@@ -61,7 +61,7 @@ static void start_server(void)
         snprintf(log, sizeof log, "%s/ismod.log", g_dir);
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         dup2(fd, 2);
-        execl(g_ismod, g_ismod, "--data-dir", data, "--endpoint", g_ep, "--pub-endpoint", g_pub,
+        execl(g_ismod, g_ismod, "--data-dir", data, "--insecure", "--endpoint", g_ep, "--pub-endpoint", g_pub,
               "--tick-ms", "100", (char *)NULL);
         _exit(127);
     }

@@ -22,7 +22,7 @@ wait_for() {
 # start_ismod DATADIR LOG [extra options...]: sets ISMOD_PID, waits for a ping
 start_ismod() {
     local dir=$1 log=$2; shift 2
-    "$ISMOD" --data-dir "$dir" --endpoint "$EP" --pub-endpoint "$PUB" "$@" >>"$log" 2>&1 &
+    "$ISMOD" --data-dir "$dir" --insecure --endpoint "$EP" --pub-endpoint "$PUB" "$@" >>"$log" 2>&1 &
     ISMOD_PID=$!
     wait_for 20 "$HELPER" ping "$EP"
 }

@@ -66,12 +66,28 @@ check "keygen refuses to overwrite" bash -c "! '$ISMO' keygen itops --role agent
 for n in boss itops hrbot audrey alice bob; do cp "$KEYS/$n.cert" "$CERTS/"; done
 cp "$KEYS/rotor1.cert" "$CERTS/rotor.cert"   # rewritten in place later
 
-# ---- non-loopback plain TCP refused ----
-rc=$(rc_of "$ISMOD" --data-dir "$TMP/d0" --endpoint "tcp://0.0.0.0:$PORT" --pub-endpoint "tcp://127.0.0.1:$PUB_PORT")
-check "plain TCP on a non-loopback bind refused (exit $rc)" test "$rc" != 0
-check "  and says why" grep -q "non-loopback" "$TMP/err"
+# ---- plain TCP only with --insecure, and never on a non-loopback bind ----
 rc=$(rc_of "$ISMOD" --data-dir "$TMP/d0" --insecure --endpoint "tcp://0.0.0.0:$PORT" --pub-endpoint "tcp://127.0.0.1:$PUB_PORT")
 check "--insecure on a non-loopback bind refused (exit $rc)" test "$rc" != 0
+check "  and says why" grep -q "non-loopback" "$TMP/err"
+rc=$(rc_of "$ISMOD" --data-dir "$TMP/d0" --insecure --certs-dir "$CERTS" --endpoint "$ISMO_ENDPOINT" --pub-endpoint "$ISMO_PUB_ENDPOINT")
+check "--insecure with --certs-dir refused (exit $rc)" test "$rc" != 0
+# the default is CURVE: no flags -> server key and an empty data_dir/certs are made; nobody gets in
+"$ISMOD" --data-dir "$TMP/d1" --endpoint "$ISMO_ENDPOINT" --pub-endpoint "$ISMO_PUB_ENDPOINT" >"$TMP/d1.log" 2>&1 &
+DEFAULT_PID=$!
+for _ in $(seq 1 50); do [ -f "$TMP/d1/server.cert" ] && break; sleep 0.1; done
+sleep 0.3
+check "default start made data_dir/server.cert_secret (0600) and data_dir/certs" \
+    bash -c "test \"\$(stat -c %a '$TMP/d1/server.cert_secret')\" = 600 && test -d '$TMP/d1/certs'"
+rc=$(rc_of "$ISMO" --timeout-ms 1000 ping)
+check "default (CURVE) server refuses a plain client (exit $rc)" test "$rc" = 3
+rc=$(rc_of "$ISMO" --timeout-ms 1000 --server-key "$TMP/d1/server.cert" --cert "$KEYS/boss.cert_secret" ping)
+check "default (CURVE) server refuses a key not in data_dir/certs (exit $rc)" test "$rc" = 3
+cp "$KEYS/boss.cert" "$TMP/d1/certs/"
+sleep 0.7
+rc=$(rc_of "$ISMO" --timeout-ms 2000 --server-key "$TMP/d1/server.cert" --cert "$KEYS/boss.cert_secret" ping)
+check "default (CURVE) server admits a certificate added to data_dir/certs (exit $rc)" test "$rc" = 0
+kill "$DEFAULT_PID"; wait "$DEFAULT_PID" 2>/dev/null
 
 # ---- start ismod with CURVE ----
 "$ISMOD" --data-dir "$TMP/data" --endpoint "$ISMO_ENDPOINT" --pub-endpoint "$ISMO_PUB_ENDPOINT" \
