@@ -243,6 +243,7 @@ ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char 
     ismo_socket_opts po = ismo_socket_opts_default();
     po.sndhwm = (int)cfg->pub_hwm;
     po.handshake_ivl_ms = (int)cfg->handshake_ms;
+    po.max_msg_bytes = 1024; /* inbound on XPUB: only subscriptions (a topic prefix is < 400 bytes) */
     if (!cfg->insecure) {
         err = curve_setup(s, &ro, &po, why, why_len);
     } else {

@@ -206,8 +206,10 @@ ismo_err ismo_client_call(ismo_client_t *self, Ismo__V1__Request *req, Ismo__V1_
             self->sock = NULL;
             client_connect(self);
             snprintf(self->error, sizeof self->error,
-                     "no reply from %s within %lld ms (is ismod running?)", self->endpoint,
-                     (long long)self->timeout_ms);
+                     "no reply from %s within %lld ms (is ismod running?%s)", self->endpoint,
+                     (long long)self->timeout_ms,
+                     self->curve.server[0] ? " does its certificate directory hold this client's key?"
+                                           : " a CURVE server answers only clients with keys: ISMO_SERVER_KEY, ISMO_CERT");
             return ISMO_ERR_TIMEOUT;
         }
         zmq_msg_t msg;
