@@ -41,6 +41,7 @@ struct ismo_server {
     volatile sig_atomic_t stop;
     int64_t next_tick_ms;
     int64_t next_heartbeat_ms;
+    int64_t next_keys_ms;        /* next look for certificate changes to audit */
     ismo_outbox events;
     ismo_outbox replies;
     ismo_work work;
@@ -804,6 +805,14 @@ ismo_err ismo_server_run(ismo_server_t *s)
         }
         if (n > 0 || tick) {
             handle_batch(s, msgs, n, tick);
+        }
+        if (s->zap && ismo_mono_ms() >= s->next_keys_ms) {
+            /* key changes (certificates added, removed, rewritten) go to the audit trail */
+            char changes[ISMO_AUDIT_MAX_DETAIL_BYTES + 1];
+            s->next_keys_ms = ismo_mono_ms() + ISMO_ZAP_RESCAN_MS;
+            if (ismo_zap_take_changes(s->zap, changes, sizeof changes)) {
+                ismo_audit_append_now(s->audit, s->store, server_now(s), "ismod", "keys.change", changes);
+            }
         }
         if (s->cfg.heartbeat_ms > 0 && ismo_mono_ms() >= s->next_heartbeat_ms) {
             s->next_heartbeat_ms = ismo_mono_ms() + s->cfg.heartbeat_ms;

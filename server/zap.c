@@ -29,7 +29,62 @@ struct ismo_zap {
     int64_t scanned_ms;            /* monotonic time of the last read */
     uint8_t digest[32];            /* BLAKE2b of every file name and content */
     int have_digest;
+    char changes[1024];            /* not yet taken by ismo_zap_take_changes */
 };
+
+static void rescan_locked(ismo_zap_t *z, int force);
+
+static void note_change(ismo_zap_t *z, const char *fmt, const char *name, const ismo_peer *p)
+{
+    size_t used = strlen(z->changes);
+    if (used + 1 >= sizeof z->changes) {
+        return;
+    }
+    int n = snprintf(z->changes + used, sizeof z->changes - used, fmt, used ? "; " : "", name,
+                     p ? ismo_role_name(p->role) : "", p ? p->functions : "");
+    if (n > 0) {
+        ISMO_INFO("zap", "certificate %s", z->changes + used + (used ? 2 : 0));
+    }
+}
+
+/* Record what differs between the old and the new table (by key). */
+static void diff_tables(ismo_zap_t *z, const ismo_peer *old, size_t n_old, const ismo_peer *cur, size_t n_cur)
+{
+    for (size_t i = 0; i < n_cur; i++) {
+        const ismo_peer *was = NULL;
+        for (size_t j = 0; j < n_old && !was; j++) {
+            was = strcmp(old[j].key, cur[i].key) == 0 ? &old[j] : NULL;
+        }
+        if (!was) {
+            note_change(z, "%sadded %s (%s: %s)", cur[i].name, &cur[i]);
+        } else if (strcmp(was->name, cur[i].name) || was->role != cur[i].role ||
+                   strcmp(was->functions, cur[i].functions)) {
+            note_change(z, "%schanged %s (now %s: %s)", cur[i].name, &cur[i]);
+        }
+    }
+    for (size_t j = 0; j < n_old; j++) {
+        int found = 0;
+        for (size_t i = 0; i < n_cur && !found; i++) {
+            found = strcmp(old[j].key, cur[i].key) == 0;
+        }
+        if (!found) {
+            note_change(z, "%sremoved %s%s%s", old[j].name, NULL);
+        }
+    }
+}
+
+int ismo_zap_take_changes(ismo_zap_t *z, char *buf, size_t len)
+{
+    pthread_mutex_lock(&z->lock);
+    rescan_locked(z, 0);
+    int any = z->changes[0] != 0;
+    if (any) {
+        snprintf(buf, len, "%s", z->changes);
+        z->changes[0] = 0;
+    }
+    pthread_mutex_unlock(&z->lock);
+    return any;
+}
 
 const char *ismo_role_name(ismo_role role)
 {
@@ -204,6 +259,9 @@ static void rescan_locked(ismo_zap_t *z, int force)
     free(names);
     if (!certs) {
         return; /* keep the old table; retried on the next rescan */
+    }
+    if (z->have_digest) {
+        diff_tables(z, z->certs, z->n_certs, certs, k);
     }
     free(z->certs);
     z->certs = certs;

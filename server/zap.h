@@ -69,4 +69,9 @@ void ismo_zap_destroy(ismo_zap_t **zap_p);
  * certificate holds the key (revoked). Thread-safe. */
 int ismo_zap_lookup(ismo_zap_t *zap, const char *key_z85, ismo_peer *peer);
 
+/* Changes of the certificate table since the last call ("added NAME (ROLE:
+ * FUNCTIONS); removed NAME; ..."), for the audit trail: 1 and text in buf
+ * (cut to len), or 0 when nothing changed. Thread-safe. */
+int ismo_zap_take_changes(ismo_zap_t *zap, char *buf, size_t len);
+
 #endif

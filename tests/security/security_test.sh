@@ -236,6 +236,15 @@ check "rotated-out key refused without restart (exit $rc)" test "$rc" = 3
 rc=$(rc_of as rotor2 ping)
 check "rotated-in key admitted without restart (exit $rc)" test "$rc" = 0
 
+sleep 0.6
+as boss audit export -o "$TMP/trail2.jsonl" >/dev/null 2>&1
+check "key changes are in the audit trail (revocation)" \
+    bash -c "grep keys.change '$TMP/trail2.jsonl' | grep -q 'removed itops'"
+check "key changes are in the audit trail (rotation)" \
+    bash -c "grep keys.change '$TMP/trail2.jsonl' | grep 'removed rotor1' | grep -q 'added rotor2'"
+rc=$(rc_of as audrey audit verify)
+check "the trail still verifies (exit $rc)" test "$rc" = 0
+
 # ---- idle raw TCP connections vs. the handshake time-out ----
 python3 - "$PORT" "$HANDSHAKE_MS" >"$TMP/idle.out" 2>&1 <<'PY' &
 import socket, sys, time
