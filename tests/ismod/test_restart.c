@@ -38,17 +38,25 @@ static pid_t g_pid;
         }                                                                                          \
     } while (0)
 
+/* A free port below the kernel's ephemeral range (32768-60999): a client
+ * that reconnects to a dead port inside that range can connect to itself
+ * (TCP self-connect) and keep the restarted server from binding. */
 static int free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    socklen_t l = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    close(fd);
-    return ntohs(a.sin_port);
+    for (int attempt = 0; attempt < 500; attempt++) {
+        int port = 20000 + rand() % 12000;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons((uint16_t)port);
+        int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok) {
+            return port;
+        }
+    }
+    return 0;
 }
 
 static void start_server(void)
@@ -118,6 +126,7 @@ int main(int argc, char **argv)
     g_ismod = argv[1];
     snprintf(g_dir, sizeof g_dir, "/tmp/ismo-restart-XXXXXX");
     CHECK(mkdtemp(g_dir), "mkdtemp");
+    srand((unsigned)getpid() ^ (unsigned)ismo_now_ms());
     snprintf(g_ep, sizeof g_ep, "tcp://127.0.0.1:%d", free_port());
     snprintf(g_pub, sizeof g_pub, "tcp://127.0.0.1:%d", free_port());
     srand((unsigned)getpid());

@@ -5,7 +5,7 @@ port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 pick_port() {
     local p
     for _ in $(seq 1 100); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((20000 + RANDOM % 12000))  # below the ephemeral range: no TCP self-connect
         if port_free "$p" && port_free $((p + 1)); then echo "$p"; return 0; fi
     done
     return 1

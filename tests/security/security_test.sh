@@ -36,7 +36,15 @@ not_ok() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+    python3 -c 'import random, socket
+# below the kernel ephemeral range (32768-60999): a client reconnecting to a
+# dead port in that range can connect to itself and hold the port (TCP self-connect)
+for _ in range(500):
+    p = random.randint(20000, 32000)
+    try:
+        s = socket.socket(); s.bind(("127.0.0.1", p)); s.close(); print(p); break
+    except OSError:
+        pass'
 }
 PORT=$(free_port)
 PUB_PORT=$(free_port)
