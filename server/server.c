@@ -1,6 +1,7 @@
 /* server: the loop of ismod. Owns the two sockets (ROUTER for requests, XPUB
  * for events, in manual mode: each subscription is checked against the
- * subscriber's certificate, see on_subscription), the store handle, the clock ticks, and group commit: every
+ * subscriber's certificate, see on_subscription), the ZAP handler (zap.c),
+ * the store handle, the clock ticks, and group commit: every
  * request ready on the ROUTER socket is drained (up to DRAIN_MAX) into one
  * write transaction, each request in its own nested transaction; after the
  * commit the replies are sent and the events published. A reply therefore
@@ -131,17 +132,25 @@ static ismo_err schedule_if_new(ismo_server_t *s, char *why, size_t why_len)
     return err;
 }
 
-/* 1 if endpoint only accepts connections from this host. */
+/* 1 if endpoint only accepts connections from this host: tcp on 127.x.y.z
+ * (digits and dots only, not a host name starting "127."), localhost, [::1],
+ * or ipc/inproc. */
 static int endpoint_is_local(const char *ep)
 {
-    static const char *const local[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:", "ipc://",
-                                        "inproc://"};
+    static const char *const local[] = {"tcp://localhost:", "tcp://[::1]:", "ipc://", "inproc://"};
     for (size_t i = 0; i < sizeof local / sizeof local[0]; i++) {
         if (strncmp(ep, local[i], strlen(local[i])) == 0) {
             return 1;
         }
     }
-    return 0;
+    if (strncmp(ep, "tcp://127.", 10) != 0) {
+        return 0;
+    }
+    const char *p = ep + 10;
+    while ((*p >= '0' && *p <= '9') || *p == '.') {
+        p++;
+    }
+    return *p == ':';
 }
 
 /* CURVE set-up: the server's key pair (created in data_dir when missing) and
@@ -222,7 +231,7 @@ ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char 
     }
     if (cfg->insecure && !local) {
         snprintf(why, why_len,
-                 "--insecure (plain TCP) is refused on a non-loopback endpoint (%s, %s): use CURVE (--certs-dir DIR)",
+                 "--insecure (plain TCP) is refused on a non-loopback endpoint (%s, %s): drop it (CURVE is the default)",
                  cfg->endpoint, cfg->pub_endpoint);
         free(s);
         return ISMO_ERR_INVALID;
