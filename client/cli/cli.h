@@ -84,6 +84,8 @@ void cli_print_usage(FILE *f);
 int cmd_ping(cli_t *cli, int argc, char **argv);      /* cmd_status.c */
 int cmd_backup(cli_t *cli, int argc, char **argv);    /* cmd_status.c */
 int cmd_samples(cli_t *cli, int argc, char **argv);   /* cmd_status.c */
+int cmd_history(cli_t *cli, int argc, char **argv);   /* cmd_history.c */
+int cmd_lint(cli_t *cli, int argc, char **argv);      /* cmd_history.c */
 int cmd_status(cli_t *cli, int argc, char **argv);    /* cmd_status.c */
 int cmd_list(cli_t *cli, int argc, char **argv);      /* cmd_objectives.c */
 int cmd_show(cli_t *cli, int argc, char **argv);      /* cmd_objectives.c */

@@ -33,6 +33,8 @@ static const command commands[] = {
      "watch [--function F] [--kind K] [--since SEQ] [--count N] [--timeout-s S]\n"
      "                                    print events as they happen"},
     {"report", cmd_report, "report [-o FILE] [--function F]   management review summary (Markdown)"},
+    {"history", cmd_history, "history ID                        every version: who, when, why, what changed"},
+    {"lint", cmd_lint, "lint [--function F]               what each objective lacks (SMART + plan); exit 1 if any"},
     {"retire", cmd_retire, "retire ID --reason TEXT           retire an objective (history kept)"},
     {"backup", cmd_backup, "backup DIR                        consistent compacted copy of ismod's store (on its host)"},
     {"audit", cmd_audit,

@@ -200,6 +200,21 @@ check "retired objective left out of list" test "$(grep -c '^OBJ-2026-10 ' "$TMP
 ismo list --all >"$TMP/list3.out" 2>&1
 check "list --all shows it as retired" grep -q "^OBJ-2026-10 .*retired" "$TMP/list3.out"
 
+# --- history and lint ------------------------------------------------------------------
+ismo history OBJ-2026-10 >"$TMP/history.out" 2>&1
+check "history exits 0" test $? -eq 0
+check "history lists both versions with who and why" \
+    grep -q "^v2 .* merged into BCM programme" "$TMP/history.out"
+check "history shows what changed" grep -q "retired: no -> yes" "$TMP/history.out"
+ismo history NO-SUCH-ID >"$TMP/history2.out" 2>&1
+check "history of an unknown id exits 1" test $? -eq 1
+ismo lint >"$TMP/lint.out" 2>&1
+check "lint exits 1 when objectives lack something" test $? -eq 1
+check "lint names what the CSV register's objectives lack" \
+    grep -q "^OBJ-2026-05: lacks .*plan (no action)" "$TMP/lint.out"
+check "lint counts the complete ones" grep -q "complete (SMART, with a plan)" "$TMP/lint.out"
+check "lint passes the example register's OBJ-PATCH-48H" test "$(grep -c '^OBJ-PATCH-48H:' "$TMP/lint.out")" -eq 0
+
 # --- usage and a dead server ------------------------------------------------------------
 "$ISMO" frobnicate >/dev/null 2>&1
 check "unknown command exits 2" test $? -eq 2

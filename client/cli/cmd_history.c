@@ -1,0 +1,269 @@
+/* cmd_history: the ismo commands that look at objectives as documented
+ * information over time (ISO/IEC 27001:2022 6.2 "updated as appropriate"):
+ * `history ID` lists every stored version with who, when and why and what
+ * changed; `lint` lists what each objective lacks to be a SMART objective with
+ * a plan (6.2 b "measurable", g..k plan: what, resources, who, when, how
+ * evaluated). Both only read; nothing is cached. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+
+static int parse_no_options(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int rc = cli_global_option(cli, c, optarg);
+        if (rc != CLI_EXIT_OK) {
+            return rc;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+static const char *str_or_dash(const char *s) { return s && *s ? s : "-"; }
+
+/* Print "  field: old -> new" when the two texts differ. */
+static void diff_text(const char *field, const char *a, const char *b)
+{
+    if (strcmp(str_or_dash(a), str_or_dash(b)) != 0) {
+        printf("    %s: %s -> %s\n", field, str_or_dash(a), str_or_dash(b));
+    }
+}
+
+static void diff_num(const char *field, int has_a, double a, int has_b, double b)
+{
+    if (has_a != has_b || (has_a && a != b)) {
+        char x[40] = "-", y[40] = "-";
+        if (has_a) {
+            snprintf(x, sizeof x, "%g", a);
+        }
+        if (has_b) {
+            snprintf(y, sizeof y, "%g", b);
+        }
+        printf("    %s: %s -> %s\n", field, x, y);
+    }
+}
+
+static void diff_time(const char *field, int64_t a, int64_t b)
+{
+    if (a != b) {
+        char x[40], y[40];
+        printf("    %s: %s -> %s\n", field, ismo_fmt_deadline(a, x, sizeof x),
+               ismo_fmt_deadline(b, y, sizeof y));
+    }
+}
+
+static void diff_objectives(const Ismo__V1__Objective *a, const Ismo__V1__Objective *b)
+{
+    diff_text("title", a->title, b->title);
+    diff_text("owner", a->owner, b->owner);
+    diff_text("function", a->function, b->function);
+    diff_text("level", ismo_level_name(a->level), ismo_level_name(b->level));
+    diff_num("baseline", a->has_baseline, a->baseline, b->has_baseline, b->baseline);
+    diff_time("baseline date", a->baseline_at_ms, b->baseline_at_ms);
+    diff_num("target", a->has_target, a->target, b->has_target, b->target);
+    diff_text("target mode", ismo_target_mode_name(a->target_mode), ismo_target_mode_name(b->target_mode));
+    diff_time("start", a->start_ms, b->start_ms);
+    diff_time("deadline", a->deadline_ms, b->deadline_ms);
+    const Ismo__V1__Metric *ma = a->metric, *mb = b->metric;
+    diff_text("metric", ma ? ma->name : NULL, mb ? mb->name : NULL);
+    diff_text("unit", ma ? ma->unit : NULL, mb ? mb->unit : NULL);
+    diff_text("direction", ismo_direction_name(ma ? (int)ma->direction : 0),
+              ismo_direction_name(mb ? (int)mb->direction : 0));
+    diff_text("aggregation", ismo_aggregation_name(ma ? (int)ma->aggregation : 0),
+              ismo_aggregation_name(mb ? (int)mb->aggregation : 0));
+    diff_num("window (ms)", ma && ma->has_window_ms, ma ? (double)ma->window_ms : 0,
+             mb && mb->has_window_ms, mb ? (double)mb->window_ms : 0);
+    diff_num("frequency (ms)", ma && ma->has_frequency_ms, ma ? (double)ma->frequency_ms : 0,
+             mb && mb->has_frequency_ms, mb ? (double)mb->frequency_ms : 0);
+    diff_text("evaluation method", a->evaluation_method, b->evaluation_method);
+    diff_text("description", a->description, b->description);
+    if (a->n_actions != b->n_actions) {
+        printf("    plan: %zu -> %zu actions\n", a->n_actions, b->n_actions);
+    }
+    for (size_t i = 0; i < a->n_actions && i < b->n_actions; i++) {
+        const Ismo__V1__Action *x = a->actions[i], *y = b->actions[i];
+        char label[64];
+        snprintf(label, sizeof label, "action %zu", i + 1);
+        if (strcmp(str_or_dash(x->what), str_or_dash(y->what)) != 0) {
+            diff_text(label, x->what, y->what);
+        }
+        if (x->status != y->status) {
+            printf("    %s status: %s -> %s\n", label, ismo_action_status_name(x->status),
+                   ismo_action_status_name(y->status));
+        }
+        if (x->due_ms != y->due_ms) {
+            snprintf(label, sizeof label, "action %zu due", i + 1);
+            diff_time(label, x->due_ms, y->due_ms);
+        }
+    }
+    if (a->retired != b->retired) {
+        printf("    retired: %s -> %s\n", a->retired ? "yes" : "no", b->retired ? "yes" : "no");
+    }
+}
+
+int cmd_history(cli_t *cli, int argc, char **argv)
+{
+    int rc = parse_no_options(cli, argc, argv);
+    if (rc != CLI_EXIT_OK) {
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    }
+    if (optind + 1 != argc) {
+        return cli_usage(cli, "usage: ismo history ID");
+    }
+    const char *id = argv[optind];
+    ismo_client_t *client = cli_connect(cli);
+    if (!client) {
+        return CLI_EXIT_ERROR;
+    }
+    Ismo__V1__Reply *cur = NULL;
+    ismo_err err = ismo_get_objective(client, id, 0, &cur);
+    if (err != ISMO_OK || !cur->get_objective) {
+        rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err, "cannot read objective");
+        if (cur) {
+            ismo__v1__reply__free_unpacked(cur, NULL);
+        }
+        ismo_client_destroy(&client);
+        return rc;
+    }
+    uint32_t n = cur->get_objective->objective->version;
+    ismo__v1__reply__free_unpacked(cur, NULL);
+    printf("%s: %u version%s\n", id, n, n == 1 ? "" : "s");
+    Ismo__V1__Reply *prev = NULL;
+    for (uint32_t v = 1; v <= n; v++) {
+        Ismo__V1__Reply *r = NULL;
+        err = ismo_get_objective(client, id, v, &r);
+        if (err != ISMO_OK || !r->get_objective) {
+            rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err,
+                                 "cannot read a version");
+            if (r) {
+                ismo__v1__reply__free_unpacked(r, NULL);
+            }
+            break;
+        }
+        const Ismo__V1__Objective *o = r->get_objective->objective;
+        char t[40];
+        printf("v%u  %s  by %s: %s\n", o->version, ismo_time_format_ms(o->updated_ms, t, sizeof t),
+               str_or_dash(o->updated_by), str_or_dash(o->change_reason));
+        if (prev) {
+            diff_objectives(prev->get_objective->objective, o);
+            ismo__v1__reply__free_unpacked(prev, NULL);
+        }
+        prev = r;
+    }
+    if (prev) {
+        ismo__v1__reply__free_unpacked(prev, NULL);
+    }
+    ismo_client_destroy(&client);
+    return rc;
+}
+
+/* What o lacks, as a comma-separated list into buf; returns the count. */
+static int lacks(const Ismo__V1__Objective *o, char *buf, size_t len)
+{
+    int n = 0;
+    buf[0] = '\0';
+#define LACK(cond, what)                                                                           \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            size_t used = strlen(buf);                                                             \
+            snprintf(buf + used, len - used, "%s%s", n ? ", " : "", what);                         \
+            n++;                                                                                   \
+        }                                                                                          \
+    } while (0)
+    const Ismo__V1__Metric *m = o->metric;
+    LACK(!o->owner || !*o->owner, "owner");
+    LACK(!o->has_level || o->level == ISMO__V1__LEVEL__LEVEL_UNSPECIFIED, "level");
+    LACK(!m, "metric");
+    LACK(m && (!m->unit || !*m->unit), "metric unit");
+    LACK(m && (!m->has_direction || m->direction == ISMO__V1__DIRECTION__DIRECTION_UNSPECIFIED),
+         "metric direction");
+    LACK(m && !m->has_aggregation, "metric aggregation");
+    LACK(m && !m->has_window_ms, "metric window");
+    LACK(!o->has_baseline, "baseline");
+    LACK(!o->has_baseline_at_ms || o->baseline_at_ms == 0, "baseline date");
+    LACK(!o->has_target, "target");
+    LACK(!o->has_deadline_ms || o->deadline_ms == 0, "deadline");
+    LACK(!o->evaluation_method || !*o->evaluation_method, "evaluation method");
+    LACK(o->n_actions == 0, "plan (no action)");
+    for (size_t i = 0; i < o->n_actions; i++) {
+        const Ismo__V1__Action *a = o->actions[i];
+        char what[96];
+        if (!a->what || !*a->what) {
+            snprintf(what, sizeof what, "action %zu: what", i + 1);
+            LACK(1, what);
+        }
+        if (!a->resources || !*a->resources) {
+            snprintf(what, sizeof what, "action %zu: resources", i + 1);
+            LACK(1, what);
+        }
+        if (!a->responsible || !*a->responsible) {
+            snprintf(what, sizeof what, "action %zu: responsible", i + 1);
+            LACK(1, what);
+        }
+        if (!a->has_due_ms || a->due_ms == 0) {
+            snprintf(what, sizeof what, "action %zu: due date", i + 1);
+            LACK(1, what);
+        }
+    }
+#undef LACK
+    return n;
+}
+
+int cmd_lint(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
+                                         {"function", required_argument, NULL, 'f'},
+                                         {NULL, 0, NULL, 0}};
+    const char *function = NULL;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+        if (c == 'f') {
+            function = optarg;
+        } else {
+            int rc = cli_global_option(cli, c, optarg);
+            if (rc != CLI_EXIT_OK) {
+                return rc < 0 ? CLI_EXIT_OK : rc;
+            }
+        }
+    }
+    if (optind < argc) {
+        return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+    }
+    ismo_client_t *client = cli_connect(cli);
+    if (!client) {
+        return CLI_EXIT_ERROR;
+    }
+    Ismo__V1__Reply *reply = NULL;
+    ismo_err err = ismo_list_objectives(client, function, 0, &reply);
+    if (err != ISMO_OK || !reply->list_objectives) {
+        int rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err,
+                                 "cannot list objectives");
+        if (reply) {
+            ismo__v1__reply__free_unpacked(reply, NULL);
+        }
+        ismo_client_destroy(&client);
+        return rc;
+    }
+    const Ismo__V1__ListObjectivesReply *l = reply->list_objectives;
+    size_t incomplete = 0;
+    for (size_t i = 0; i < l->n_objectives; i++) {
+        char buf[2048];
+        int n = lacks(l->objectives[i], buf, sizeof buf);
+        if (n > 0) {
+            incomplete++;
+            printf("%s: lacks %s\n", l->objectives[i]->id, buf);
+        }
+    }
+    printf("%zu objective%s checked: %zu complete (SMART, with a plan), %zu lacking something\n",
+           l->n_objectives, l->n_objectives == 1 ? "" : "s", l->n_objectives - incomplete, incomplete);
+    ismo__v1__reply__free_unpacked(reply, NULL);
+    ismo_client_destroy(&client);
+    return incomplete ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+}
