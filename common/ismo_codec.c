@@ -119,6 +119,19 @@ ismo_err ismo_codec_pack(const ProtobufCMessage *msg, uint8_t **buf_p, size_t *l
     return ISMO_OK;
 }
 
+ProtobufCMessage *ismo_codec_copy(const ProtobufCMessage *m)
+{
+    size_t len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        return NULL;
+    }
+    protobuf_c_message_pack(m, buf);
+    ProtobufCMessage *copy = protobuf_c_message_unpack(m->descriptor, NULL, len, buf);
+    free(buf);
+    return copy;
+}
+
 int ismo_id_is_valid(const char *id)
 {
     if (!id || !*id) {

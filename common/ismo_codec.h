@@ -64,6 +64,12 @@ ismo_err ismo_codec_pack(const ProtobufCMessage *msg, uint8_t **buf_p, size_t *l
 /* 1 if the NUL-terminated s (NULL allowed) is valid UTF-8, else 0. */
 int ismo_utf8_is_valid(const char *s);
 
+/* A deep copy of m (pack, then unpack with m's descriptor), so a message
+ * borrowed for the length of a callback can be kept. The caller frees it with
+ * protobuf_c_message_free_unpacked(copy, NULL) or the typed *_free_unpacked.
+ * NULL when out of memory. */
+ProtobufCMessage *ismo_codec_copy(const ProtobufCMessage *m);
+
 /* Check an objective as received in PutObjective: id syntax and length,
  * function syntax, string lengths and UTF-8, baseline/target finite and within
  * +-ISMO_MAX_ABS_VALUE, instants within 1970..9999 (ismo_time.h), durations

@@ -293,15 +293,7 @@ static int list_cb(void *ctx, const Ismo__V1__Objective *o)
         l->cap = cap;
     }
     /* copy: the borrowed objective dies after the callback */
-    size_t len = protobuf_c_message_get_packed_size(&o->base);
-    uint8_t *buf = malloc(len + 1);
-    if (!buf) {
-        l->err = ISMO_ERR_NOMEM;
-        return 1;
-    }
-    protobuf_c_message_pack(&o->base, buf);
-    l->items[l->n] = ismo__v1__objective__unpack(NULL, len, buf);
-    free(buf);
+    l->items[l->n] = (void *)ismo_codec_copy(&o->base);
     if (!l->items[l->n]) {
         l->err = ISMO_ERR_NOMEM;
         return 1;
@@ -587,15 +579,7 @@ static int samples_cb(void *ctx, const Ismo__V1__Sample *s)
         c->more = 1;
         return 1;
     }
-    size_t len = protobuf_c_message_get_packed_size(&s->base);
-    uint8_t *buf = malloc(len + 1);
-    if (!buf) {
-        c->err = ISMO_ERR_NOMEM;
-        return 1;
-    }
-    protobuf_c_message_pack(&s->base, buf);
-    c->items[c->n] = ismo__v1__sample__unpack(NULL, len, buf);
-    free(buf);
+    c->items[c->n] = (void *)ismo_codec_copy(&s->base);
     if (!c->items[c->n]) {
         c->err = ISMO_ERR_NOMEM;
         return 1;
@@ -790,15 +774,7 @@ static int events_cb(void *ctx, const Ismo__V1__Event *e)
         c->more = 1;
         return 1;
     }
-    size_t len = protobuf_c_message_get_packed_size(&e->base);
-    uint8_t *buf = malloc(len + 1);
-    if (!buf) {
-        c->err = ISMO_ERR_NOMEM;
-        return 1;
-    }
-    protobuf_c_message_pack(&e->base, buf);
-    c->items[c->n] = ismo__v1__event__unpack(NULL, len, buf);
-    free(buf);
+    c->items[c->n] = (void *)ismo_codec_copy(&e->base);
     if (!c->items[c->n]) {
         c->err = ISMO_ERR_NOMEM;
         return 1;

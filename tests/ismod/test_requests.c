@@ -97,12 +97,8 @@ static Ismo__V1__Status *status_of(ismo_client_t *c, const char *id)
     assert_int_equal(err, ISMO_OK);
     assert_int_equal(r->get_status->n_statuses, 1);
     /* detach the status from the reply */
-    Ismo__V1__Status *st = r->get_status->statuses[0];
-    size_t len = protobuf_c_message_get_packed_size(&st->base);
-    uint8_t *buf = malloc(len + 1);
-    protobuf_c_message_pack(&st->base, buf);
-    Ismo__V1__Status *copy = ismo__v1__status__unpack(NULL, len, buf);
-    free(buf);
+    Ismo__V1__Status *copy = (Ismo__V1__Status *)ismo_codec_copy(&r->get_status->statuses[0]->base);
+    assert_non_null(copy);
     ismo__v1__reply__free_unpacked(r, NULL);
     return copy;
 }
