@@ -412,12 +412,17 @@ static const char *health_names[] = {"unspecified", "no_data", "on_track", "at_r
                                      "off_track",   "achieved", "missed"};
 static const char *level_names[] = {"unspecified", "strategic", "tactical", "operational"};
 static const char *direction_names[] = {"unspecified", "higher_is_better", "lower_is_better"};
-static const char *aggregation_names[] = {"last", "mean", "min", "max", "sum", "count"};
+static const char *aggregation_names[] = {"last", "mean", "min", "max", "sum", "count", "ratio", "p95"};
 static const char *target_mode_names[] = {"reach", "maintain"};
 static const char *action_status_names[] = {"planned", "in_progress", "done", "cancelled"};
-static const char *reminder_kind_names[] = {"unspecified", "deadline_approaching", "overdue",
-                                            "metric_stale"};
-static const char *event_topics[] = {"event", "status", "reminder", "objective", "heartbeat"};
+static const char *reminder_kind_names[] = {"unspecified",       "deadline_approaching", "overdue",
+                                            "metric_stale",      "work_should_start",    "review_due",
+                                            "action_due_approaching", "action_overdue"};
+static const char *event_topics[] = {"event", "status", "reminder", "objective", "heartbeat", "ack", "review"};
+static const char *value_kind_names[] = {"number", "yes_no", "duration"};
+static const char *period_names[] = {"none", "day", "week", "month", "quarter", "year"};
+static const char *lifecycle_names[] = {"unspecified", "draft", "active", "achieved", "missed", "retired"};
+static const char *review_decision_names[] = {"unspecified", "continue", "adjust", "close"};
 
 NAME_FN(ismo_health_name, health_names)
 NAME_FN(ismo_level_name, level_names)
@@ -426,6 +431,10 @@ NAME_FN(ismo_aggregation_name, aggregation_names)
 NAME_FN(ismo_target_mode_name, target_mode_names)
 NAME_FN(ismo_action_status_name, action_status_names)
 NAME_FN(ismo_reminder_kind_name, reminder_kind_names)
+NAME_FN(ismo_value_kind_name, value_kind_names)
+NAME_FN(ismo_period_name, period_names)
+NAME_FN(ismo_lifecycle_name, lifecycle_names)
+NAME_FN(ismo_review_decision_name, review_decision_names)
 const char *ismo_event_kind_topic(int v)
 {
     if (v <= 0 || (size_t)v >= sizeof event_topics / sizeof event_topics[0]) {
@@ -511,6 +520,43 @@ int ismo_action_status_parse(const char *text, int *v)
     return parse_in(action_status_names, N(action_status_names), 0, text, v);
 }
 
+int ismo_value_kind_parse(const char *text, int *v)
+{
+    if (text && (name_eq(text, "yes/no") || name_eq(text, "boolean") || name_eq(text, "bool"))) {
+        *v = ISMO__V1__VALUE_KIND__YES_NO;
+        return 0;
+    }
+    return parse_in(value_kind_names, N(value_kind_names), 0, text, v);
+}
+
+int ismo_period_parse(const char *text, int *v)
+{
+    if (text && (name_eq(text, "monthly") || name_eq(text, "calendar_month"))) {
+        *v = ISMO__V1__CALENDAR_PERIOD__PERIOD_MONTH;
+        return 0;
+    }
+    if (text && name_eq(text, "quarterly")) {
+        *v = ISMO__V1__CALENDAR_PERIOD__PERIOD_QUARTER;
+        return 0;
+    }
+    return parse_in(period_names, N(period_names), 0, text, v);
+}
+
+int ismo_lifecycle_parse(const char *text, int *v)
+{
+    return parse_in(lifecycle_names, N(lifecycle_names), 1, text, v);
+}
+
+int ismo_review_decision_parse(const char *text, int *v)
+{
+    return parse_in(review_decision_names, N(review_decision_names), 1, text, v);
+}
+
+int ismo_reminder_kind_parse(const char *text, int *v)
+{
+    return parse_in(reminder_kind_names, N(reminder_kind_names), 1, text, v);
+}
+
 int ismo_event_kind_parse(const char *text, int *v)
 {
     if (!text) {
@@ -524,6 +570,10 @@ int ismo_event_kind_parse(const char *text, int *v)
         *v = ISMO__V1__EVENT_KIND__OBJECTIVE_CHANGED;
     } else if (name_eq(text, "heartbeat")) {
         *v = ISMO__V1__EVENT_KIND__HEARTBEAT;
+    } else if (name_eq(text, "ack") || name_eq(text, "reminder_acked")) {
+        *v = ISMO__V1__EVENT_KIND__REMINDER_ACKED;
+    } else if (name_eq(text, "review") || name_eq(text, "review_recorded")) {
+        *v = ISMO__V1__EVENT_KIND__REVIEW_RECORDED;
     } else {
         return -1;
     }

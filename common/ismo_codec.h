@@ -106,7 +106,16 @@ int ismo_target_mode_parse(const char *text, int *mode);
 const char *ismo_action_status_name(int status);
 int ismo_action_status_parse(const char *text, int *status);
 const char *ismo_reminder_kind_name(int kind);
-/* Event kind topic word: "status", "reminder", "objective", "heartbeat";
+int ismo_reminder_kind_parse(const char *text, int *kind);
+const char *ismo_value_kind_name(int kind);     /* "number", "yes_no", "duration" */
+int ismo_value_kind_parse(const char *text, int *kind);
+const char *ismo_period_name(int period);       /* "none", "day", "week", "month", "quarter", "year" */
+int ismo_period_parse(const char *text, int *period);
+const char *ismo_lifecycle_name(int lifecycle); /* "draft", "active", "achieved", "missed", "retired" */
+int ismo_lifecycle_parse(const char *text, int *lifecycle);
+const char *ismo_review_decision_name(int decision); /* "continue", "adjust", "close" */
+int ismo_review_decision_parse(const char *text, int *decision);
+/* Event kind topic word: "status", "reminder", "objective", "heartbeat", "ack", "review";
  * "event" if unknown. */
 const char *ismo_event_kind_topic(int kind);
 /* Parse a topic word or a kind name ("reminder", "status_changed", ...). */
