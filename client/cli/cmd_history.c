@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ismo_smart.h"
 #include "output.h"
 
 static int parse_no_options(cli_t *cli, int argc, char **argv)
@@ -163,56 +164,18 @@ int cmd_history(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
-/* What o lacks, as a comma-separated list into buf; returns the count. */
+/* What o lacks (the server's SMART gate, common/ismo_smart.h), as a
+ * comma-separated list into buf; returns the count. */
 static int lacks(const Ismo__V1__Objective *o, char *buf, size_t len)
 {
-    int n = 0;
+    char gaps[ISMO_SMART_MAX_GAPS][ISMO_SMART_GAP_BYTES];
+    size_t n = ismo_smart_gaps(o, gaps, ISMO_SMART_MAX_GAPS);
     buf[0] = '\0';
-#define LACK(cond, what)                                                                           \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            size_t used = strlen(buf);                                                             \
-            snprintf(buf + used, len - used, "%s%s", n ? ", " : "", what);                         \
-            n++;                                                                                   \
-        }                                                                                          \
-    } while (0)
-    const Ismo__V1__Metric *m = o->metric;
-    LACK(!o->owner || !*o->owner, "owner");
-    LACK(!o->has_level || o->level == ISMO__V1__LEVEL__LEVEL_UNSPECIFIED, "level");
-    LACK(!m, "metric");
-    LACK(m && (!m->unit || !*m->unit), "metric unit");
-    LACK(m && (!m->has_direction || m->direction == ISMO__V1__DIRECTION__DIRECTION_UNSPECIFIED),
-         "metric direction");
-    LACK(m && !m->has_aggregation, "metric aggregation");
-    LACK(m && !m->has_window_ms, "metric window");
-    LACK(!o->has_baseline, "baseline");
-    LACK(!o->has_baseline_at_ms || o->baseline_at_ms == 0, "baseline date");
-    LACK(!o->has_target, "target");
-    LACK(!o->has_deadline_ms || o->deadline_ms == 0, "deadline");
-    LACK(!o->evaluation_method || !*o->evaluation_method, "evaluation method");
-    LACK(o->n_actions == 0, "plan (no action)");
-    for (size_t i = 0; i < o->n_actions; i++) {
-        const Ismo__V1__Action *a = o->actions[i];
-        char what[96];
-        if (!a->what || !*a->what) {
-            snprintf(what, sizeof what, "action %zu: what", i + 1);
-            LACK(1, what);
-        }
-        if (!a->resources || !*a->resources) {
-            snprintf(what, sizeof what, "action %zu: resources", i + 1);
-            LACK(1, what);
-        }
-        if (!a->responsible || !*a->responsible) {
-            snprintf(what, sizeof what, "action %zu: responsible", i + 1);
-            LACK(1, what);
-        }
-        if (!a->has_due_ms || a->due_ms == 0) {
-            snprintf(what, sizeof what, "action %zu: due date", i + 1);
-            LACK(1, what);
-        }
+    for (size_t i = 0; i < n && i < ISMO_SMART_MAX_GAPS; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", i ? ", " : "", gaps[i]);
     }
-#undef LACK
-    return n;
+    return (int)n;
 }
 
 int cmd_lint(cli_t *cli, int argc, char **argv)

@@ -404,7 +404,7 @@ static void test_objective_validate(void **state)
     f.o.level = (Ismo__V1__Level)99;
     expect_invalid(&f.o, "unknown level");
     full_objective(&f);
-    f.m.aggregation = (Ismo__V1__Aggregation)6;
+    f.m.aggregation = (Ismo__V1__Aggregation)8;
     expect_invalid(&f.o, "unknown aggregation");
     full_objective(&f);
     f.a2.status = (Ismo__V1__ActionStatus)9;
@@ -517,9 +517,14 @@ static void test_enum_names(void **state)
     roundtrip("health", ismo_health_name, ismo_health_parse, 1, 6);
     roundtrip("level", ismo_level_name, ismo_level_parse, 1, 3);
     roundtrip("direction", ismo_direction_name, ismo_direction_parse, 1, 2);
-    roundtrip("aggregation", ismo_aggregation_name, ismo_aggregation_parse, 0, 5);
+    roundtrip("aggregation", ismo_aggregation_name, ismo_aggregation_parse, 0, 7);
     roundtrip("target mode", ismo_target_mode_name, ismo_target_mode_parse, 0, 1);
     roundtrip("action status", ismo_action_status_name, ismo_action_status_parse, 0, 3);
+    roundtrip("reminder kind", ismo_reminder_kind_name, ismo_reminder_kind_parse, 1, 7);
+    roundtrip("value kind", ismo_value_kind_name, ismo_value_kind_parse, 0, 2);
+    roundtrip("period", ismo_period_name, ismo_period_parse, 0, 5);
+    roundtrip("lifecycle", ismo_lifecycle_name, ismo_lifecycle_parse, 1, 5);
+    roundtrip("review decision", ismo_review_decision_name, ismo_review_decision_parse, 1, 3);
 
     assert_string_equal(ismo_health_name(ISMO__V1__HEALTH__ON_TRACK), "on_track");
     assert_string_equal(ismo_direction_name(ISMO__V1__DIRECTION__HIGHER_IS_BETTER), "higher_is_better");
