@@ -279,6 +279,19 @@ ismo_err ismo_get_objective(ismo_client_t *self, const char *id, uint32_t versio
     return ismo_client_call(self, &req, reply_p);
 }
 
+ismo_err ismo_get_objective_as_of(ismo_client_t *self, const char *id, int64_t as_of_ms,
+                                  Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__GetObjectiveRequest body = ISMO__V1__GET_OBJECTIVE_REQUEST__INIT;
+    body.id = (char *)id;
+    body.has_as_of_ms = as_of_ms != 0;
+    body.as_of_ms = as_of_ms;
+    req.body_case = ISMO__V1__REQUEST__BODY_GET_OBJECTIVE;
+    req.get_objective = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
 static ismo_err list_page(ismo_client_t *self, const char *function, int include_retired,
                           const char *after_id, Ismo__V1__Reply **reply_p)
 {
@@ -365,7 +378,8 @@ ismo_err ismo_push_samples(ismo_client_t *self, Ismo__V1__Sample **samples, size
 }
 
 static ismo_err status_page(ismo_client_t *self, const char *const *ids, size_t n_ids,
-                            const char *function, const char *after_id, Ismo__V1__Reply **reply_p)
+                            const char *function, int64_t as_of_ms, const char *after_id,
+                            Ismo__V1__Reply **reply_p)
 {
     Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
     Ismo__V1__GetStatusRequest body = ISMO__V1__GET_STATUS_REQUEST__INIT;
@@ -373,6 +387,8 @@ static ismo_err status_page(ismo_client_t *self, const char *const *ids, size_t 
     body.n_ids = n_ids;
     body.function = (char *)(function && *function ? function : NULL);
     body.after_id = (char *)after_id;
+    body.has_as_of_ms = as_of_ms != 0;
+    body.as_of_ms = as_of_ms;
     req.body_case = ISMO__V1__REQUEST__BODY_GET_STATUS;
     req.get_status = &body;
     return ismo_client_call(self, &req, reply_p);
@@ -381,7 +397,13 @@ static ismo_err status_page(ismo_client_t *self, const char *const *ids, size_t 
 ismo_err ismo_get_status(ismo_client_t *self, const char *const *ids, size_t n_ids,
                          const char *function, Ismo__V1__Reply **reply_p)
 {
-    ismo_err err = status_page(self, ids, n_ids, function, NULL, reply_p);
+    return ismo_get_status_as_of(self, ids, n_ids, function, 0, reply_p);
+}
+
+ismo_err ismo_get_status_as_of(ismo_client_t *self, const char *const *ids, size_t n_ids,
+                               const char *function, int64_t as_of_ms, Ismo__V1__Reply **reply_p)
+{
+    ismo_err err = status_page(self, ids, n_ids, function, as_of_ms, NULL, reply_p);
     for (int page = 0; err == ISMO_OK && n_ids == 0 && page < ISMO_MAX_PAGES; page++) {
         Ismo__V1__GetStatusReply *first = (*reply_p)->get_status;
         if (!first || !first->more || first->n_statuses == 0) {
@@ -390,7 +412,7 @@ ismo_err ismo_get_status(ismo_client_t *self, const char *const *ids, size_t n_i
         char after[ISMO_MAX_ID_BYTES + 1];
         snprintf(after, sizeof after, "%s", first->statuses[first->n_statuses - 1]->objective_id);
         Ismo__V1__Reply *next = NULL;
-        err = status_page(self, NULL, 0, function, after, &next);
+        err = status_page(self, NULL, 0, function, as_of_ms, after, &next);
         if (err != ISMO_OK || !next->get_status) {
             ismo__v1__reply__free_unpacked(*reply_p, NULL);
             *reply_p = next;
@@ -479,6 +501,89 @@ ismo_err ismo_audit_export(ismo_client_t *self, uint64_t since_seq, uint32_t lim
     body.limit = limit;
     req.body_case = ISMO__V1__REQUEST__BODY_AUDIT_EXPORT;
     req.audit_export = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+/* ---- clause 6.2 / 9.3 requests ---- */
+
+ismo_err ismo_put_context(ismo_client_t *self, Ismo__V1__PolicyCommitment **policies,
+                          size_t n_policies, Ismo__V1__Risk **risks, size_t n_risks, int replace,
+                          Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__PutContextRequest body = ISMO__V1__PUT_CONTEXT_REQUEST__INIT;
+    body.policies = policies;
+    body.n_policies = policies ? n_policies : 0;
+    body.risks = risks;
+    body.n_risks = risks ? n_risks : 0;
+    body.has_replace = 1;
+    body.replace = replace != 0;
+    req.body_case = ISMO__V1__REQUEST__BODY_PUT_CONTEXT;
+    req.put_context = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_list_context(ismo_client_t *self, Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__ListContextRequest body = ISMO__V1__LIST_CONTEXT_REQUEST__INIT;
+    req.body_case = ISMO__V1__REQUEST__BODY_LIST_CONTEXT;
+    req.list_context = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_ack(ismo_client_t *self, const char *objective_id, const char *const *keys,
+                  size_t n_keys, const char *note, Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__AckRequest body = ISMO__V1__ACK_REQUEST__INIT;
+    body.objective_id = (char *)objective_id;
+    body.keys = (char **)keys;
+    body.n_keys = keys ? n_keys : 0;
+    body.note = (char *)(note && *note ? note : NULL);
+    req.body_case = ISMO__V1__REQUEST__BODY_ACK;
+    req.ack = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_add_review(ismo_client_t *self, const Ismo__V1__Review *review,
+                         Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__AddReviewRequest body = ISMO__V1__ADD_REVIEW_REQUEST__INIT;
+    body.review = (Ismo__V1__Review *)review;
+    req.body_case = ISMO__V1__REQUEST__BODY_ADD_REVIEW;
+    req.add_review = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_list_reviews(ismo_client_t *self, const char *objective_id, int64_t since_ms,
+                           int64_t until_ms, Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__ListReviewsRequest body = ISMO__V1__LIST_REVIEWS_REQUEST__INIT;
+    body.objective_id = (char *)(objective_id && *objective_id ? objective_id : NULL);
+    body.has_since_ms = since_ms != 0;
+    body.since_ms = since_ms;
+    body.has_until_ms = until_ms != 0;
+    body.until_ms = until_ms;
+    req.body_case = ISMO__V1__REQUEST__BODY_LIST_REVIEWS;
+    req.list_reviews = &body;
+    return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_explain(ismo_client_t *self, const char *id, int64_t as_of_ms, uint32_t sample_limit,
+                      Ismo__V1__Reply **reply_p)
+{
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__ExplainRequest body = ISMO__V1__EXPLAIN_REQUEST__INIT;
+    body.id = (char *)id;
+    body.has_as_of_ms = as_of_ms != 0;
+    body.as_of_ms = as_of_ms;
+    body.has_sample_limit = sample_limit != 0;
+    body.sample_limit = sample_limit;
+    req.body_case = ISMO__V1__REQUEST__BODY_EXPLAIN;
+    req.explain = &body;
     return ismo_client_call(self, &req, reply_p);
 }
 

@@ -88,6 +88,11 @@ ismo_err ismo_put_objective(ismo_client_t *self, Ismo__V1__Objective *objective,
 /* version 0 = current. ISMO_ERR_NOT_FOUND for an unknown id. */
 ismo_err ismo_get_objective(ismo_client_t *self, const char *id, uint32_t version,
                             Ismo__V1__Reply **reply_p);
+/* The version in force at as_of_ms (UTC ms; the newest version stored at
+ * or before it); as_of_ms 0 = current. ISMO_ERR_NOT_FOUND for an unknown id
+ * or when the objective did not exist yet at as_of_ms. */
+ismo_err ismo_get_objective_as_of(ismo_client_t *self, const char *id, int64_t as_of_ms,
+                                  Ismo__V1__Reply **reply_p);
 /* function NULL/"" = all functions. Pages through the server's 10,000-item
  * replies and hands back one Reply holding every objective (more = 0). */
 ismo_err ismo_list_objectives(ismo_client_t *self, const char *function, int include_retired,
@@ -102,6 +107,12 @@ ismo_err ismo_push_samples(ismo_client_t *self, Ismo__V1__Sample **samples, size
  * paged like ismo_list_objectives into one Reply. */
 ismo_err ismo_get_status(ismo_client_t *self, const char *const *ids, size_t n_ids,
                          const char *function, Ismo__V1__Reply **reply_p);
+/* As ismo_get_status, reconstructed as of as_of_ms (UTC ms; 0 = now): the
+ * objective version in force then, the samples received by then, evaluated
+ * at that instant (each Status.as_of_ms set). Objectives that did not exist
+ * yet are left out. */
+ismo_err ismo_get_status_as_of(ismo_client_t *self, const char *const *ids, size_t n_ids,
+                               const char *function, int64_t as_of_ms, Ismo__V1__Reply **reply_p);
 /* Events with seq > since_seq; limit 0 = server maximum; kind 0 = all. */
 ismo_err ismo_list_events(ismo_client_t *self, uint64_t since_seq, uint32_t limit,
                           const char *function, int kind, Ismo__V1__Reply **reply_p);
@@ -130,6 +141,55 @@ ismo_err ismo_audit_verify(ismo_client_t *self, Ismo__V1__Reply **reply_p);
  * common/ismo_audit.h and the reply's public_key (or one kept elsewhere). */
 ismo_err ismo_audit_export(ismo_client_t *self, uint64_t since_seq, uint32_t limit,
                            Ismo__V1__Reply **reply_p);
+
+/* ---- clause 6.2 / 9.3 requests (docs/protocol.md) ------------------------ */
+
+/* Store policy commitments (ISO/IEC 27001:2022 5.2, 6.2 a) and risks (6.1.2,
+ * 6.1.3, 6.2 c) that objectives reference by id (Objective.policy_refs,
+ * risk_refs). policies/risks: borrowed arrays of n_policies / n_risks
+ * entries (either may be 0; NULL with 0). replace: 1 = the server drops
+ * entries not in this request, 0 = add or change only. reply->put_context
+ * says how many of each are stored now. Errors: ISMO_ERR_INVALID for a bad
+ * id or an over-long text (nothing stored), ISMO_ERR_PERMISSION, transport
+ * errors as ismo_client_call. */
+ismo_err ismo_put_context(ismo_client_t *self, Ismo__V1__PolicyCommitment **policies,
+                          size_t n_policies, Ismo__V1__Risk **risks, size_t n_risks, int replace,
+                          Ismo__V1__Reply **reply_p);
+/* Every stored policy commitment and risk, id order (reply->list_context). */
+ismo_err ismo_list_context(ismo_client_t *self, Ismo__V1__Reply **reply_p);
+
+/* Acknowledge reminders of one objective (6.2 e "communicated"): stops the
+ * OVERDUE repeats and the escalation of their episode. keys: n_keys reminder
+ * keys (Reminder.key, borrowed; NULL/0 = every outstanding reminder of the
+ * objective); note: NULL or <= 4096 bytes. reply->ack->keys lists the keys
+ * acknowledged now (empty when none was outstanding), reply->ack->seq the
+ * REMINDER_ACKED event. Errors: ISMO_ERR_NOT_FOUND (unknown objective or
+ * key), ISMO_ERR_INVALID (note too long). */
+ismo_err ismo_ack(ismo_client_t *self, const char *objective_id, const char *const *keys,
+                  size_t n_keys, const char *note, Ismo__V1__Reply **reply_p);
+
+/* Record a management-review decision on an objective (ISO/IEC 27001:2022
+ * 9.3; 6.2 "updated as appropriate"). review (borrowed): objective_id,
+ * decision (CONTINUE, ADJUST, CLOSE), note (<= 4096 bytes), reviewed_ms (UTC
+ * ms; 0 = now). reply->add_review->review is the stored record with reviewer,
+ * objective_version, health, value, seq and recorded_ms set by the server.
+ * Errors: ISMO_ERR_NOT_FOUND (unknown objective), ISMO_ERR_INVALID. */
+ismo_err ismo_add_review(ismo_client_t *self, const Ismo__V1__Review *review,
+                         Ismo__V1__Reply **reply_p);
+/* Review records with since_ms <= reviewed_ms < until_ms (UTC ms; 0 = no
+ * bound), of one objective (objective_id NULL/"" = all), in reviewed_ms
+ * order (reply->list_reviews->reviews). */
+ismo_err ismo_list_reviews(ismo_client_t *self, const char *objective_id, int64_t since_ms,
+                           int64_t until_ms, Ismo__V1__Reply **reply_p);
+
+/* Why an objective has its health (docs/evaluation.md): reply->explain holds
+ * the objective version evaluated, its Status, the rule lines in order of
+ * application, the aggregation window, the samples in it (newest first, at
+ * most sample_limit; 0 = the server's 100) and the period results.
+ * as_of_ms (UTC ms): 0 = now, else reconstructed as in ismo_get_status_as_of.
+ * Errors: ISMO_ERR_NOT_FOUND (unknown objective, or not yet existing). */
+ismo_err ismo_explain(ismo_client_t *self, const char *id, int64_t as_of_ms, uint32_t sample_limit,
+                      Ismo__V1__Reply **reply_p);
 
 /* Write a new random sample id (32 hex characters from /dev/urandom) into buf
  * (>= 33 bytes). Returns ISMO_OK or ISMO_ERR_IO. */
