@@ -1,6 +1,7 @@
 /* cli: option handling, error messages and connection set-up shared by the
  * command families (see cli.h). No state of its own. */
 #include "cli.h"
+#include "output.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -11,7 +12,11 @@ int cli_fail(const cli_t *cli, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "ismo: %s: ", cli->command);
+    if (strcmp(cli->command, "ismo") == 0) {
+        fprintf(stderr, "ismo: ");
+    } else {
+        fprintf(stderr, "ismo: %s: ", cli->command);
+    }
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -22,7 +27,11 @@ int cli_usage(const cli_t *cli, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "ismo: %s: ", cli->command);
+    if (strcmp(cli->command, "ismo") == 0) {
+        fprintf(stderr, "ismo: ");
+    } else {
+        fprintf(stderr, "ismo: %s: ", cli->command);
+    }
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, " (see 'ismo help')\n");
     va_end(ap);
@@ -50,6 +59,27 @@ int cli_parse_u64(const cli_t *cli, const char *opt, const char *text, uint64_t 
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+int cli_set_zone(cli_t *cli, const char *zone)
+{
+    char why[256];
+    if (ismo_fmt_set_zone(zone, why, sizeof why) != 0) {
+        return cli_usage(cli, "%s", why);
+    }
+    cli->tz = zone;
+    return CLI_EXIT_OK;
+}
+
+int cli_parse_instant(const cli_t *cli, const char *opt, const char *text, int64_t *ms)
+{
+    if (!text || ismo_time_parse(text, 1, ms) != ISMO_OK || *ms <= 0) {
+        cli_usage(cli, "%s: '%s' is not a time (2026-06-30, 2026-Q2, 2026-06, "
+                       "2026-06-30T12:00:00Z, @ms)",
+                  opt, text ? text : "");
+        return -1;
+    }
     return 0;
 }
 
@@ -84,6 +114,8 @@ int cli_global_option(cli_t *cli, int c, const char *arg)
     case CLI_OPT_CERT:
         setenv("ISMO_CERT", arg, 1);
         return CLI_EXIT_OK;
+    case CLI_OPT_TZ:
+        return cli_set_zone(cli, arg);
     case CLI_OPT_HELP:
         cli_print_usage(stdout);
         return -1;

@@ -27,6 +27,7 @@ typedef struct cli {
     const char *reason;       /* recorded with changes; NULL = none / command default */
     int64_t timeout_ms;       /* time to wait for each reply */
     const char *command;      /* name of the running command, for messages */
+    const char *tz;           /* display zone (IANA name; --tz, env ISMO_TZ; NULL = UTC) */
 } cli_t;
 
 /* Long options every command accepts (ids >= CLI_OPT_GLOBAL). Put
@@ -41,6 +42,7 @@ enum {
     CLI_OPT_TIMEOUT_MS,
     CLI_OPT_SERVER_KEY,
     CLI_OPT_CERT,
+    CLI_OPT_TZ,
     CLI_OPT_HELP
 };
 #define CLI_GLOBAL_OPTIONS                                                                   \
@@ -51,7 +53,18 @@ enum {
         {"timeout-ms", required_argument, NULL, CLI_OPT_TIMEOUT_MS},                         \
         {"server-key", required_argument, NULL, CLI_OPT_SERVER_KEY},                         \
         {"cert", required_argument, NULL, CLI_OPT_CERT},                                     \
+        {"tz", required_argument, NULL, CLI_OPT_TZ},                                         \
         {"help", no_argument, NULL, CLI_OPT_HELP}
+
+/* The default branch of a command's option switch: hand the option to
+ * cli_global_option and return from the command on help or error. */
+#define CLI_OPTION_DEFAULT(cli, c)                                                                 \
+    default: {                                                                                     \
+        int rc_ = cli_global_option((cli), (c), optarg);                                           \
+        if (rc_ != CLI_EXIT_OK) {                                                                  \
+            return rc_ < 0 ? CLI_EXIT_OK : rc_;                                                    \
+        }                                                                                          \
+    } break
 
 /* Handle a global option id c with its argument. Returns CLI_EXIT_OK, or
  * CLI_EXIT_USAGE (message printed) for a bad value or an unknown option
@@ -73,6 +86,16 @@ int cli_call_failed(const cli_t *cli, ismo_client_t *client, ismo_err err, const
  * reason, timeout). NULL (message printed) on a bad endpoint. Caller frees
  * with ismo_client_destroy. */
 ismo_client_t *cli_connect(const cli_t *cli);
+
+/* Set the display zone (ismo_fmt_set_zone) from --tz or ISMO_TZ. Returns
+ * CLI_EXIT_OK, or CLI_EXIT_USAGE (message printed) for an unknown zone. */
+int cli_set_zone(cli_t *cli, const char *zone);
+
+/* Parse an --as-of / --from / --to instant (ismo_time_parse, UTC): a date
+ * means the END of that day ("as of 2026-06-30" includes the whole day),
+ * "2026-Q2" and "2026-06" their end, a date-time or "@ms" that instant.
+ * Instants in the future are allowed. 0 ok, -1 (usage message printed). */
+int cli_parse_instant(const cli_t *cli, const char *opt, const char *text, int64_t *ms);
 
 /* Parse a non-negative integer option; 0 ok, -1 (usage message printed). */
 int cli_parse_u64(const cli_t *cli, const char *opt, const char *text, uint64_t *out);
@@ -97,5 +120,8 @@ int cmd_watch(cli_t *cli, int argc, char **argv);     /* cmd_watch.c */
 int cmd_report(cli_t *cli, int argc, char **argv);    /* cmd_report.c */
 int cmd_audit(cli_t *cli, int argc, char **argv);     /* cmd_audit.c */
 int cmd_keygen(cli_t *cli, int argc, char **argv);    /* cmd_keygen.c */
+int cmd_explain(cli_t *cli, int argc, char **argv);   /* cmd_explain.c */
+int cmd_ack(cli_t *cli, int argc, char **argv);       /* cmd_review.c */
+int cmd_review(cli_t *cli, int argc, char **argv);    /* cmd_review.c */
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "tree.h"
 
 /* Parse a command's options; returns CLI_EXIT_OK or an exit code (-1 = help). */
 #define CLI_OPTION_LOOP_DEFAULT(cli, c)                                                            \
@@ -55,18 +56,39 @@ int cmd_list(cli_t *cli, int argc, char **argv)
         ismo_client_destroy(&client);
         return rc;
     }
-    static const char *const headers[] = {"ID", "LEVEL", "FUNCTION", "OWNER", "DEADLINE", "VERSION"};
-    ismo_table_t *t = ismo_table_new(6, headers);
+    static const char *const headers[] = {"ID",    "LEVEL",    "FUNCTION", "OWNER",
+                                          "LIFECYCLE", "DEADLINE", "VERSION"};
+    ismo_table_t *t = ismo_table_new(7, headers);
     Ismo__V1__ListObjectivesReply *l = reply->list_objectives;
-    for (size_t i = 0; l && i < l->n_objectives; i++) {
+    size_t n = l ? l->n_objectives : 0;
+    const char **tids = calloc(n + 1, sizeof *tids);
+    const char **tpar = calloc(n + 1, sizeof *tpar);
+    size_t *order = calloc(n + 1, sizeof *order);
+    int *depth = calloc(n + 1, sizeof *depth);
+    if (!tids || !tpar || !order || !depth) {
+        abort();
+    }
+    for (size_t i = 0; i < n; i++) {
+        tids[i] = l->objectives[i]->id ? l->objectives[i]->id : "";
+        tpar[i] = l->objectives[i]->parent_id;
+    }
+    cli_tree_order(tids, tpar, n, order, depth);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = order[k];
         Ismo__V1__Objective *o = l->objectives[i];
-        char deadline[40], version[32];
+        char idc[160], deadline[40], version[32], life[32];
+        snprintf(idc, sizeof idc, "%*s%s", 2 * (depth[i] > 12 ? 12 : depth[i]), "", tids[i]);
         ismo_fmt_deadline(o->deadline_ms, deadline, sizeof deadline);
         snprintf(version, sizeof version, "%u%s", o->version, o->retired ? " (retired)" : "");
-        const char *cells[] = {o->id, ismo_level_name(o->level), o->function, o->owner, deadline,
-                               version};
+        snprintf(life, sizeof life, "%s", ismo_fmt_lifecycle(o->lifecycle));
+        const char *cells[] = {idc,  ismo_level_name(o->level), o->function, o->owner,
+                               life, deadline,                  version};
         ismo_table_add(t, cells);
     }
+    free(tids);
+    free(tpar);
+    free(order);
+    free(depth);
     if (ismo_table_rows(t) == 0) {
         printf("no objectives%s%s\n", function ? " in function " : "", function ? function : "");
     } else {
@@ -98,7 +120,7 @@ static void print_time(const char *label, protobuf_c_boolean has, int64_t ms, in
     } else if (deadline) {
         printf("%-18s %s\n", label, ismo_fmt_deadline(ms, buf, sizeof buf));
     } else {
-        printf("%-18s %s\n", label, ismo_time_format_ms(ms, buf, sizeof buf));
+        printf("%-18s %s\n", label, ismo_fmt_time(ms, buf, sizeof buf));
     }
 }
 
@@ -122,6 +144,13 @@ static void print_objective(const Ismo__V1__Objective *o)
     printf("%-18s %s\n", "function:", o->function ? o->function : "-");
     printf("%-18s %s\n", "owner:", o->owner ? o->owner : "-");
     printf("%-18s %u%s\n", "version:", o->version, o->retired ? " (retired)" : "");
+    printf("%-18s %s\n", "lifecycle:", ismo_fmt_lifecycle(o->lifecycle));
+    if (o->n_smart_gaps) {
+        print_strv("smart gaps:", o->smart_gaps, o->n_smart_gaps);
+    }
+    if (o->parent_id && *o->parent_id) {
+        printf("%-18s %s\n", "parent:", o->parent_id);
+    }
     print_time("updated:", o->has_updated_ms, o->updated_ms, 0);
     printf("%-18s %s\n", "updated by:", o->updated_by && *o->updated_by ? o->updated_by : "-");
     printf("%-18s %s\n", "change reason:",
@@ -148,6 +177,47 @@ static void print_objective(const Ismo__V1__Objective *o)
     print_time("start:", o->has_start_ms, o->start_ms, 0);
     print_time("deadline:", o->has_deadline_ms, o->deadline_ms, 1);
     print_duration("review cadence:", o->has_review_cadence_ms, o->review_cadence_ms);
+    if (o->n_period_targets) {
+        printf("%-18s", "period targets:");
+        for (size_t i = 0; i < o->n_period_targets; i++) {
+            const Ismo__V1__PeriodTarget *p = o->period_targets[i];
+            printf("%s%s %s", i ? ", " : " ", p->label ? p->label : "?",
+                   ismo_fmt_value(p->target, unit, buf, sizeof buf));
+        }
+        printf("\n");
+    }
+    if (m && m->period) {
+        printf("%-18s every %s\n", "  period:", ismo_period_name(m->period));
+    }
+    if (o->not_measurable) {
+        printf("%-18s yes: %s\n", "not measurable:",
+               o->not_measurable_reason && *o->not_measurable_reason ? o->not_measurable_reason
+                                                                      : "(no reason given)");
+    }
+    if (o->n_review_dates_ms) {
+        printf("%-18s", "review dates:");
+        for (size_t i = 0; i < o->n_review_dates_ms; i++) {
+            printf("%s%s", i ? ", " : " ", ismo_fmt_deadline(o->review_dates_ms[i], buf, sizeof buf));
+        }
+        printf("\n");
+    }
+    if (o->n_reminder_offsets_ms) {
+        printf("%-18s", "reminders:");
+        for (size_t i = 0; i < o->n_reminder_offsets_ms; i++) {
+            printf("%s%s", i ? ", " : " ",
+                   ismo_duration_format_ms(o->reminder_offsets_ms[i], buf, sizeof buf));
+        }
+        printf(" before the deadline\n");
+    }
+    if (o->has_overdue_repeat_ms && o->overdue_repeat_ms != 0) {
+        printf("%-18s %s\n", "overdue repeat:",
+               o->overdue_repeat_ms < 0 ? "never"
+                                        : ismo_duration_format_ms(o->overdue_repeat_ms, buf, sizeof buf));
+    }
+    if (o->escalate_after) {
+        printf("%-18s after %u unacknowledged reminders, to %s\n", "escalation:", o->escalate_after,
+               o->escalate_to && *o->escalate_to ? o->escalate_to : "-");
+    }
     print_strv("policy refs:", o->policy_refs, o->n_policy_refs);
     print_strv("risk refs:", o->risk_refs, o->n_risk_refs);
     print_strv("controls:", o->control_refs, o->n_control_refs);
@@ -181,8 +251,20 @@ static void print_objective(const Ismo__V1__Objective *o)
 static void print_status(const Ismo__V1__Status *s, const char *unit)
 {
     char buf[64];
-    printf("\nstatus:\n");
+    if (s->as_of_ms) {
+        printf("\nstatus as of %s:\n", ismo_fmt_time(s->as_of_ms, buf, sizeof buf));
+    } else {
+        printf("\nstatus:\n");
+    }
     printf("  %-16s %s\n", "health:", ismo_fmt_health(s->health));
+    if (s->has_rollup_health && s->children) {
+        printf("  %-16s %s (worst of it and its %u child%s' trees)\n", "rolled up:",
+               ismo_fmt_health(s->rollup_health), s->children, s->children == 1 ? "" : "ren");
+    }
+    if (s->period_label && *s->period_label) {
+        printf("  %-16s %s (%u completed period%s missed)\n", "period:", s->period_label,
+               s->periods_missed, s->periods_missed == 1 ? "" : "s");
+    }
     printf("  %-16s %s\n", "value:", s->has_value ? ismo_fmt_value(s->value, unit, buf, sizeof buf) : "no data");
     printf("  %-16s %s\n", "progress:",
            s->has_progress ? ismo_fmt_percent(s->progress, buf, sizeof buf) : "-");
@@ -191,11 +273,11 @@ static void print_status(const Ismo__V1__Status *s, const char *unit)
     printf("  %-16s %llu in window, %llu in total\n", "samples:",
            (unsigned long long)s->window_samples, (unsigned long long)s->total_samples);
     printf("  %-16s %s\n", "last sample:",
-           s->last_sample_ms ? ismo_time_format_ms(s->last_sample_ms, buf, sizeof buf) : "-");
+           s->last_sample_ms ? ismo_fmt_time(s->last_sample_ms, buf, sizeof buf) : "-");
     printf("  %-16s %s\n", "next deadline:", ismo_fmt_deadline(s->next_deadline_ms, buf, sizeof buf));
     printf("  %-16s %u\n", "reminders:", s->reminders_outstanding);
     printf("  %-16s %s\n", "evaluated:",
-           s->evaluated_ms ? ismo_time_format_ms(s->evaluated_ms, buf, sizeof buf) : "-");
+           s->evaluated_ms ? ismo_fmt_time(s->evaluated_ms, buf, sizeof buf) : "-");
     if (s->explanation && *s->explanation) {
         printf("  %-16s %s\n", "explanation:", s->explanation);
     }
@@ -205,12 +287,19 @@ int cmd_show(cli_t *cli, int argc, char **argv)
 {
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
                                          {"version", required_argument, NULL, 'v'},
+                                         {"as-of", required_argument, NULL, 'A'},
                                          {NULL, 0, NULL, 0}};
     uint64_t version = 0;
+    int64_t as_of_ms = 0;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "v:", opts, NULL)) != -1) {
         switch (c) {
+        case 'A':
+            if (cli_parse_instant(cli, "--as-of", optarg, &as_of_ms) != 0) {
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 'v':
             if (cli_parse_u64(cli, "--version", optarg, &version) != 0) {
                 return CLI_EXIT_USAGE;
@@ -225,16 +314,25 @@ int cmd_show(cli_t *cli, int argc, char **argv)
     if (argc - optind != 1) {
         return cli_usage(cli, "needs exactly one objective id");
     }
+    if (version && as_of_ms) {
+        return cli_usage(cli, "--version and --as-of exclude each other");
+    }
     const char *id = argv[optind];
     ismo_client_t *client = cli_connect(cli);
     if (!client) {
         return CLI_EXIT_ERROR;
     }
     Ismo__V1__Reply *reply = NULL;
-    ismo_err err = ismo_get_objective(client, id, (uint32_t)version, &reply);
+    ismo_err err = as_of_ms ? ismo_get_objective_as_of(client, id, as_of_ms, &reply)
+                            : ismo_get_objective(client, id, (uint32_t)version, &reply);
     if (err != ISMO_OK || !reply->get_objective || !reply->get_objective->objective) {
-        char what[128];
-        snprintf(what, sizeof what, "cannot get objective %s", id);
+        char what[160], when[48];
+        if (as_of_ms) {
+            snprintf(what, sizeof what, "cannot get objective %s as of %s", id,
+                     ismo_fmt_time(as_of_ms, when, sizeof when));
+        } else {
+            snprintf(what, sizeof what, "cannot get objective %s", id);
+        }
         int rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err, what);
         if (reply) {
             ismo__v1__reply__free_unpacked(reply, NULL);
@@ -246,7 +344,7 @@ int cmd_show(cli_t *cli, int argc, char **argv)
     print_objective(o);
     Ismo__V1__Reply *sreply = NULL;
     const char *ids[] = {id};
-    err = ismo_get_status(client, ids, 1, NULL, &sreply);
+    err = ismo_get_status_as_of(client, ids, 1, NULL, as_of_ms, &sreply);
     int rc = CLI_EXIT_OK;
     if (err != ISMO_OK) {
         rc = cli_call_failed(cli, client, err, "cannot get status");

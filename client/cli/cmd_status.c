@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "tree.h"
 
 int cmd_ping(cli_t *cli, int argc, char **argv)
 {
@@ -40,7 +41,7 @@ int cmd_ping(cli_t *cli, int argc, char **argv)
         const Ismo__V1__PingReply *p = reply->ping;
         printf("ismod %s at %s: protocol %u, server time %s, last event seq %llu, %lld ms\n",
                p->server_version ? p->server_version : "?", cli->endpoint, p->protocol,
-               ismo_time_format_ms(p->server_time_ms, t, sizeof t),
+               ismo_fmt_time(p->server_time_ms, t, sizeof t),
                (unsigned long long)p->last_seq, (long long)(ismo_mono_ms() - t0));
     }
     if (reply) {
@@ -53,6 +54,20 @@ int cmd_ping(cli_t *cli, int argc, char **argv)
 static const Ismo__V1__Objective *find_objective(const Ismo__V1__ListObjectivesReply *l,
                                                  const char *id)
 {
+    /* the listing is in id order: binary search, then a linear fallback */
+    size_t lo = 0, hi = l ? l->n_objectives : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(l->objectives[mid]->id, id);
+        if (c == 0) {
+            return l->objectives[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
     for (size_t i = 0; l && i < l->n_objectives; i++) {
         if (strcmp(l->objectives[i]->id, id) == 0) {
             return l->objectives[i];
@@ -61,7 +76,7 @@ static const Ismo__V1__Objective *find_objective(const Ismo__V1__ListObjectivesR
     return NULL;
 }
 
-static json_t *status_json(const Ismo__V1__Status *s, const Ismo__V1__Objective *o)
+static json_t *status_json(const Ismo__V1__Status *s, const Ismo__V1__Objective *o, int depth)
 {
     json_t *j = json_object();
     json_object_set_new(j, "objective_id", json_string(s->objective_id ? s->objective_id : ""));
@@ -78,9 +93,22 @@ static json_t *status_json(const Ismo__V1__Status *s, const Ismo__V1__Objective 
     json_object_set_new(j, "next_deadline_ms", json_integer(s->next_deadline_ms));
     json_object_set_new(j, "reminders_outstanding", json_integer(s->reminders_outstanding));
     json_object_set_new(j, "changed_ms", json_integer(s->changed_ms));
+    json_object_set_new(j, "lifecycle", json_string(ismo_lifecycle_name(
+                                            s->has_lifecycle ? (int)s->lifecycle
+                                                             : o ? (int)o->lifecycle : 0)));
+    json_object_set_new(j, "rollup_health",
+                        json_string(ismo_health_name(s->has_rollup_health ? (int)s->rollup_health
+                                                                          : (int)s->health)));
+    json_object_set_new(j, "children", json_integer(s->children));
+    json_object_set_new(j, "period_label", json_string(s->period_label ? s->period_label : ""));
+    json_object_set_new(j, "periods_missed", json_integer(s->periods_missed));
+    json_object_set_new(j, "as_of_ms", json_integer(s->as_of_ms));
+    json_object_set_new(j, "objective_version", json_integer(s->objective_version));
     json_object_set_new(j, "title", json_string(o && o->title ? o->title : ""));
     json_object_set_new(j, "function", json_string(o && o->function ? o->function : ""));
     json_object_set_new(j, "owner", json_string(o && o->owner ? o->owner : ""));
+    json_object_set_new(j, "parent_id", json_string(o && o->parent_id ? o->parent_id : ""));
+    json_object_set_new(j, "depth", json_integer(depth));
     json_object_set_new(j, "target", o && o->has_target ? json_real(o->target) : json_null());
     json_object_set_new(j, "unit",
                         json_string(o && o->metric && o->metric->unit ? o->metric->unit : ""));
@@ -91,25 +119,38 @@ static json_t *status_json(const Ismo__V1__Status *s, const Ismo__V1__Objective 
     return j;
 }
 
+/* "  " per tree level before the id (at most 12 levels shown). */
+static void tree_cell(char *buf, size_t len, int depth, const char *id)
+{
+    int d = depth > 12 ? 12 : depth;
+    snprintf(buf, len, "%*s%s", 2 * d, "", id ? id : "?");
+}
+
 int cmd_status(cli_t *cli, int argc, char **argv)
 {
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
                                          {"function", required_argument, NULL, 'f'},
                                          {"output", required_argument, NULL, 'o'},
+                                         {"as-of", required_argument, NULL, 'A'},
                                          {NULL, 0, NULL, 0}};
     const char *function = NULL, *format = "table";
+    int64_t as_of_ms = 0;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "f:o:", opts, NULL)) != -1) {
-        if (c == 'f') {
+        switch (c) {
+        case 'f':
             function = optarg;
-        } else if (c == 'o') {
+            break;
+        case 'o':
             format = optarg;
-        } else {
-            int rc = cli_global_option(cli, c, optarg);
-            if (rc != CLI_EXIT_OK) {
-                return rc < 0 ? CLI_EXIT_OK : rc;
+            break;
+        case 'A':
+            if (cli_parse_instant(cli, "--as-of", optarg, &as_of_ms) != 0) {
+                return CLI_EXIT_USAGE;
             }
+            break;
+            CLI_OPTION_DEFAULT(cli, c);
         }
     }
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0) {
@@ -123,9 +164,11 @@ int cmd_status(cli_t *cli, int argc, char **argv)
         return CLI_EXIT_ERROR;
     }
     Ismo__V1__Reply *sreply = NULL, *oreply = NULL;
-    ismo_err err = ismo_get_status(client, n_ids ? ids : NULL, n_ids, function, &sreply);
-    if (err != ISMO_OK) {
-        int rc = cli_call_failed(cli, client, err, "cannot get status");
+    ismo_err err = ismo_get_status_as_of(client, n_ids ? ids : NULL, n_ids, function, as_of_ms,
+                                         &sreply);
+    if (err != ISMO_OK || !sreply->get_status) {
+        int rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err,
+                                 "cannot get status");
         if (sreply) {
             ismo__v1__reply__free_unpacked(sreply, NULL);
         }
@@ -133,8 +176,9 @@ int cmd_status(cli_t *cli, int argc, char **argv)
         return rc;
     }
     err = ismo_list_objectives(client, function, 1, &oreply);
-    if (err != ISMO_OK) {
-        int rc = cli_call_failed(cli, client, err, "cannot list objectives");
+    if (err != ISMO_OK || !oreply->list_objectives) {
+        int rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err,
+                                 "cannot list objectives");
         ismo__v1__reply__free_unpacked(sreply, NULL);
         if (oreply) {
             ismo__v1__reply__free_unpacked(oreply, NULL);
@@ -144,35 +188,61 @@ int cmd_status(cli_t *cli, int argc, char **argv)
     }
     const Ismo__V1__GetStatusReply *st = sreply->get_status;
     const Ismo__V1__ListObjectivesReply *ol = oreply->list_objectives;
+    size_t n = st->n_statuses;
+    /* the objectives behind the statuses, and their tree order */
+    const Ismo__V1__Objective **objs = calloc(n + 1, sizeof *objs);
+    const char **tids = calloc(n + 1, sizeof *tids);
+    const char **tpar = calloc(n + 1, sizeof *tpar);
+    size_t *order = calloc(n + 1, sizeof *order);
+    int *depth = calloc(n + 1, sizeof *depth);
+    if (!objs || !tids || !tpar || !order || !depth) {
+        abort();
+    }
+    for (size_t i = 0; i < n; i++) {
+        objs[i] = find_objective(ol, st->statuses[i]->objective_id);
+        tids[i] = st->statuses[i]->objective_id ? st->statuses[i]->objective_id : "";
+        tpar[i] = objs[i] ? objs[i]->parent_id : NULL;
+    }
+    cli_tree_order(tids, tpar, n, order, depth);
     if (strcmp(format, "json") == 0) {
         json_t *arr = json_array();
-        for (size_t i = 0; st && i < st->n_statuses; i++) {
-            const Ismo__V1__Status *s = st->statuses[i];
-            json_array_append_new(arr, status_json(s, find_objective(ol, s->objective_id)));
+        for (size_t k = 0; k < n; k++) {
+            size_t i = order[k];
+            json_array_append_new(arr, status_json(st->statuses[i], objs[i], depth[i]));
         }
         char *text = json_dumps(arr, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
         printf("%s\n", text ? text : "[]");
         free(text);
         json_decref(arr);
     } else {
-        static const char *const headers[] = {"ID",       "FUNCTION", "HEALTH",   "VALUE",
-                                              "TARGET",   "PROGRESS", "EXPECTED", "DEADLINE",
-                                              "SAMPLES"};
-        ismo_table_t *t = ismo_table_new(9, headers);
-        for (size_t i = 0; st && i < st->n_statuses; i++) {
+        static const char *const headers[] = {"ID",       "FUNCTION", "LIFECYCLE", "HEALTH",
+                                              "ROLLUP",   "VALUE",    "TARGET",    "PROGRESS",
+                                              "EXPECTED", "DEADLINE", "SAMPLES"};
+        ismo_table_t *t = ismo_table_new(11, headers);
+        for (size_t k = 0; k < n; k++) {
+            size_t i = order[k];
             const Ismo__V1__Status *s = st->statuses[i];
-            const Ismo__V1__Objective *o = find_objective(ol, s->objective_id);
+            const Ismo__V1__Objective *o = objs[i];
             const char *unit = o && o->metric ? o->metric->unit : NULL;
-            char value[64], target[80], prog[16], exp[16], deadline[40], samples[32];
+            char idc[160], value[64], target[80], prog[16], exp[16], deadline[40], samples[32];
+            char life[32], rollup[32];
+            tree_cell(idc, sizeof idc, depth[i], s->objective_id);
             ismo_fmt_value(s->value, unit, value, sizeof value);
             ismo_fmt_target(o, target, sizeof target);
             ismo_fmt_percent(s->progress, prog, sizeof prog);
             ismo_fmt_percent(s->expected_progress, exp, sizeof exp);
             ismo_fmt_deadline(o ? o->deadline_ms : 0, deadline, sizeof deadline);
             snprintf(samples, sizeof samples, "%llu", (unsigned long long)s->total_samples);
-            const char *cells[] = {s->objective_id,
+            snprintf(life, sizeof life, "%s",
+                     ismo_fmt_lifecycle(s->has_lifecycle ? (int)s->lifecycle
+                                                         : o ? (int)o->lifecycle : 0));
+            snprintf(rollup, sizeof rollup, "%s",
+                     ismo_fmt_health(s->has_rollup_health ? (int)s->rollup_health : (int)s->health));
+            const char *cells[] = {idc,
                                    o ? o->function : NULL,
+                                   life,
                                    ismo_fmt_health(s->health),
+                                   rollup,
                                    s->has_value ? value : NULL,
                                    target,
                                    s->has_progress ? prog : NULL,
@@ -181,6 +251,10 @@ int cmd_status(cli_t *cli, int argc, char **argv)
                                    samples};
             ismo_table_add(t, cells);
         }
+        if (as_of_ms) {
+            char when[48];
+            printf("as of %s\n", ismo_fmt_time(as_of_ms, when, sizeof when));
+        }
         if (ismo_table_rows(t) == 0) {
             printf("no objectives%s%s\n", function ? " in function " : "", function ? function : "");
         } else {
@@ -188,6 +262,11 @@ int cmd_status(cli_t *cli, int argc, char **argv)
         }
         ismo_table_destroy(&t);
     }
+    free(objs);
+    free(tids);
+    free(tpar);
+    free(order);
+    free(depth);
     ismo__v1__reply__free_unpacked(sreply, NULL);
     ismo__v1__reply__free_unpacked(oreply, NULL);
     ismo_client_destroy(&client);
@@ -288,7 +367,7 @@ int cmd_samples(cli_t *cli, int argc, char **argv)
     }
     json_t *arr = strcmp(output, "json") == 0 ? json_array() : NULL;
     if (!arr) {
-        printf("%-24s  %-16s  %-24s  %s\n", "EFFECTIVE", "VALUE", "SOURCE", "SAMPLE ID");
+        printf("%-29s  %-16s  %-24s  %s\n", "EFFECTIVE", "VALUE", "SOURCE", "SAMPLE ID");
     }
     uint64_t shown = 0;
     int rc = CLI_EXIT_OK;
@@ -317,7 +396,7 @@ int cmd_samples(cli_t *cli, int argc, char **argv)
                 json_object_set_new(j, "received_ms", json_integer(s->received_ms));
                 json_array_append_new(arr, j);
             } else {
-                printf("%-24s  %-16g  %-24s  %s\n", ismo_time_format_ms(s->effective_ms, t, sizeof t),
+                printf("%-29s  %-16g  %-24s  %s\n", ismo_fmt_time(s->effective_ms, t, sizeof t),
                        s->value, s->source ? s->source : "", s->sample_id ? s->sample_id : "");
             }
             shown++;

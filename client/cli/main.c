@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "output.h"
 
 typedef struct command {
     const char *name;
@@ -21,18 +22,30 @@ static const command commands[] = {
      "import FILE [--dry-run]           import a YAML or CSV register of objectives\n"
      "  import FILE --samples-for ID --service SLUG [--per day|check] [--dry-run]\n"
      "                                    backfill samples from an Upptime status CSV"},
-    {"list", cmd_list, "list [--function F] [--all]       objectives (--all: with retired)"},
-    {"show", cmd_show, "show ID [--version N]             one objective, its plan, notes and status"},
+    {"list", cmd_list,
+     "list [--function F] [--all]       objectives as a tree (children under parents), lifecycle"},
+    {"show", cmd_show,
+     "show ID [--version N | --as-of DATE]   one objective, its plan, notes and status (then)"},
     {"push", cmd_push, "push ID VALUE [--at TIME] [--source S]   push one sample"},
     {"samples", cmd_samples,
      "samples ID [--since TIME] [--limit N] [-o table|json]   stored samples, oldest first"},
-    {"status", cmd_status, "status [--function F] [-o table|json]    computed status"},
+    {"status", cmd_status,
+     "status [--function F] [--as-of DATE] [-o table|json] [ID...]   computed status, as a tree"},
+    {"explain", cmd_explain,
+     "explain ID [--as-of DATE] [--limit N] [-o text|json]   why: rules, numbers, periods, samples"},
+    {"ack", cmd_ack, "ack ID [--key K ...] [--note TEXT]   acknowledge reminders (stops repeats)"},
+    {"review", cmd_review,
+     "review add ID --decision continue|adjust|close --note TEXT [--date DATE]\n"
+     "                                    record a management-review decision (9.3)\n"
+     "  review list [ID] [--since DATE] [--until DATE] [-o table|json]   review records"},
     {"events", cmd_events,
      "events [--since SEQ] [--function F] [--kind K] [--limit N]   stored events"},
     {"watch", cmd_watch,
      "watch [--function F] [--kind K] [--since SEQ] [--count N] [--timeout-s S]\n"
      "                                    print events as they happen"},
-    {"report", cmd_report, "report [-o FILE] [--function F]   management review summary (Markdown)"},
+    {"report", cmd_report,
+     "report [--from DATE] [--to DATE] [--format md|html|csv] [-o FILE] [--function F]\n"
+     "                                    management-review pack (9.3 inputs)"},
     {"history", cmd_history, "history ID                        every version: who, when, why, what changed"},
     {"lint", cmd_lint, "lint [--function F]               what each objective lacks (SMART + plan); exit 1 if any"},
     {"retire", cmd_retire, "retire ID --reason TEXT           retire an objective (history kept)"},
@@ -63,6 +76,7 @@ void cli_print_usage(FILE *f)
             "  --timeout-ms N     time to wait for each reply (default %d)\n"
             "  --server-key K     CURVE: the server's public .cert file or Z85 key (env ISMO_SERVER_KEY)\n"
             "  --cert FILE        CURVE: this client's NAME.cert_secret (env ISMO_CERT)\n"
+            "  --tz ZONE          display times in this IANA zone (env ISMO_TZ, default UTC)\n"
             "\nexit codes: 0 ok, 1 error, 2 usage, 3 server unreachable\n",
             ISMO_DEFAULT_ENDPOINT, ISMO_DEFAULT_PUB_ENDPOINT, ISMO_DEFAULT_TIMEOUT_MS);
 }
@@ -80,6 +94,16 @@ int main(int argc, char **argv)
     }
     cli.timeout_ms = ISMO_DEFAULT_TIMEOUT_MS;
     cli.command = "ismo";
+    const char *tz = getenv("ISMO_TZ");
+    char why[256];
+    if (tz && *tz && ismo_fmt_set_zone(tz, why, sizeof why) != 0) {
+        fprintf(stderr, "ismo: ISMO_TZ: %s\n", why);
+        return CLI_EXIT_USAGE;
+    }
+    if (!tz || !*tz) {
+        ismo_fmt_set_zone("UTC", why, sizeof why);
+    }
+    cli.tz = tz && *tz ? tz : NULL;
 
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {"version", no_argument, NULL, 'V'},
                                          {NULL, 0, NULL, 0}};

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "ismo_time.h"
 
@@ -124,9 +126,94 @@ char *ismo_fmt_percent(double fraction, char *buf, size_t len)
     return buf;
 }
 
+/* ---- display zone ---- */
+
+static char zone_name[128] = "UTC";
+static int zone_is_utc = 1;
+
+static int zone_file_exists(const char *zone)
+{
+    const char *dir = getenv("TZDIR");
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int ismo_fmt_set_zone(const char *zone, char *why, size_t why_len)
+{
+    if (!zone || !*zone || strcmp(zone, "UTC") == 0 || strcmp(zone, "Z") == 0) {
+        snprintf(zone_name, sizeof zone_name, "UTC");
+        zone_is_utc = 1;
+        setenv("TZ", "UTC", 1);
+        tzset();
+        return 0;
+    }
+    /* an IANA name: letters, digits, '/', '_', '-', '+'; no "..", not absolute */
+    int ok = strlen(zone) < sizeof zone_name && zone[0] != '/' && !strstr(zone, "..");
+    for (const char *p = zone; ok && *p; p++) {
+        ok = isalnum((unsigned char)*p) || *p == '/' || *p == '_' || *p == '-' || *p == '+';
+    }
+    if (!ok || !zone_file_exists(zone)) {
+        snprintf(why, why_len,
+                 "unknown time zone '%s' (an IANA name from the tz database, e.g. Europe/Berlin, "
+                 "America/New_York, UTC; is tzdata installed?)",
+                 zone);
+        return -1;
+    }
+    snprintf(zone_name, sizeof zone_name, "%s", zone);
+    zone_is_utc = 0;
+    setenv("TZ", zone, 1);
+    tzset();
+    return 0;
+}
+
+const char *ismo_fmt_zone(void) { return zone_name; }
+
+char *ismo_fmt_time(int64_t ms, char *buf, size_t len)
+{
+    if (zone_is_utc || ms == 0) {
+        return ismo_time_format_ms(ms, buf, len);
+    }
+    int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    int msec = (int)(ms - secs * 1000);
+    time_t t = (time_t)secs;
+    struct tm tm;
+    if (!localtime_r(&t, &tm)) {
+        return ismo_time_format_ms(ms, buf, len);
+    }
+    long off = tm.tm_gmtoff;
+    char sign = off < 0 ? '-' : '+';
+    if (off < 0) {
+        off = -off;
+    }
+    char date[40];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%03d%c%02ld:%02ld", date, msec, sign, off / 3600, (off % 3600) / 60);
+    return buf;
+}
+
 char *ismo_fmt_deadline(int64_t ms, char *buf, size_t len)
 {
+    if (ms != 0 && ms % ISMO_DAY_MS != 0) {
+        return ismo_fmt_time(ms, buf, len);
+    }
     return ismo_deadline_format_ms(ms, buf, len);
+}
+
+const char *ismo_fmt_lifecycle(int lifecycle)
+{
+    static char buf[32];
+    if (lifecycle == 0) {
+        return "-";
+    }
+    const char *n = ismo_lifecycle_name(lifecycle);
+    size_t i = 0;
+    for (; n[i] && i + 1 < sizeof buf; i++) {
+        buf[i] = (char)toupper((unsigned char)n[i]);
+    }
+    buf[i] = '\0';
+    return buf;
 }
 
 char *ismo_fmt_target(const Ismo__V1__Objective *o, char *buf, size_t len)

@@ -33,10 +33,31 @@ char *ismo_fmt_value(double v, const char *unit, char *buf, size_t len);
 /* A fraction as percent with no decimals: 0.734 -> "73 %". */
 char *ismo_fmt_percent(double fraction, char *buf, size_t len);
 
+/* The zone instants are displayed in: an IANA name from the system's tz
+ * database (tzdata, /usr/share/zoneinfo or $TZDIR), e.g. "Europe/Berlin",
+ * or "UTC" (the default; NULL or "" also mean UTC). Only display changes:
+ * every computation, request and JSON value stays UTC ms. Sets the process's
+ * TZ (the CLI is single-threaded). Returns 0, or -1 for a name that is not
+ * in the tz database (then the zone is unchanged; why says so). */
+int ismo_fmt_set_zone(const char *zone, char *why, size_t why_len);
+
+/* The zone set by ismo_fmt_set_zone ("UTC" by default). Borrowed, static. */
+const char *ismo_fmt_zone(void);
+
+/* An instant in the display zone: "2026-11-30T10:00:00.000Z" in UTC,
+ * "2026-11-30T11:00:00.000+01:00" elsewhere (ISO 8601 with the zone's
+ * offset at that instant, daylight saving included). 0 -> "-".
+ * buf >= 32 bytes. Returns buf. */
+char *ismo_fmt_time(int64_t ms, char *buf, size_t len);
+
 /* A deadline (or other end-of-period instant) as the last day it includes:
- * 2027-01-01T00:00Z (the end of 2026-12-31) -> "2026-12-31"; an instant that
- * is not midnight prints as a date-time; 0 -> "-". */
+ * 2027-01-01T00:00Z (the end of 2026-12-31) -> "2026-12-31" (a date-only
+ * deadline is a UTC day whatever the display zone); an instant that is not
+ * midnight UTC prints as ismo_fmt_time does; 0 -> "-". */
 char *ismo_fmt_deadline(int64_t ms, char *buf, size_t len);
+
+/* Lifecycle name upper-case for humans ("ACTIVE"); "-" when unset. */
+const char *ismo_fmt_lifecycle(int lifecycle);
 
 /* The target with its direction and unit: "<= 48 h", ">= 99.9 % (maintain)". */
 char *ismo_fmt_target(const Ismo__V1__Objective *o, char *buf, size_t len);
