@@ -19,11 +19,12 @@
 
 enum { DBI_OBJECTIVES, DBI_VERSIONS, DBI_SAMPLES, DBI_SAMPLE_IDS, DBI_STATUS,
        DBI_EVENTS, DBI_REMINDERS, DBI_META, DBI_AGGREGATES, DBI_DUE, DBI_DUE_BY_ID,
-       DBI_AUDIT, DBI_COUNT };
+       DBI_AUDIT, DBI_REVIEWS, DBI_POLICIES, DBI_RISKS, DBI_CHILDREN, DBI_COUNT };
 
 static const char *dbi_names[DBI_COUNT] = {"objectives", "versions",   "samples", "sample_ids",
                                            "status",     "events",     "reminders", "meta",
-                                           "aggregates", "due",        "due_by_id", "audit"};
+                                           "aggregates", "due",        "due_by_id", "audit",
+                                           "reviews",    "policies",   "risks",     "children"};
 
 /* Below this many free bytes on the data directory's file system, a failed
  * commit (LMDB reports a short write as EIO) counts as "disk full". */
@@ -404,15 +405,119 @@ ismo_err ismo_store_objective_get(ismo_txn_t *t, const char *id, uint32_t versio
     return *o_p ? ISMO_OK : ISMO_ERR_IO;
 }
 
+/* children key: parent \0 child */
+static size_t edge_key(uint8_t *buf, const char *parent, const char *child)
+{
+    size_t p = strlen(parent), c = strlen(child);
+    memcpy(buf, parent, p);
+    buf[p] = 0;
+    memcpy(buf + p + 1, child, c);
+    return p + 1 + c;
+}
+
+/* Keep the children index in step with o's parent_id (old: the current
+ * version before this put, NULL when new). */
+static ismo_err update_edge(ismo_txn_t *t, const Ismo__V1__Objective *o)
+{
+    MDB_val v;
+    char old_parent[ISMO_MAX_ID_BYTES + 1] = "";
+    ismo_err err = get_val(t, DBI_OBJECTIVES, o->id, strlen(o->id), &v);
+    if (err == ISMO_OK) {
+        Ismo__V1__Objective *cur = ismo__v1__objective__unpack(NULL, v.mv_size, v.mv_data);
+        if (cur && cur->parent_id && strlen(cur->parent_id) <= ISMO_MAX_ID_BYTES) {
+            snprintf(old_parent, sizeof old_parent, "%s", cur->parent_id);
+        }
+        if (cur) {
+            ismo__v1__objective__free_unpacked(cur, NULL);
+        }
+    } else if (err != ISMO_ERR_NOT_FOUND) {
+        return err;
+    }
+    const char *new_parent = o->parent_id && strlen(o->parent_id) <= ISMO_MAX_ID_BYTES ? o->parent_id : "";
+    if (strcmp(old_parent, new_parent) == 0) {
+        return ISMO_OK;
+    }
+    uint8_t k[2 * ISMO_MAX_ID_BYTES + 2];
+    int rc;
+    if (*old_parent) {
+        MDB_val key = {edge_key(k, old_parent, o->id), k};
+        rc = mdb_del(t->txn, t->store->dbi[DBI_CHILDREN], &key, NULL);
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            return log_rc("mdb_del child", rc);
+        }
+    }
+    if (*new_parent) {
+        MDB_val key = {edge_key(k, new_parent, o->id), k}, empty = {0, ""};
+        rc = mdb_put(t->txn, t->store->dbi[DBI_CHILDREN], &key, &empty, 0);
+        if (rc != 0) {
+            return log_rc("mdb_put child", rc);
+        }
+    }
+    return ISMO_OK;
+}
+
 ismo_err ismo_store_objective_put(ismo_txn_t *t, const Ismo__V1__Objective *o)
 {
-    ismo_err err = put_msg(t, DBI_OBJECTIVES, o->id, strlen(o->id), &o->base);
+    ismo_err err = update_edge(t, o);
+    if (err == ISMO_OK) {
+        err = put_msg(t, DBI_OBJECTIVES, o->id, strlen(o->id), &o->base);
+    }
     if (err != ISMO_OK) {
         return err;
     }
     uint8_t k[ISMO_MAX_ID_BYTES + 8];
     size_t kl = version_key(k, o->id, o->version);
     return put_msg(t, DBI_VERSIONS, k, kl, &o->base);
+}
+
+ismo_err ismo_store_objective_get_as_of(ismo_txn_t *t, const char *id, int64_t as_of_ms,
+                                        Ismo__V1__Objective **o_p)
+{
+    Ismo__V1__Objective *o = NULL;
+    ismo_err err = ismo_store_objective_get(t, id, 0, &o);
+    /* versions are few (one per human change): walk back from the newest */
+    while (err == ISMO_OK && o->has_updated_ms && o->updated_ms > as_of_ms) {
+        uint32_t v = o->version;
+        ismo__v1__objective__free_unpacked(o, NULL);
+        o = NULL;
+        err = v > 1 ? ismo_store_objective_get(t, id, v - 1, &o) : ISMO_ERR_NOT_FOUND;
+    }
+    *o_p = err == ISMO_OK ? o : NULL;
+    return err;
+}
+
+ismo_err ismo_store_children(ismo_txn_t *t, const char *parent_id, ismo_id_fn fn, void *ctx)
+{
+    size_t n = parent_id ? strlen(parent_id) : 0;
+    if (n == 0 || n > ISMO_MAX_ID_BYTES) {
+        return ISMO_OK;
+    }
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_CHILDREN], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    uint8_t k[ISMO_MAX_ID_BYTES + 1];
+    memcpy(k, parent_id, n);
+    k[n] = 0;
+    MDB_val key = {n + 1, k}, v;
+    for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+        const uint8_t *kp = key.mv_data;
+        if (key.mv_size <= n + 1 || key.mv_size > n + 1 + ISMO_MAX_ID_BYTES || memcmp(kp, parent_id, n) != 0 ||
+            kp[n] != 0) {
+            break;
+        }
+        char child[ISMO_MAX_ID_BYTES + 1];
+        memcpy(child, kp + n + 1, key.mv_size - n - 1);
+        child[key.mv_size - n - 1] = 0;
+        if (fn(ctx, child)) {
+            break;
+        }
+    }
+    ismo_err err = rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get children", rc);
+    mdb_cursor_close(c);
+    return err;
 }
 
 ismo_err ismo_store_objective_foreach(ismo_txn_t *t, ismo_objective_fn fn, void *ctx)
@@ -720,6 +825,220 @@ ismo_err ismo_store_reminder_count(ismo_txn_t *t, const char *id, const char *pr
     return ISMO_OK;
 }
 
+/* ---- management reviews (9.3) ---- */
+
+static size_t review_key(uint8_t *buf, const char *id, int64_t reviewed_ms, uint64_t seq)
+{
+    size_t n = strlen(id);
+    memcpy(buf, id, n);
+    buf[n] = 0;
+    be64(buf + n + 1, time_key(reviewed_ms));
+    be64(buf + n + 9, seq);
+    return n + 17;
+}
+
+ismo_err ismo_store_review_add(ismo_txn_t *t, Ismo__V1__Review *r)
+{
+    if (!r->objective_id || !*r->objective_id || strlen(r->objective_id) > ISMO_MAX_ID_BYTES) {
+        return ISMO_ERR_INVALID;
+    }
+    uint64_t seq = meta_get_u64(t, "review_seq") + 1;
+    ismo_err err = meta_put_u64(t, "review_seq", seq);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    r->has_seq = 1;
+    r->seq = seq;
+    uint8_t k[ISMO_MAX_ID_BYTES + 17];
+    size_t kl = review_key(k, r->objective_id, r->reviewed_ms, seq);
+    return put_msg(t, DBI_REVIEWS, k, kl, &r->base);
+}
+
+ismo_err ismo_store_review_last(ismo_txn_t *t, const char *id, int64_t *reviewed_ms)
+{
+    *reviewed_ms = 0;
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > ISMO_MAX_ID_BYTES) {
+        return ISMO_OK;
+    }
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_REVIEWS], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    /* seek just past this objective's keys (id \1), then step back */
+    uint8_t k[ISMO_MAX_ID_BYTES + 2];
+    memcpy(k, id, n);
+    k[n] = 1;
+    MDB_val key = {n + 1, k}, v;
+    rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
+    if (rc == 0) {
+        rc = mdb_cursor_get(c, &key, &v, MDB_PREV);
+    } else if (rc == MDB_NOTFOUND) {
+        rc = mdb_cursor_get(c, &key, &v, MDB_LAST);
+    }
+    if (rc == 0) {
+        const uint8_t *kp = key.mv_data;
+        if (key.mv_size == n + 17 && memcmp(kp, id, n) == 0 && kp[n] == 0) {
+            *reviewed_ms = (int64_t)(rd64(kp + n + 1) ^ (UINT64_C(1) << 63));
+        }
+    }
+    mdb_cursor_close(c);
+    return rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get review", rc);
+}
+
+ismo_err ismo_store_reviews_scan(ismo_txn_t *t, const char *id, int64_t from_ms, int64_t until_ms,
+                                 ismo_review_fn fn, void *ctx)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n > ISMO_MAX_ID_BYTES) {
+        return ISMO_OK;
+    }
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_REVIEWS], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    uint8_t k[ISMO_MAX_ID_BYTES + 17];
+    MDB_val key, v;
+    if (n > 0) {
+        key.mv_size = review_key(k, id, from_ms, 0);
+        key.mv_data = k;
+        rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
+    } else {
+        rc = mdb_cursor_get(c, &key, &v, MDB_FIRST);
+    }
+    for (; rc == 0; rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+        const uint8_t *kp = key.mv_data;
+        if (key.mv_size < 18) {
+            continue;
+        }
+        size_t idl = key.mv_size - 17;
+        if (n > 0 && (idl != n || memcmp(kp, id, n) != 0)) {
+            break;
+        }
+        int64_t at = (int64_t)(rd64(kp + idl + 1) ^ (UINT64_C(1) << 63));
+        if (at < from_ms) {
+            continue;
+        }
+        if (at >= until_ms) {
+            if (n > 0) {
+                break;
+            }
+            continue;
+        }
+        Ismo__V1__Review *r = ismo__v1__review__unpack(NULL, v.mv_size, v.mv_data);
+        if (!r) {
+            ISMO_ERROR("store", "undecodable review record (%zu bytes) skipped", v.mv_size);
+            continue;
+        }
+        int stop = fn(ctx, r);
+        ismo__v1__review__free_unpacked(r, NULL);
+        if (stop) {
+            break;
+        }
+    }
+    ismo_err err = rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get reviews", rc);
+    mdb_cursor_close(c);
+    return err;
+}
+
+/* ---- context registers: policy commitments and risks (6.2 a, c) ---- */
+
+ismo_err ismo_store_policy_put(ismo_txn_t *t, const Ismo__V1__PolicyCommitment *p)
+{
+    if (!p->id || !*p->id || strlen(p->id) > ISMO_MAX_ID_BYTES) {
+        return ISMO_ERR_INVALID;
+    }
+    return put_msg(t, DBI_POLICIES, p->id, strlen(p->id), &p->base);
+}
+
+ismo_err ismo_store_risk_put(ismo_txn_t *t, const Ismo__V1__Risk *r)
+{
+    if (!r->id || !*r->id || strlen(r->id) > ISMO_MAX_ID_BYTES) {
+        return ISMO_ERR_INVALID;
+    }
+    return put_msg(t, DBI_RISKS, r->id, strlen(r->id), &r->base);
+}
+
+ismo_err ismo_store_context_clear(ismo_txn_t *t)
+{
+    int rc = mdb_drop(t->txn, t->store->dbi[DBI_POLICIES], 0);
+    if (rc == 0) {
+        rc = mdb_drop(t->txn, t->store->dbi[DBI_RISKS], 0);
+    }
+    return log_rc("mdb_drop context", rc);
+}
+
+static ismo_err context_scan(ismo_txn_t *t, int dbi, const ProtobufCMessageDescriptor *d,
+                             int (*fn)(void *, const ProtobufCMessage *), void *ctx)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[dbi], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    MDB_val key, v;
+    for (rc = mdb_cursor_get(c, &key, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+        ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, v.mv_size, v.mv_data);
+        if (!m) {
+            ISMO_ERROR("store", "undecodable %s record (%zu bytes) skipped", dbi_names[dbi], v.mv_size);
+            continue;
+        }
+        int stop = fn(ctx, m);
+        protobuf_c_message_free_unpacked(m, NULL);
+        if (stop) {
+            break;
+        }
+    }
+    ismo_err err = rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get context", rc);
+    mdb_cursor_close(c);
+    return err;
+}
+
+typedef struct policy_adapter {
+    ismo_policy_fn fn;
+    void *ctx;
+} policy_adapter;
+
+static int policy_adapt(void *ctx, const ProtobufCMessage *m)
+{
+    policy_adapter *a = ctx;
+    return a->fn(a->ctx, (const Ismo__V1__PolicyCommitment *)m);
+}
+
+typedef struct risk_adapter {
+    ismo_risk_fn fn;
+    void *ctx;
+} risk_adapter;
+
+static int risk_adapt(void *ctx, const ProtobufCMessage *m)
+{
+    risk_adapter *a = ctx;
+    return a->fn(a->ctx, (const Ismo__V1__Risk *)m);
+}
+
+ismo_err ismo_store_policies_scan(ismo_txn_t *t, ismo_policy_fn fn, void *ctx)
+{
+    policy_adapter a = {fn, ctx};
+    return context_scan(t, DBI_POLICIES, &ismo__v1__policy_commitment__descriptor, policy_adapt, &a);
+}
+
+ismo_err ismo_store_risks_scan(ismo_txn_t *t, ismo_risk_fn fn, void *ctx)
+{
+    risk_adapter a = {fn, ctx};
+    return context_scan(t, DBI_RISKS, &ismo__v1__risk__descriptor, risk_adapt, &a);
+}
+
+ismo_err ismo_store_policy_exists(ismo_txn_t *t, const char *id, int *exists)
+{
+    MDB_val v;
+    ismo_err err = id && *id && strlen(id) <= ISMO_MAX_ID_BYTES ? get_val(t, DBI_POLICIES, id, strlen(id), &v)
+                                                                : ISMO_ERR_NOT_FOUND;
+    *exists = err == ISMO_OK;
+    return err == ISMO_ERR_NOT_FOUND ? ISMO_OK : err;
+}
+
 /* ---- aggregates ---- */
 
 ismo_err ismo_store_agg_get(ismo_txn_t *t, const char *id, ismo_store_agg *a)
@@ -920,4 +1239,36 @@ ismo_err ismo_store_audit_scan(ismo_txn_t *t, uint64_t since_seq, ismo_audit_byt
     ismo_err err = rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get audit", rc);
     mdb_cursor_close(c);
     return err;
+}
+
+/* ---- reminder keys of one objective (server/ack.c) ---- */
+
+ismo_err ismo_store_reminder_foreach(ismo_txn_t *t, const char *id, const char *prefix,
+                                     ismo_reminder_key_fn fn, void *ctx)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_REMINDERS], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    uint8_t k[256];
+    size_t kl = reminder_key(k, sizeof k, id, prefix ? prefix : "");
+    size_t idl = strlen(id) + 1;
+    MDB_val key = {kl, k}, v;
+    for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+        if (key.mv_size < kl || memcmp(key.mv_data, k, kl) != 0) {
+            break;
+        }
+        char name[256];
+        size_t nl = key.mv_size - idl < sizeof name - 1 ? key.mv_size - idl : sizeof name - 1;
+        memcpy(name, (const uint8_t *)key.mv_data + idl, nl);
+        name[nl] = 0;
+        uint64_t seq = v.mv_size == 8 ? rd64(v.mv_data) : 0;
+        if (fn(ctx, name, seq)) {
+            break;
+        }
+    }
+    mdb_cursor_close(c);
+    return rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get reminders", rc);
 }

@@ -14,6 +14,10 @@
  *   due         be64(due_ms) id             -> ""  (when each objective must be looked at next)
  *   due_by_id   id                          -> be64(due_ms)
  *   audit       be64(seq)                   -> AuditRecord bytes (server/audit.c; append-only)
+ *   reviews     id \0 be64(reviewed_ms) be64(review seq) -> Review (management review, 9.3)
+ *   policies    id                          -> PolicyCommitment (6.2 a)
+ *   risks       id                          -> Risk (6.2 c)
+ *   children    parent_id \0 child id       -> ""  (the objective tree, kept by objective_put)
  *
  * Threading: one writer (the server thread). A transaction belongs to the
  * thread that began it. Decoded messages handed out are owned by the caller
@@ -79,8 +83,20 @@ void ismo_txn_abort(ismo_txn_t **txn_p);
 ismo_err ismo_store_objective_get(ismo_txn_t *txn, const char *id, uint32_t version,
                                   Ismo__V1__Objective **o_p);
 /* Store o as current and as version o->version (caller sets version and the
- * updated_* fields). */
+ * updated_* fields). Also moves o in the children index when its parent_id
+ * differs from the current version's. */
 ismo_err ismo_store_objective_put(ismo_txn_t *txn, const Ismo__V1__Objective *o);
+/* The version in force at as_of_ms (UTC ms): the newest version whose
+ * updated_ms <= as_of_ms. ISMO_ERR_NOT_FOUND when the objective is unknown or
+ * did not exist yet then. The caller owns *o_p (ismo__v1__objective__free_unpacked).
+ * Cost: one read per version newer than the instant. */
+ismo_err ismo_store_objective_get_as_of(ismo_txn_t *txn, const char *id, int64_t as_of_ms,
+                                        Ismo__V1__Objective **o_p);
+/* Call fn(ctx, child_id) for each objective whose current parent_id is
+ * parent_id (retired ones included), in id order, until fn returns non-zero.
+ * child_id is borrowed for the call. Unknown parent: no call, ISMO_OK. */
+typedef int (*ismo_id_fn)(void *ctx, const char *id);
+ismo_err ismo_store_children(ismo_txn_t *txn, const char *parent_id, ismo_id_fn fn, void *ctx);
 /* Call fn for each current objective in id order; stop early when fn returns
  * non-zero. The objective passed is borrowed for the call only. */
 typedef int (*ismo_objective_fn)(void *ctx, const Ismo__V1__Objective *o);
@@ -130,6 +146,36 @@ ismo_err ismo_store_reminder_mark(ismo_txn_t *txn, const char *id, const char *k
 ismo_err ismo_store_reminder_count(ismo_txn_t *txn, const char *id, const char *prefix,
                                    uint32_t *count);
 
+/* ---- management reviews (ISO/IEC 27001:2022 9.3) ---- */
+/* Store review r (objective_id, reviewed_ms and the ismod-set fields filled by
+ * the caller, except seq): assigns r->seq = the next review number (1, 2, 3,
+ * ... per data directory). ISMO_ERR_INVALID without a usable objective_id. */
+ismo_err ismo_store_review_add(ismo_txn_t *txn, Ismo__V1__Review *r);
+/* reviewed_ms (UTC ms) of id's latest review into *reviewed_ms; 0 = none. */
+ismo_err ismo_store_review_last(ismo_txn_t *txn, const char *id, int64_t *reviewed_ms);
+/* Call fn for each review with from_ms <= reviewed_ms < until_ms, of objective
+ * id (NULL or "" = every objective), until fn returns non-zero. Order: one
+ * objective: reviewed_ms, then seq; every objective: by id, then as for one
+ * (callers wanting time order sort). The review is borrowed for the call. */
+typedef int (*ismo_review_fn)(void *ctx, const Ismo__V1__Review *r);
+ismo_err ismo_store_reviews_scan(ismo_txn_t *txn, const char *id, int64_t from_ms, int64_t until_ms,
+                                 ismo_review_fn fn, void *ctx);
+
+/* ---- context registers: policy commitments (6.2 a) and risks (6.2 c) ---- */
+/* Store (replace) one entry by its id. ISMO_ERR_INVALID without a usable id. */
+ismo_err ismo_store_policy_put(ismo_txn_t *txn, const Ismo__V1__PolicyCommitment *p);
+ismo_err ismo_store_risk_put(ismo_txn_t *txn, const Ismo__V1__Risk *r);
+/* Drop every policy commitment and every risk. */
+ismo_err ismo_store_context_clear(ismo_txn_t *txn);
+/* Call fn for each entry in id order until it returns non-zero; the entry is
+ * borrowed for the call. */
+typedef int (*ismo_policy_fn)(void *ctx, const Ismo__V1__PolicyCommitment *p);
+typedef int (*ismo_risk_fn)(void *ctx, const Ismo__V1__Risk *r);
+ismo_err ismo_store_policies_scan(ismo_txn_t *txn, ismo_policy_fn fn, void *ctx);
+ismo_err ismo_store_risks_scan(ismo_txn_t *txn, ismo_risk_fn fn, void *ctx);
+/* *exists = 1 when a policy commitment with this id is stored. */
+ismo_err ismo_store_policy_exists(ismo_txn_t *txn, const char *id, int *exists);
+
 /* Write a compacted, consistent copy of the environment into directory dir
  * (created 0700; it must not exist). The copy reflects the last committed
  * transaction. *bytes receives the size of the copy's data.mdb.
@@ -176,5 +222,14 @@ ismo_err ismo_store_audit_last(ismo_txn_t *txn, uint64_t *seq, const uint8_t **b
  * ascending order until fn returns non-zero. bytes are borrowed for the call. */
 typedef int (*ismo_audit_bytes_fn)(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len);
 ismo_err ismo_store_audit_scan(ismo_txn_t *txn, uint64_t since_seq, ismo_audit_bytes_fn fn, void *ctx);
+
+/* ---- reminder keys of one objective (server/ack.c, the "reminders" helper) ---- */
+/* Call fn(ctx, key, seq) for each reminder key recorded for objective id whose
+ * key starts with prefix ("" = all), in key order, with the seq stored with
+ * it (0 = suppressed); stop when fn returns non-zero. key is a NUL-terminated
+ * copy valid for the call only (keys longer than 255 bytes are cut). */
+typedef int (*ismo_reminder_key_fn)(void *ctx, const char *key, uint64_t seq);
+ismo_err ismo_store_reminder_foreach(ismo_txn_t *txn, const char *id, const char *prefix,
+                                     ismo_reminder_key_fn fn, void *ctx);
 
 #endif

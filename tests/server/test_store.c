@@ -797,6 +797,214 @@ static void test_nested_parent_abort(void **state)
     ismo_txn_abort(&rd);
 }
 
+/* ---- as-of versions, the children index, reviews, context ---- */
+
+static void put_version_at(ismo_txn_t *txn, const char *id, uint32_t version, int64_t updated_ms,
+                           const char *parent)
+{
+    Ismo__V1__Objective o = ISMO__V1__OBJECTIVE__INIT;
+    o.id = (char *)id;
+    o.function = "it-ops";
+    o.title = "t";
+    o.has_version = 1;
+    o.version = version;
+    o.has_updated_ms = 1;
+    o.updated_ms = updated_ms;
+    o.parent_id = (char *)parent;
+    assert_int_equal(ismo_store_objective_put(txn, &o), ISMO_OK);
+}
+
+static void test_objective_as_of(void **state)
+{
+    fixture *f = *state;
+    ismo_txn_t *txn = NULL;
+    assert_int_equal(ismo_txn_begin(f->store, 1, &txn), ISMO_OK);
+    put_version_at(txn, "OBJ-1", 1, 1000, NULL);
+    put_version_at(txn, "OBJ-1", 2, 2000, NULL);
+    put_version_at(txn, "OBJ-1", 3, 3000, NULL);
+    Ismo__V1__Objective *o = NULL;
+    int64_t at[] = {999, 1000, 1999, 2000, 2500, 3000, INT64_MAX};
+    uint32_t want[] = {0, 1, 1, 2, 2, 3, 3};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        ismo_err err = ismo_store_objective_get_as_of(txn, "OBJ-1", at[i], &o);
+        if (want[i] == 0) {
+            assert_int_equal(err, ISMO_ERR_NOT_FOUND);
+            assert_null(o);
+        } else {
+            assert_int_equal(err, ISMO_OK);
+            assert_int_equal(o->version, want[i]);
+            ismo__v1__objective__free_unpacked(o, NULL);
+        }
+    }
+    assert_int_equal(ismo_store_objective_get_as_of(txn, "NOPE", 5000, &o), ISMO_ERR_NOT_FOUND);
+    ismo_txn_abort(&txn);
+}
+
+static int child_cb(void *ctx, const char *id)
+{
+    ids *x = ctx;
+    assert_true(x->n < 8);
+    snprintf(x->id[x->n++], sizeof x->id[0], "%s", id);
+    return 0;
+}
+
+static void test_children_index(void **state)
+{
+    fixture *f = *state;
+    ismo_txn_t *txn = NULL;
+    assert_int_equal(ismo_txn_begin(f->store, 1, &txn), ISMO_OK);
+    put_version_at(txn, "P", 1, 1, NULL);
+    put_version_at(txn, "PX", 1, 1, NULL);
+    put_version_at(txn, "C2", 1, 1, "P");
+    put_version_at(txn, "C1", 1, 1, "P");
+    put_version_at(txn, "D", 1, 1, "PX"); /* "PX" must not look like a child list of "P" */
+    ids x = {0};
+    assert_int_equal(ismo_store_children(txn, "P", child_cb, &x), ISMO_OK);
+    assert_int_equal(x.n, 2);
+    assert_string_equal(x.id[0], "C1");
+    assert_string_equal(x.id[1], "C2");
+    /* move C1 to PX, make C2 a root */
+    put_version_at(txn, "C1", 2, 2, "PX");
+    put_version_at(txn, "C2", 2, 2, "");
+    ids y = {0};
+    assert_int_equal(ismo_store_children(txn, "P", child_cb, &y), ISMO_OK);
+    assert_int_equal(y.n, 0);
+    ids z = {0};
+    assert_int_equal(ismo_store_children(txn, "PX", child_cb, &z), ISMO_OK);
+    assert_int_equal(z.n, 2);
+    assert_string_equal(z.id[0], "C1");
+    assert_string_equal(z.id[1], "D");
+    ids e = {0};
+    assert_int_equal(ismo_store_children(txn, "", child_cb, &e), ISMO_OK);
+    assert_int_equal(e.n, 0);
+    assert_int_equal(ismo_txn_commit(&txn), ISMO_OK);
+}
+
+typedef struct reviews_seen {
+    size_t n;
+    int64_t at[8];
+    uint64_t seq[8];
+    char id[8][16];
+} reviews_seen;
+
+static int review_cb(void *ctx, const Ismo__V1__Review *r)
+{
+    reviews_seen *x = ctx;
+    assert_true(x->n < 8);
+    x->at[x->n] = r->reviewed_ms;
+    x->seq[x->n] = r->seq;
+    snprintf(x->id[x->n], sizeof x->id[0], "%s", r->objective_id);
+    x->n++;
+    return 0;
+}
+
+static void add_review(ismo_txn_t *txn, const char *id, int64_t at, uint64_t want_seq)
+{
+    Ismo__V1__Review r = ISMO__V1__REVIEW__INIT;
+    r.objective_id = (char *)id;
+    r.has_reviewed_ms = 1;
+    r.reviewed_ms = at;
+    r.has_decision = 1;
+    r.decision = ISMO__V1__REVIEW_DECISION__CONTINUE;
+    assert_int_equal(ismo_store_review_add(txn, &r), ISMO_OK);
+    assert_int_equal(r.seq, want_seq);
+}
+
+static void test_reviews(void **state)
+{
+    fixture *f = *state;
+    ismo_txn_t *txn = NULL;
+    int64_t last = -1;
+    assert_int_equal(ismo_txn_begin(f->store, 1, &txn), ISMO_OK);
+    assert_int_equal(ismo_store_review_last(txn, "A", &last), ISMO_OK);
+    assert_int_equal(last, 0);
+    add_review(txn, "A", 3000, 1);
+    add_review(txn, "A", 1000, 2);
+    add_review(txn, "B", 2000, 3);
+    add_review(txn, "AB", 9000, 4); /* a longer id with the same prefix */
+    Ismo__V1__Review bad = ISMO__V1__REVIEW__INIT;
+    assert_int_equal(ismo_store_review_add(txn, &bad), ISMO_ERR_INVALID);
+    assert_int_equal(ismo_txn_commit(&txn), ISMO_OK);
+
+    assert_int_equal(ismo_txn_begin(f->store, 0, &txn), ISMO_OK);
+    assert_int_equal(ismo_store_review_last(txn, "A", &last), ISMO_OK);
+    assert_int_equal(last, 3000);
+    assert_int_equal(ismo_store_review_last(txn, "AB", &last), ISMO_OK);
+    assert_int_equal(last, 9000);
+    assert_int_equal(ismo_store_review_last(txn, "C", &last), ISMO_OK);
+    assert_int_equal(last, 0);
+    reviews_seen x = {0};
+    assert_int_equal(ismo_store_reviews_scan(txn, "A", INT64_MIN, INT64_MAX, review_cb, &x), ISMO_OK);
+    assert_int_equal(x.n, 2);
+    assert_int_equal(x.at[0], 1000);
+    assert_int_equal(x.seq[0], 2);
+    assert_int_equal(x.at[1], 3000);
+    reviews_seen y = {0};
+    assert_int_equal(ismo_store_reviews_scan(txn, "A", 1001, 3000, review_cb, &y), ISMO_OK);
+    assert_int_equal(y.n, 0); /* until is exclusive, since inclusive */
+    reviews_seen z = {0};
+    assert_int_equal(ismo_store_reviews_scan(txn, NULL, 1500, 5000, review_cb, &z), ISMO_OK);
+    assert_int_equal(z.n, 2);
+    assert_string_equal(z.id[0], "A");
+    assert_string_equal(z.id[1], "B");
+    ismo_txn_abort(&txn);
+}
+
+static int policy_cb(void *ctx, const Ismo__V1__PolicyCommitment *p)
+{
+    ids *x = ctx;
+    snprintf(x->id[x->n++], sizeof x->id[0], "%s", p->id);
+    return 0;
+}
+
+static int risk_cb(void *ctx, const Ismo__V1__Risk *r)
+{
+    ids *x = ctx;
+    snprintf(x->id[x->n++], sizeof x->id[0], "%s%s", r->id, r->high ? "!" : "");
+    return 0;
+}
+
+static void test_context(void **state)
+{
+    fixture *f = *state;
+    ismo_txn_t *txn = NULL;
+    assert_int_equal(ismo_txn_begin(f->store, 1, &txn), ISMO_OK);
+    Ismo__V1__PolicyCommitment p = ISMO__V1__POLICY_COMMITMENT__INIT;
+    Ismo__V1__Risk r = ISMO__V1__RISK__INIT;
+    p.id = "POL-2";
+    assert_int_equal(ismo_store_policy_put(txn, &p), ISMO_OK);
+    p.id = "POL-1";
+    p.text = "first";
+    assert_int_equal(ismo_store_policy_put(txn, &p), ISMO_OK);
+    p.text = "replaced";
+    assert_int_equal(ismo_store_policy_put(txn, &p), ISMO_OK);
+    r.id = "R-1";
+    r.has_high = 1;
+    r.high = 1;
+    assert_int_equal(ismo_store_risk_put(txn, &r), ISMO_OK);
+    r.id = NULL;
+    assert_int_equal(ismo_store_risk_put(txn, &r), ISMO_ERR_INVALID);
+    ids x = {0}, y = {0};
+    assert_int_equal(ismo_store_policies_scan(txn, policy_cb, &x), ISMO_OK);
+    assert_int_equal(x.n, 2);
+    assert_string_equal(x.id[0], "POL-1");
+    assert_string_equal(x.id[1], "POL-2");
+    assert_int_equal(ismo_store_risks_scan(txn, risk_cb, &y), ISMO_OK);
+    assert_int_equal(y.n, 1);
+    assert_string_equal(y.id[0], "R-1!");
+    int exists = 0;
+    assert_int_equal(ismo_store_policy_exists(txn, "POL-1", &exists), ISMO_OK);
+    assert_true(exists);
+    assert_int_equal(ismo_store_policy_exists(txn, "POL-3", &exists), ISMO_OK);
+    assert_false(exists);
+    assert_int_equal(ismo_store_context_clear(txn), ISMO_OK);
+    ids z = {0};
+    assert_int_equal(ismo_store_policies_scan(txn, policy_cb, &z), ISMO_OK);
+    assert_int_equal(ismo_store_risks_scan(txn, risk_cb, &z), ISMO_OK);
+    assert_int_equal(z.n, 0);
+    assert_int_equal(ismo_txn_commit(&txn), ISMO_OK);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -818,6 +1026,10 @@ int main(void)
         T(test_map_full),
         T(test_nested_abort),
         T(test_nested_parent_abort),
+        T(test_objective_as_of),
+        T(test_children_index),
+        T(test_reviews),
+        T(test_context),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
