@@ -214,6 +214,104 @@ static int enum_ok(const ProtobufCEnumDescriptor *d, int v)
     return protobuf_c_enum_descriptor_get_value(d, v) != NULL;
 }
 
+/* Reminder offsets: at most ISMO_MAX_OFFSETS, each 0 < offset <= 100 years. */
+static int offsets_ok(const int64_t *v, size_t n)
+{
+    if (n > ISMO_MAX_OFFSETS) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] <= 0 || v[i] > ISMO_MAX_DURATION_MS) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The clause-6.2 fields (tree, not-measurable, review dates, reminders,
+ * escalation, value kinds, calendar periods and period targets). */
+static ismo_err objective_validate_clause62(const Ismo__V1__Objective *o, char *why, size_t why_len)
+{
+    if (o->parent_id && *o->parent_id) {
+        if (!ismo_id_is_valid(o->parent_id)) {
+            set_why(why, why_len, "parent_id '%.80s' is not a valid id (1..64 bytes of A-Z a-z 0-9 . _ - :)",
+                    o->parent_id);
+            return ISMO_ERR_INVALID;
+        }
+        if (strcmp(o->parent_id, o->id) == 0) {
+            set_why(why, why_len, "objective %.80s cannot be its own parent", o->id);
+            return ISMO_ERR_INVALID;
+        }
+    }
+    if (too_long(o->not_measurable_reason, ISMO_MAX_TEXT_BYTES) || !ismo_utf8_is_valid(o->not_measurable_reason)) {
+        set_why(why, why_len, "not_measurable_reason longer than 4096 bytes or not valid UTF-8%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (o->n_review_dates_ms > ISMO_MAX_LIST_FIELD) {
+        set_why(why, why_len, "too many review dates (max 1000)%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    for (size_t i = 0; i < o->n_review_dates_ms; i++) {
+        if (o->review_dates_ms[i] <= 0 || !instant_ok(1, o->review_dates_ms[i])) {
+            set_why(why, why_len, "review dates must be instants between 1970 and 9999 (UTC ms, not 0)%s", "");
+            return ISMO_ERR_INVALID;
+        }
+    }
+    if (!offsets_ok(o->reminder_offsets_ms, o->n_reminder_offsets_ms)) {
+        set_why(why, why_len, "reminder offsets: at most 16, each more than 0 and at most 100 years%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (o->has_overdue_repeat_ms && o->overdue_repeat_ms != -1 &&
+        (o->overdue_repeat_ms < 0 || o->overdue_repeat_ms > ISMO_MAX_DURATION_MS)) {
+        set_why(why, why_len, "overdue_repeat_ms must be -1 (never), 0 (server default) or a duration up to 100 years%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (too_long(o->escalate_to, ISMO_MAX_SHORT_BYTES) || !ismo_utf8_is_valid(o->escalate_to)) {
+        set_why(why, why_len, "escalate_to longer than 256 bytes or not valid UTF-8%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (o->metric) {
+        const Ismo__V1__Metric *m = o->metric;
+        if (m->has_value_kind && !enum_ok(&ismo__v1__value_kind__descriptor, m->value_kind)) {
+            set_why(why, why_len, "unknown metric value kind%s", "");
+            return ISMO_ERR_INVALID;
+        }
+        if (m->has_period && !enum_ok(&ismo__v1__calendar_period__descriptor, m->period)) {
+            set_why(why, why_len, "unknown metric calendar period%s", "");
+            return ISMO_ERR_INVALID;
+        }
+        if (m->has_value_kind && m->value_kind == ISMO__V1__VALUE_KIND__DURATION && m->unit && *m->unit &&
+            strcmp(m->unit, "s") != 0 && strcmp(m->unit, "min") != 0 && strcmp(m->unit, "h") != 0 &&
+            strcmp(m->unit, "d") != 0) {
+            set_why(why, why_len, "a duration metric's unit is one of s, min, h, d (not '%.40s')", m->unit);
+            return ISMO_ERR_INVALID;
+        }
+    }
+    if (o->n_period_targets > ISMO_MAX_LIST_FIELD) {
+        set_why(why, why_len, "too many period targets (max 1000)%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    for (size_t i = 0; i < o->n_period_targets; i++) {
+        const Ismo__V1__PeriodTarget *pt = o->period_targets[i];
+        if (too_long(pt->label, ISMO_MAX_LABEL_BYTES) || !ismo_utf8_is_valid(pt->label)) {
+            set_why(why, why_len, "period target label longer than 64 bytes or not valid UTF-8%s", "");
+            return ISMO_ERR_INVALID;
+        }
+        if (!pt->has_from_ms || !pt->has_to_ms || !instant_ok(1, pt->from_ms) || !instant_ok(1, pt->to_ms) ||
+            pt->from_ms >= pt->to_ms) {
+            set_why(why, why_len, "period target '%.64s' needs from_ms < to_ms, both between 1970 and 9999",
+                    pt->label ? pt->label : "");
+            return ISMO_ERR_INVALID;
+        }
+        if (!pt->has_target || !value_ok(pt->target)) {
+            set_why(why, why_len, "period target '%.64s' needs a finite target within +-1e15",
+                    pt->label ? pt->label : "");
+            return ISMO_ERR_INVALID;
+        }
+    }
+    return ISMO_OK;
+}
+
 ismo_err ismo_objective_validate(const Ismo__V1__Objective *o, char *why, size_t why_len)
 {
     if (!o) {
@@ -349,8 +447,16 @@ ismo_err ismo_objective_validate(const Ismo__V1__Objective *o, char *why, size_t
             set_why(why, why_len, "unknown action status%s", "");
             return ISMO_ERR_INVALID;
         }
+        if (too_long(a->id, ISMO_MAX_ID_BYTES) || !ismo_utf8_is_valid(a->id)) {
+            set_why(why, why_len, "action id longer than 64 bytes or not valid UTF-8%s", "");
+            return ISMO_ERR_INVALID;
+        }
+        if (!offsets_ok(a->reminder_offsets_ms, a->n_reminder_offsets_ms)) {
+            set_why(why, why_len, "action reminder offsets: at most 16, each more than 0 and at most 100 years%s", "");
+            return ISMO_ERR_INVALID;
+        }
     }
-    return ISMO_OK;
+    return objective_validate_clause62(o, why, why_len);
 }
 
 ismo_err ismo_sample_validate(const Ismo__V1__Sample *s, char *why, size_t why_len)
@@ -392,7 +498,93 @@ ismo_err ismo_sample_validate(const Ismo__V1__Sample *s, char *why, size_t why_l
         set_why(why, why_len, "sample_id (max 128 bytes) or source (max 256 bytes) too long%s", "");
         return ISMO_ERR_INVALID;
     }
+    if (s->has_total && (!value_ok(s->total) || s->total <= 0)) {
+        set_why(why, why_len, "sample total (the 'out of' of a ratio) must be a finite number > 0 and <= 1e15%s", "");
+        return ISMO_ERR_INVALID;
+    }
 
+    return ISMO_OK;
+}
+
+/* A context-register id and its texts (shared by policies and risks). */
+static ismo_err context_id_ok(const char *what, const char *id, char *why, size_t why_len)
+{
+    if (!ismo_id_is_valid(id)) {
+        if (why && why_len) {
+            snprintf(why, why_len, "%s id '%.80s' is missing or not valid (1..64 bytes of A-Z a-z 0-9 . _ - :)",
+                     what, id ? id : "");
+        }
+        return ISMO_ERR_INVALID;
+    }
+    return ISMO_OK;
+}
+
+ismo_err ismo_review_validate(const Ismo__V1__Review *r, char *why, size_t why_len)
+{
+    if (!r) {
+        set_why(why, why_len, "review missing%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (!ismo_id_is_valid(r->objective_id)) {
+        set_why(why, why_len, "review objective_id '%.80s' is missing or not a valid id",
+                r->objective_id ? r->objective_id : "");
+        return ISMO_ERR_INVALID;
+    }
+    if (!r->has_decision || r->decision == ISMO__V1__REVIEW_DECISION__REVIEW_DECISION_UNSPECIFIED ||
+        !enum_ok(&ismo__v1__review_decision__descriptor, r->decision)) {
+        set_why(why, why_len, "review decision missing or unknown (continue, adjust or close)%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (too_long(r->note, ISMO_MAX_TEXT_BYTES) || !ismo_utf8_is_valid(r->note)) {
+        set_why(why, why_len, "review note longer than 4096 bytes or not valid UTF-8%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (r->has_reviewed_ms && (r->reviewed_ms < 0 || !instant_ok(1, r->reviewed_ms))) {
+        set_why(why, why_len, "reviewed_ms must be 0 (now) or an instant between 1970 and 9999%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    return ISMO_OK;
+}
+
+ismo_err ismo_policy_validate(const Ismo__V1__PolicyCommitment *p, char *why, size_t why_len)
+{
+    if (!p) {
+        set_why(why, why_len, "policy commitment missing%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (context_id_ok("policy commitment", p->id, why, why_len) != ISMO_OK) {
+        return ISMO_ERR_INVALID;
+    }
+    if (too_long(p->text, ISMO_MAX_TEXT_BYTES) || too_long(p->source, ISMO_MAX_SHORT_BYTES) ||
+        !ismo_utf8_is_valid(p->text) || !ismo_utf8_is_valid(p->source)) {
+        set_why(why, why_len, "policy commitment %.80s: text (max 4096 bytes) or source (max 256 bytes) too long or not valid UTF-8",
+                p->id);
+        return ISMO_ERR_INVALID;
+    }
+    return ISMO_OK;
+}
+
+ismo_err ismo_risk_validate(const Ismo__V1__Risk *r, char *why, size_t why_len)
+{
+    if (!r) {
+        set_why(why, why_len, "risk missing%s", "");
+        return ISMO_ERR_INVALID;
+    }
+    if (context_id_ok("risk", r->id, why, why_len) != ISMO_OK) {
+        return ISMO_ERR_INVALID;
+    }
+    const char *texts[] = {r->title, r->rating, r->treatment, r->owner};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        if (too_long(texts[i], ISMO_MAX_SHORT_BYTES) || !ismo_utf8_is_valid(texts[i])) {
+            set_why(why, why_len, "risk %.80s: title, rating, treatment or owner longer than 256 bytes or not valid UTF-8",
+                    r->id);
+            return ISMO_ERR_INVALID;
+        }
+    }
+    if (r->has_score && !value_ok(r->score)) {
+        set_why(why, why_len, "risk %.80s: score must be a finite number within +-1e15", r->id);
+        return ISMO_ERR_INVALID;
+    }
     return ISMO_OK;
 }
 

@@ -39,6 +39,12 @@ extern "C" {
 #define ISMO_MAX_TEXT_BYTES 4096
 #define ISMO_MAX_SAMPLE_ID_BYTES 128
 #define ISMO_MAX_SHORT_BYTES 256
+#define ISMO_MAX_LABEL_BYTES 64   /* PeriodTarget.label */
+/* Most reminder offsets per objective or action (Objective.reminder_offsets_ms). */
+#define ISMO_MAX_OFFSETS 16
+/* Most entries of a repeated field of an objective (actions, references,
+ * review dates, period targets). */
+#define ISMO_MAX_LIST_FIELD 1000
 
 /* Decode a Request frame of len bytes. Frames over max_bytes give
  * ISMO_ERR_TOO_LARGE; bytes that are not a Request, a Request without a body,
@@ -73,15 +79,38 @@ ProtobufCMessage *ismo_codec_copy(const ProtobufCMessage *m);
 /* Check an objective as received in PutObjective: id syntax and length,
  * function syntax, string lengths and UTF-8, baseline/target finite and within
  * +-ISMO_MAX_ABS_VALUE, instants within 1970..9999 (ismo_time.h), durations
- * within 0..100 years, deadline after start when both set, known enum values. Returns ISMO_OK or ISMO_ERR_INVALID
+ * within 0..100 years, deadline after start when both set, known enum values.
+ * Clause-6.2 fields: parent_id a valid id and not the objective's own id
+ * (cycles need the store: ismod checks them); review dates instants (not 0);
+ * reminder offsets (objective and actions) at most ISMO_MAX_OFFSETS, each
+ * 0 < offset <= 100 years; overdue_repeat_ms -1, 0 or a duration up to 100
+ * years; escalate_to and not_measurable_reason lengths and UTF-8; value kind
+ * and calendar period known (a DURATION metric's unit is s, min, h or d);
+ * period targets: label <= 64 bytes, from_ms < to_ms, finite target; action
+ * ids <= 64 bytes. Server-set fields (version, lifecycle, smart_gaps, ...)
+ * are not checked: ismod overwrites them. Returns ISMO_OK or ISMO_ERR_INVALID
  * with a one-line reason in why. */
 ismo_err ismo_objective_validate(const Ismo__V1__Objective *o, char *why, size_t why_len);
 
 /* Check a sample: objective id present and well-formed, value present,
  * finite (no NaN/infinity) and within +-ISMO_MAX_ABS_VALUE, effective time
- * within 1970..9999, sample id and source lengths and UTF-8.
+ * within 1970..9999, sample id and source lengths and UTF-8, total (when
+ * present) finite, > 0 and within ISMO_MAX_ABS_VALUE.
  * ISMO_ERR_INVALID + why. */
 ismo_err ismo_sample_validate(const Ismo__V1__Sample *s, char *why, size_t why_len);
+
+/* Check a Review as received in AddReview (ISO/IEC 27001:2022 9.3):
+ * objective_id a valid id, decision CONTINUE, ADJUST or CLOSE, note <= 4096
+ * bytes of UTF-8, reviewed_ms 0 (= now) or an instant within 1970..9999 (the
+ * "not in the future" rule needs the server clock: ismod checks it).
+ * ismod-set fields are not checked. ISMO_ERR_INVALID + why. */
+ismo_err ismo_review_validate(const Ismo__V1__Review *r, char *why, size_t why_len);
+
+/* Check a PolicyCommitment (6.2 a) or a Risk (6.2 c) of PutContext: id as
+ * for objectives, texts UTF-8 (policy text <= 4096 bytes, the other strings
+ * <= 256), risk score finite within +-1e15. ISMO_ERR_INVALID + why. */
+ismo_err ismo_policy_validate(const Ismo__V1__PolicyCommitment *p, char *why, size_t why_len);
+ismo_err ismo_risk_validate(const Ismo__V1__Risk *r, char *why, size_t why_len);
 
 /* 1 if id is 1..ISMO_MAX_ID_BYTES of [A-Za-z0-9._:-], else 0. */
 int ismo_id_is_valid(const char *id);

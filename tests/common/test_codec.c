@@ -412,6 +412,174 @@ static void test_objective_validate(void **state)
     assert_int_equal(ismo_objective_validate(NULL, NULL, 0), ISMO_ERR_INVALID);
 }
 
+/* The clause-6.2 fields (issue 3): tree, review dates, reminders, escalation,
+ * value kinds, periods and period targets. */
+static void test_objective_validate_clause62(void **state)
+{
+    (void)state;
+    full f;
+    full_objective(&f);
+    f.o.parent_id = "OBJ-0";
+    assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK);
+    f.o.parent_id = "";
+    assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK); /* empty = a root */
+    f.o.parent_id = "bad id";
+    expect_invalid(&f.o, "parent id with a space");
+    f.o.parent_id = f.o.id;
+    expect_invalid(&f.o, "its own parent");
+
+    int64_t dates[2] = {1767225600000, 0};
+    full_objective(&f);
+    f.o.n_review_dates_ms = 1;
+    f.o.review_dates_ms = dates;
+    assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK);
+    f.o.n_review_dates_ms = 2;
+    expect_invalid(&f.o, "review date 0");
+    dates[1] = INT64_C(253402300800000);
+    expect_invalid(&f.o, "review date after 9999");
+
+    int64_t offs[17];
+    for (int i = 0; i < 17; i++) {
+        offs[i] = (int64_t)(i + 1) * 86400000;
+    }
+    full_objective(&f);
+    f.o.reminder_offsets_ms = offs;
+    f.o.n_reminder_offsets_ms = 16;
+    assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK);
+    f.o.n_reminder_offsets_ms = 17;
+    expect_invalid(&f.o, "17 offsets");
+    f.o.n_reminder_offsets_ms = 1;
+    offs[0] = 0;
+    expect_invalid(&f.o, "offset 0");
+    offs[0] = -5;
+    expect_invalid(&f.o, "negative offset");
+    offs[0] = ISMO_MAX_DURATION_MS + 1;
+    expect_invalid(&f.o, "offset over 100 years");
+    offs[0] = ISMO_MAX_DURATION_MS;
+    assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK);
+    full_objective(&f);
+    f.a2.reminder_offsets_ms = offs;
+    f.a2.n_reminder_offsets_ms = 1;
+    offs[0] = 0;
+    expect_invalid(&f.o, "action offset 0");
+
+    full_objective(&f);
+    f.o.has_overdue_repeat_ms = 1;
+    int64_t repeats_ok[] = {-1, 0, 1, 86400000};
+    for (size_t i = 0; i < sizeof repeats_ok / sizeof repeats_ok[0]; i++) {
+        f.o.overdue_repeat_ms = repeats_ok[i];
+        assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK);
+    }
+    f.o.overdue_repeat_ms = -2;
+    expect_invalid(&f.o, "overdue repeat -2");
+    f.o.overdue_repeat_ms = ISMO_MAX_DURATION_MS + 1;
+    expect_invalid(&f.o, "overdue repeat over 100 years");
+
+    full_objective(&f);
+    f.o.escalate_to = (char *)text_of(257);
+    expect_invalid(&f.o, "escalate_to of 257 bytes");
+    f.o.escalate_to = "\xff\xfe";
+    expect_invalid(&f.o, "escalate_to not UTF-8");
+    full_objective(&f);
+    f.o.not_measurable_reason = (char *)text_of(4097);
+    expect_invalid(&f.o, "reason of 4097 bytes");
+
+    full_objective(&f);
+    f.m.has_value_kind = 1;
+    f.m.value_kind = (Ismo__V1__ValueKind)3;
+    expect_invalid(&f.o, "unknown value kind");
+    f.m.value_kind = ISMO__V1__VALUE_KIND__DURATION;
+    f.m.unit = "h";
+    assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK);
+    f.m.unit = "%";
+    expect_invalid(&f.o, "duration in %");
+    full_objective(&f);
+    f.m.has_period = 1;
+    f.m.period = (Ismo__V1__CalendarPeriod)6;
+    expect_invalid(&f.o, "unknown period");
+    f.m.period = ISMO__V1__CALENDAR_PERIOD__PERIOD_QUARTER;
+    assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK);
+
+    Ismo__V1__PeriodTarget pt = ISMO__V1__PERIOD_TARGET__INIT;
+    Ismo__V1__PeriodTarget *pts[1] = {&pt};
+    pt.label = "2026-Q3";
+    pt.has_from_ms = pt.has_to_ms = pt.has_target = 1;
+    pt.from_ms = 1782864000000;
+    pt.to_ms = 1790812800000;
+    pt.target = 100;
+    full_objective(&f);
+    f.o.n_period_targets = 1;
+    f.o.period_targets = pts;
+    assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK);
+    pt.to_ms = pt.from_ms;
+    expect_invalid(&f.o, "period target from == to");
+    pt.to_ms = 1790812800000;
+    pt.target = NAN;
+    expect_invalid(&f.o, "period target NaN");
+    pt.target = 100;
+    pt.has_target = 0;
+    expect_invalid(&f.o, "period target without target");
+    pt.has_target = 1;
+    pt.label = (char *)text_of(65);
+    expect_invalid(&f.o, "period label of 65 bytes");
+}
+
+static void test_review_and_context_validate(void **state)
+{
+    (void)state;
+    char why[256];
+    Ismo__V1__Review r = ISMO__V1__REVIEW__INIT;
+    r.objective_id = "OBJ-1";
+    r.has_decision = 1;
+    r.decision = ISMO__V1__REVIEW_DECISION__ADJUST;
+    r.note = "target too low";
+    assert_int_equal(ismo_review_validate(&r, why, sizeof why), ISMO_OK);
+    r.has_reviewed_ms = 1;
+    r.reviewed_ms = 1767225600000;
+    assert_int_equal(ismo_review_validate(&r, why, sizeof why), ISMO_OK);
+    r.reviewed_ms = -1;
+    assert_int_equal(ismo_review_validate(&r, why, sizeof why), ISMO_ERR_INVALID);
+    r.reviewed_ms = 0;
+    r.decision = ISMO__V1__REVIEW_DECISION__REVIEW_DECISION_UNSPECIFIED;
+    assert_int_equal(ismo_review_validate(&r, why, sizeof why), ISMO_ERR_INVALID);
+    r.decision = (Ismo__V1__ReviewDecision)4;
+    assert_int_equal(ismo_review_validate(&r, why, sizeof why), ISMO_ERR_INVALID);
+    r.decision = ISMO__V1__REVIEW_DECISION__CLOSE;
+    r.note = (char *)text_of(4097);
+    assert_int_equal(ismo_review_validate(&r, why, sizeof why), ISMO_ERR_INVALID);
+    r.note = NULL;
+    r.objective_id = "no such id!";
+    assert_int_equal(ismo_review_validate(&r, why, sizeof why), ISMO_ERR_INVALID);
+    assert_int_equal(ismo_review_validate(NULL, why, sizeof why), ISMO_ERR_INVALID);
+
+    Ismo__V1__PolicyCommitment p = ISMO__V1__POLICY_COMMITMENT__INIT;
+    p.id = "POL-5.2-C1";
+    p.text = "protect customer data";
+    assert_int_equal(ismo_policy_validate(&p, why, sizeof why), ISMO_OK);
+    p.id = NULL;
+    assert_int_equal(ismo_policy_validate(&p, why, sizeof why), ISMO_ERR_INVALID);
+    p.id = "POL 1";
+    assert_int_equal(ismo_policy_validate(&p, why, sizeof why), ISMO_ERR_INVALID);
+    p.id = "POL-1";
+    p.text = (char *)text_of(4097);
+    assert_int_equal(ismo_policy_validate(&p, why, sizeof why), ISMO_ERR_INVALID);
+
+    Ismo__V1__Risk k = ISMO__V1__RISK__INIT;
+    k.id = "R-012";
+    k.rating = "high";
+    k.has_score = 1;
+    k.score = 20;
+    assert_int_equal(ismo_risk_validate(&k, why, sizeof why), ISMO_OK);
+    k.score = NAN;
+    assert_int_equal(ismo_risk_validate(&k, why, sizeof why), ISMO_ERR_INVALID);
+    k.score = 20;
+    k.owner = (char *)text_of(257);
+    assert_int_equal(ismo_risk_validate(&k, why, sizeof why), ISMO_ERR_INVALID);
+    k.owner = NULL;
+    k.id = "";
+    assert_int_equal(ismo_risk_validate(&k, why, sizeof why), ISMO_ERR_INVALID);
+}
+
 static void valid_sample(Ismo__V1__Sample *s)
 {
     Ismo__V1__Sample init = ISMO__V1__SAMPLE__INIT;
@@ -483,6 +651,19 @@ static void test_sample_validate(void **state)
     s.sample_id = (char *)"caf\xc3\xa9";
     assert_int_equal(ismo_sample_validate(&s, NULL, 0), ISMO_OK);
     assert_int_equal(ismo_sample_validate(NULL, NULL, 0), ISMO_ERR_INVALID);
+    /* RATIO samples: total finite and > 0 */
+    valid_sample(&s);
+    s.has_total = 1;
+    s.total = 50;
+    assert_int_equal(ismo_sample_validate(&s, NULL, 0), ISMO_OK);
+    s.total = 0;
+    expect_sample_invalid(&s, "total 0");
+    s.total = -1;
+    expect_sample_invalid(&s, "negative total");
+    s.total = NAN;
+    expect_sample_invalid(&s, "NaN total");
+    s.total = 2e15;
+    expect_sample_invalid(&s, "total above 1e15");
     /* UTF-8: overlong, surrogate, beyond U+10FFFF */
     assert_false(ismo_utf8_is_valid("\xc0\xaf"));
     assert_false(ismo_utf8_is_valid("\xed\xa0\x80"));
@@ -769,6 +950,8 @@ int main(void)
         cmocka_unit_test(test_decode_protocol_version),
         cmocka_unit_test(test_objective_roundtrip),
         cmocka_unit_test(test_objective_validate),
+        cmocka_unit_test(test_objective_validate_clause62),
+        cmocka_unit_test(test_review_and_context_validate),
         cmocka_unit_test(test_sample_validate),
         cmocka_unit_test(test_enum_names),
         cmocka_unit_test(test_topic),
