@@ -51,6 +51,9 @@ static const row table[] = {
      "LMDB map grows up to this, bytes; past it writes get STORAGE_FULL"},
     {"at_risk_margin", T_FRACTION, OFF(at_risk_margin), 0, "0.10", 0, 1,
      "progress this far behind expected is AT_RISK, further is OFF_TRACK (fraction)"},
+    {"hysteresis", T_FRACTION, OFF(hysteresis), 0, "0.02", 0, 1,
+     "health gets worse only when progress is this far past the threshold (fraction of "
+     "|target - baseline|); 0 = off (docs/evaluation.md \"Hysteresis\")"},
     {"pub_hwm", T_INT, OFF(pub_hwm), 0, "100000", 1000, 100000000,
      "PUB send high-water mark per subscriber, messages"},
     {"log_level", T_LEVEL, OFF(log_level), 0, "info", 0, 0, "debug, info, warn or error"},

@@ -26,6 +26,7 @@ typedef struct ismo_config {
     int64_t map_size_bytes;       /* initial LMDB map size, bytes */
     int64_t map_max_bytes;        /* LMDB map grows up to this, bytes */
     double at_risk_margin;        /* fraction behind expected progress still AT_RISK */
+    double hysteresis;            /* fraction of |target - baseline| a worse health must cross by */
     int64_t pub_hwm;              /* PUB send high-water mark, messages */
     int log_level;                /* ismo_log_level */
     int no_sync;                  /* tests only: do not fsync commits */

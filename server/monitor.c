@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess.h"
 #include "audit.h"
 #include "evaluator.h"
 #include "ismo_log.h"
@@ -59,21 +60,6 @@ ismo_err ismo_work_emit(ismo_work *w, Ismo__V1__Event *e)
     return ismo_outbox_push(w->events, topic, tl, 0, buf, len);
 }
 
-typedef struct agg_ctx {
-    ismo_agg agg;
-    int64_t oldest_ms; /* earliest effective time seen, 0 = none */
-} agg_ctx;
-
-static int agg_cb(void *ctx, const Ismo__V1__Sample *s)
-{
-    agg_ctx *a = ctx;
-    if (a->agg.count == 0 || s->effective_ms < a->oldest_ms) {
-        a->oldest_ms = s->effective_ms;
-    }
-    ismo_agg_add(&a->agg, s->effective_ms, s->value);
-    return 0;
-}
-
 typedef struct fired_ctx {
     ismo_txn_t *txn;
     const char *id;
@@ -113,41 +99,29 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
     if (err != ISMO_OK && err != ISMO_ERR_NOT_FOUND) {
         return err;
     }
-    int64_t from, to;
-    ismo_eval_window(o, w->now_ms, &from, &to);
-    agg_ctx a;
-    a.oldest_ms = 0;
-    ismo_agg_init(&a.agg, o->metric && o->metric->has_aggregation ? (int)o->metric->aggregation
-                                                                   : ISMO__V1__AGGREGATION__LAST);
-    ismo_store_agg all;
-    err = ismo_store_agg_get(w->txn, o->id, &all);
-    int64_t window = o->metric && o->metric->has_window_ms ? o->metric->window_ms : 0;
-    int past = o->has_deadline_ms && o->deadline_ms > 0 && w->now_ms >= o->deadline_ms;
-    if (err == ISMO_OK && window == 0 && !past) {
-        /* all samples count: use the incremental aggregate, no scan */
-        a.agg.count = all.count;
-        if (all.count > 0) {
-            a.agg.sum = all.sum;
-            a.agg.min = all.min;
-            a.agg.max = all.max;
-            a.agg.last = all.last;
-            a.agg.last_ms = all.last_ms;
-        }
-    } else if (err == ISMO_OK) {
-        /* a window, or a deadline that passed: aggregate exactly what lies in it */
-        err = ismo_store_samples_scan(w->txn, o->id, from, to, agg_cb, &a);
-    }
-    int64_t last_ms = all.count > 0 ? all.last_ms : 0;
+    /* evaluation (server/assess.h); hysteresis against the health last computed
+     * from this same objective version (a changed objective is judged afresh) */
+    int prev_health = old && old->has_health && old->has_objective_version && o->has_version &&
+                              old->objective_version == o->version
+                          ? (int)old->health
+                          : ISMO__V1__HEALTH__HEALTH_UNSPECIFIED;
+    ismo_assess_opts ao = {w->now_ms, 0, prev_health, w->cfg->at_risk_margin, w->cfg->hysteresis, 0};
+    ismo_assessment as;
+    err = ismo_assess(w->txn, o, &ao, &as);
     if (err != ISMO_OK) {
         if (old) {
             ismo__v1__status__free_unpacked(old, NULL);
         }
         return err;
     }
-    double value = 0;
-    int has_value = a.agg.count > 0 && ismo_agg_value(&a.agg, &value);
-    ismo_eval ev;
-    ismo_evaluate(o, has_value, value, w->now_ms, w->cfg->at_risk_margin, &ev);
+    ismo_eval ev = as.eval;
+    int64_t last_ms = as.last_sample_ms;
+    /* the oldest judged sample leaving a sliding window is a moment to look again */
+    int64_t window = o->metric && o->metric->has_window_ms ? o->metric->window_ms : 0;
+    int64_t leaves_ms = window > 0 && as.mode == ISMO_EVAL_MODE_WINDOW ? as.oldest_in_window_ms : 0;
+    int64_t boundary_ms = as.next_boundary_ms;
+    uint64_t window_samples = as.window_samples, total_samples = as.total_samples;
+    ismo_assessment_free(&as);
     if (o->retired) {
         ev.health = old && old->has_health ? (int)old->health : ev.health;
     }
@@ -182,9 +156,14 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
     st.has_last_sample_ms = 1;
     st.last_sample_ms = last_ms;
     st.has_window_samples = 1;
-    st.window_samples = a.agg.count;
+    st.window_samples = window_samples;
     st.has_total_samples = 1;
-    st.total_samples = all.count;
+    st.total_samples = total_samples;
+    st.period_label = ev.period_label[0] ? ev.period_label : NULL;
+    st.has_periods_missed = ev.period_label[0] != '\0';
+    st.periods_missed = ev.periods_missed;
+    st.has_objective_version = o->has_version;
+    st.objective_version = o->version;
     (void)sample_delta;
     st.explanation = ev.explanation;
     st.has_next_deadline_ms = 1;
@@ -277,7 +256,10 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
     /* when to look at it again (the due-time index) */
     int64_t next = o->retired ? 0
                               : ismo_next_check_ms(&in, ev.has_value, ev.progress,
-                                                   w->cfg->at_risk_margin, window > 0 ? a.oldest_ms : 0);
+                                                   w->cfg->at_risk_margin, leaves_ms);
+    if (next > 0 && boundary_ms > w->now_ms && boundary_ms < next) {
+        next = boundary_ms; /* a period boundary or a hysteresis-shifted threshold comes first */
+    }
     return ismo_store_due_set(w->txn, o->id, next);
 }
 

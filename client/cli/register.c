@@ -104,6 +104,12 @@ struct ismo_register {
     size_t n_objectives;
     Ismo__V1__Sample **samples;
     size_t n_samples;
+    Ismo__V1__PolicyCommitment **policies; /* policy register (ismo_register_load_policies) */
+    int *policy_lines;
+    size_t n_policies;
+    Ismo__V1__Risk **risks;                 /* risk register (ismo_register_load_risks) */
+    int *risk_lines;
+    size_t n_risks;
     strlist warnings;
     strlist errors;
     strlist infos;
@@ -126,6 +132,16 @@ void ismo_register_destroy(ismo_register_t **self_p)
         ismo__v1__sample__free_unpacked(self->samples[i], NULL);
     }
     free(self->samples);
+    for (size_t i = 0; i < self->n_policies; i++) {
+        ismo__v1__policy_commitment__free_unpacked(self->policies[i], NULL);
+    }
+    free(self->policies);
+    free(self->policy_lines);
+    for (size_t i = 0; i < self->n_risks; i++) {
+        ismo__v1__risk__free_unpacked(self->risks[i], NULL);
+    }
+    free(self->risks);
+    free(self->risk_lines);
     strlist_free(&self->warnings);
     strlist_free(&self->errors);
     strlist_free(&self->infos);
@@ -421,6 +437,7 @@ typedef struct value {
     double value;
     char unit[16];   /* "%", "h", "yes/no" or "" */
     char cmp;        /* '<', '>' or 0 */
+    int cmp_eq;      /* "<=", ">=" (not exclusive) */
     char *paren;     /* "(2025-12)" -> "2025-12" */
     char *by;        /* "by 2026-12-31" -> "2026-12-31" */
     char *in;        /* "in 2026-Q3 and Q4" -> "2026-Q3 and Q4" */
@@ -470,11 +487,13 @@ static int value_parse(const char *text, value *v)
     if (*p == '<' || *p == '>') {
         v->cmp = *p++;
         if (*p == '=') {
+            v->cmp_eq = 1;
             p++;
         }
         p = skip_ws(p);
     } else if (strncmp(p, "\u2264", 3) == 0 || strncmp(p, "\u2265", 3) == 0) { /* <= >= signs */
         v->cmp = p[2] == '\xa4' ? '<' : '>';
+        v->cmp_eq = 1;
         p = skip_ws(p + 3);
     }
     const char *end;
@@ -563,30 +582,571 @@ static int value_parse(const char *text, value *v)
     return v->extra ? 1 : 0;
 }
 
-/* "2026-Q3 and Q4", "2026-Q3 to 2026-Q4", "2026" -> [start, end). */
-static int in_period_parse(const char *text, int64_t *start_ms, int64_t *end_ms)
+/* One calendar period of a register text: "2026", "2026-Q3", "2026-07". */
+typedef struct period_item {
+    char label[16];
+    int64_t from_ms; /* inclusive, UTC ms */
+    int64_t to_ms;   /* exclusive, UTC ms */
+} period_item;
+
+/* Kind (ISMO__V1__CALENDAR_PERIOD__PERIOD_YEAR, _QUARTER, _MONTH) of a
+ * period label, with its year and quarter/month; 0 if it is none. */
+static int period_label_kind(const char *label, int *year, int *idx)
 {
-    char a[32] = "", sep[8] = "", b[32] = "";
-    int n = sscanf(text, "%31s %7s %31s", a, sep, b);
-    if (n != 1 && n != 3) {
-        return -1;
+    int n = 0;
+    if (sscanf(label, "%4d%n", year, &n) == 1 && n == 4 && label[4] == '\0') {
+        *idx = 0;
+        return ISMO__V1__CALENDAR_PERIOD__PERIOD_YEAR;
     }
-    if (n == 3 && strcmp(sep, "and") != 0 && strcmp(sep, "to") != 0 && strcmp(sep, "-") != 0) {
-        return -1;
+    n = 0;
+    if (sscanf(label, "%4d-Q%1d%n", year, idx, &n) == 2 && n == 7 && label[n] == '\0' &&
+        *idx >= 1 && *idx <= 4) {
+        return ISMO__V1__CALENDAR_PERIOD__PERIOD_QUARTER;
     }
-    if (period_parse(a, 0, start_ms) != 0) {
-        return -1;
+    n = 0;
+    if (sscanf(label, "%4d-%2d%n", year, idx, &n) == 2 && n == 7 && label[n] == '\0' &&
+        *idx >= 1 && *idx <= 12) {
+        return ISMO__V1__CALENDAR_PERIOD__PERIOD_MONTH;
     }
-    if (n == 1) {
-        return period_parse(a, 1, end_ms);
-    }
-    char full[40];
-    if (b[0] == 'Q' && strlen(a) >= 4) {
-        snprintf(full, sizeof full, "%.4s-%s", a, b);
+    return 0;
+}
+
+static int period_item_set(period_item *it, int kind, int year, int idx)
+{
+    if (kind == ISMO__V1__CALENDAR_PERIOD__PERIOD_YEAR) {
+        snprintf(it->label, sizeof it->label, "%04d", year);
+    } else if (kind == ISMO__V1__CALENDAR_PERIOD__PERIOD_QUARTER) {
+        snprintf(it->label, sizeof it->label, "%04d-Q%d", year, idx);
     } else {
-        snprintf(full, sizeof full, "%s", b);
+        snprintf(it->label, sizeof it->label, "%04d-%02d", year, idx);
     }
-    return period_parse(full, 1, end_ms);
+    return period_parse(it->label, 0, &it->from_ms) == 0 &&
+                   period_parse(it->label, 1, &it->to_ms) == 0
+               ? 0
+               : -1;
+}
+
+/* The periods of "in ..." in a register cell: "2026-Q3 and Q4", "2026-Q3,
+ * Q4", "2026-Q3 to 2027-Q2" (every quarter in between), "2026". A short
+ * "Q4" or "07" takes the year of the period before it. All periods must be
+ * of one kind (*kind). Returns how many were written (at most max), or 0
+ * when the text is not such a list. */
+static int in_periods_parse(const char *text, period_item *items, int max, int *kind)
+{
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", text);
+    char *save = NULL;
+    int n = 0, range = 0, year = 0, k = 0;
+    *kind = 0;
+    for (char *tok = strtok_r(copy, " ,;", &save); tok; tok = strtok_r(NULL, " ,;", &save)) {
+        if (strcasecmp(tok, "and") == 0 || strcmp(tok, "&") == 0) {
+            continue;
+        }
+        if (strcasecmp(tok, "to") == 0 || strcmp(tok, "-") == 0 || strcmp(tok, "until") == 0) {
+            if (n == 0 || range) {
+                return 0;
+            }
+            range = 1;
+            continue;
+        }
+        char full[40];
+        if (n > 0 && (tok[0] == 'Q' || (isdigit((unsigned char)tok[0]) && strlen(tok) == 2))) {
+            snprintf(full, sizeof full, "%04d-%s", year, tok);
+        } else {
+            snprintf(full, sizeof full, "%s", tok);
+        }
+        int y, idx;
+        int kk = period_label_kind(full, &y, &idx);
+        if (!kk || (*kind && kk != *kind)) {
+            return 0;
+        }
+        *kind = kk;
+        int per_year = kk == ISMO__V1__CALENDAR_PERIOD__PERIOD_QUARTER ? 4
+                       : kk == ISMO__V1__CALENDAR_PERIOD__PERIOD_MONTH ? 12
+                                                                      : 1;
+        int ord = y * per_year + (idx ? idx - 1 : 0);
+        if (range) {
+            if (ord <= k) {
+                return 0;
+            }
+            for (int o = k + 1; o < ord && n < max; o++) {
+                int oy = o / per_year, oi = o % per_year + 1;
+                if (period_item_set(&items[n++], kk, oy, per_year == 1 ? 0 : oi) != 0) {
+                    return 0;
+                }
+            }
+            range = 0;
+        }
+        if (n >= max) {
+            return 0;
+        }
+        if (period_item_set(&items[n++], kk, y, idx) != 0) {
+            return 0;
+        }
+        year = y;
+        k = ord;
+    }
+    return range ? 0 : n;
+}
+
+/* ---- objective fields by key (shared by the YAML and the ismo CSV readers) --- */
+
+/* An objective being read; baseline and target texts that are not plain
+ * numbers wait for the metric (yes/no, durations) until the end. */
+typedef struct obuild {
+    Ismo__V1__Objective *o;
+    char *pending[2];
+    int pending_line[2];
+} obuild;
+
+static const char *const pending_keys[2] = {"baseline", "target"};
+
+static int bool_parse(const char *text, int *b)
+{
+    static const char *const yes[] = {"true", "yes", "y", "on", "1"};
+    static const char *const no[] = {"false", "no", "n", "off", "0"};
+    const char *s = skip_ws(text);
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) {
+        n--;
+    }
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strlen(yes[i]) == n && strncasecmp(s, yes[i], n) == 0) {
+            *b = 1;
+            return 0;
+        }
+        if (strlen(no[i]) == n && strncasecmp(s, no[i], n) == 0) {
+            *b = 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* ms per unit of a DURATION metric ("s", "min", "h", "d"); 0 for others. */
+static double duration_unit_ms(const char *unit)
+{
+    if (!unit) {
+        return 0;
+    }
+    if (strcmp(unit, "s") == 0) {
+        return (double)ISMO_SECOND_MS;
+    }
+    if (strcmp(unit, "min") == 0) {
+        return (double)ISMO_MINUTE_MS;
+    }
+    if (strcmp(unit, "h") == 0) {
+        return (double)ISMO_HOUR_MS;
+    }
+    if (strcmp(unit, "d") == 0) {
+        return (double)ISMO_DAY_MS;
+    }
+    return 0;
+}
+
+/* "2h45m", "2h 45min", "90 minutes" -> ms. */
+static int duration_text_ms(const char *text, int64_t *ms)
+{
+    if (ismo_duration_parse(text, ms) == ISMO_OK) {
+        return 0;
+    }
+    value v;
+    int extra = value_parse(text, &v);
+    int ok = !extra && v.has_value && strcmp(v.unit, "h") == 0 && !v.cmp && !v.by && !v.in &&
+             !v.paren && v.value >= 0;
+    if (ok) {
+        *ms = llround(v.value * (double)ISMO_HOUR_MS);
+    }
+    value_free(&v);
+    return ok ? 0 : -1;
+}
+
+static void i64v_add(size_t *n, int64_t **v, int64_t x)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = x;
+}
+
+typedef int (*enum_parser)(const char *, int *);
+
+/* Parse an enum value; 0 ok, else a note is kept. */
+static int set_enum(ismo_register_t *self, Ismo__V1__Objective *o, int line, const char *key,
+                    const char *s, enum_parser parse, const char *allowed, int *out)
+{
+    if (parse(s, out) == 0) {
+        return 0;
+    }
+    char *why = xprintf("is not one of %s", allowed);
+    keep_unparsed(self, o, line, key, s, why);
+    free(why);
+    return -1;
+}
+
+static int set_time(ismo_register_t *self, Ismo__V1__Objective *o, int line, const char *key,
+                    const char *s, int want_end, int64_t *field, protobuf_c_boolean *has)
+{
+    int64_t ms;
+    if (period_parse(s, want_end, &ms) != 0) {
+        keep_unparsed(self, o, line, key, s,
+                      "is not a date (2026-12-31, 2026-Q4, 2026-12, ISO date-time)");
+        return -1;
+    }
+    *field = ms;
+    if (has) {
+        *has = 1;
+    }
+    return 0;
+}
+
+static int set_duration(ismo_register_t *self, Ismo__V1__Objective *o, int line,
+                        const char *key, const char *s, int64_t *field, protobuf_c_boolean *has)
+{
+    int64_t ms;
+    if (ismo_duration_parse(s, &ms) != ISMO_OK) {
+        keep_unparsed(self, o, line, key, s, "is not a duration (e.g. 90d, 48h, 2h45m, 0)");
+        return -1;
+    }
+    *field = ms;
+    if (has) {
+        *has = 1;
+    }
+    return 0;
+}
+
+static int set_bool(ismo_register_t *self, Ismo__V1__Objective *o, int line, const char *key,
+                    const char *s, protobuf_c_boolean *field, protobuf_c_boolean *has)
+{
+    int b;
+    if (bool_parse(s, &b) != 0) {
+        keep_unparsed(self, o, line, key, s, "is not true or false");
+        return -1;
+    }
+    *field = (protobuf_c_boolean)b;
+    *has = 1;
+    return 0;
+}
+
+/* Metric field key ("unit", ...) from text s. 0 known, -1 unknown key. */
+static int metric_set(ismo_register_t *self, obuild *b, int line, const char *key,
+                      const char *k, const char *s)
+{
+    Ismo__V1__Objective *o = b->o;
+    Ismo__V1__Metric *m = objective_metric(o);
+    int e;
+    if (strcmp(k, "name") == 0) {
+        set_str(&m->name, s);
+    } else if (strcmp(k, "unit") == 0) {
+        set_str(&m->unit, s);
+    } else if (strcmp(k, "value_kind") == 0) {
+        if (set_enum(self, o, line, key, s, ismo_value_kind_parse, "number, yes_no, duration",
+                     &e) == 0) {
+            m->has_value_kind = 1;
+            m->value_kind = (Ismo__V1__ValueKind)e;
+        }
+    } else if (strcmp(k, "direction") == 0) {
+        if (set_enum(self, o, line, key, s, ismo_direction_parse,
+                     "higher_is_better, lower_is_better", &e) == 0) {
+            m->has_direction = 1;
+            m->direction = (Ismo__V1__Direction)e;
+        }
+    } else if (strcmp(k, "aggregation") == 0) {
+        if (set_enum(self, o, line, key, s, ismo_aggregation_parse,
+                     "last, mean, min, max, sum, count, ratio, p95", &e) == 0) {
+            m->has_aggregation = 1;
+            m->aggregation = (Ismo__V1__Aggregation)e;
+        }
+    } else if (strcmp(k, "period") == 0) {
+        if (set_enum(self, o, line, key, s, ismo_period_parse,
+                     "none, day, week, month, quarter, year", &e) == 0) {
+            m->has_period = 1;
+            m->period = (Ismo__V1__CalendarPeriod)e;
+        }
+    } else if (strcmp(k, "window") == 0) {
+        set_duration(self, o, line, key, s, &m->window_ms, &m->has_window_ms);
+    } else if (strcmp(k, "frequency") == 0) {
+        set_duration(self, o, line, key, s, &m->frequency_ms, &m->has_frequency_ms);
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* Keys whose value is a list (objective_add_item). */
+static int objective_list_key(const char *k)
+{
+    static const char *const keys[] = {"policy_refs", "policies",     "risk_refs", "risks",
+                                       "controls",    "control_refs", "review_dates",
+                                       "reminders"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (strcmp(k, keys[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* One item of the list key of the objective. 0 known key, -1 unknown. */
+static int objective_add_item(ismo_register_t *self, obuild *b, int line, const char *key,
+                              const char *s)
+{
+    Ismo__V1__Objective *o = b->o;
+    int64_t ms;
+    if (strcmp(key, "policy_refs") == 0 || strcmp(key, "policies") == 0) {
+        strv_add(&o->n_policy_refs, &o->policy_refs, s);
+    } else if (strcmp(key, "risk_refs") == 0 || strcmp(key, "risks") == 0) {
+        strv_add(&o->n_risk_refs, &o->risk_refs, s);
+    } else if (strcmp(key, "controls") == 0 || strcmp(key, "control_refs") == 0) {
+        strv_add(&o->n_control_refs, &o->control_refs, s);
+    } else if (strcmp(key, "review_dates") == 0) {
+        if (set_time(self, o, line, key, s, 0, &ms, NULL) == 0) {
+            i64v_add(&o->n_review_dates_ms, &o->review_dates_ms, ms);
+        }
+    } else if (strcmp(key, "reminders") == 0) {
+        if (set_duration(self, o, line, key, s, &ms, NULL) == 0) {
+            i64v_add(&o->n_reminder_offsets_ms, &o->reminder_offsets_ms, ms);
+        }
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* Scalar field key of the objective from the (non-empty) text s; "metric.X"
+ * for metric fields. A value it cannot parse is kept as a note with a
+ * warning. Returns 0 for a known key, -1 for an unknown one. */
+static int objective_set(ismo_register_t *self, obuild *b, int line, const char *key,
+                         const char *s)
+{
+    Ismo__V1__Objective *o = b->o;
+    int e;
+    if (strncmp(key, "metric.", 7) == 0) {
+        return metric_set(self, b, line, key, key + 7, s);
+    }
+    if (strcmp(key, "title") == 0) {
+        set_str(&o->title, s);
+    } else if (strcmp(key, "description") == 0) {
+        set_str(&o->description, s);
+    } else if (strcmp(key, "owner") == 0) {
+        set_str(&o->owner, s);
+    } else if (strcmp(key, "evaluation_method") == 0) {
+        set_str(&o->evaluation_method, s);
+    } else if (strcmp(key, "not_measurable_reason") == 0) {
+        set_str(&o->not_measurable_reason, s);
+    } else if (strcmp(key, "escalate_to") == 0) {
+        set_str(&o->escalate_to, s);
+    } else if (strcmp(key, "parent") == 0 || strcmp(key, "parent_id") == 0) {
+        char *t = trim_dup(s, strlen(s));
+        if (ismo_id_is_valid(t)) {
+            set_str(&o->parent_id, t);
+        } else {
+            keep_unparsed(self, o, line, key, s,
+                          "is not an objective id (1..64 of A-Z a-z 0-9 . _ : -); no parent set");
+        }
+        free(t);
+    } else if (strcmp(key, "function") == 0) {
+        if (!ismo_function_is_valid(s)) {
+            char fn[ISMO_MAX_FUNCTION_BYTES + 1];
+            ismo_register_function_from(s, fn, sizeof fn);
+            keep_unparsed(self, o, line, key, s,
+                          "is not a function name ([a-z0-9_-]); used the derived name instead");
+            set_str(&o->function, fn);
+        } else {
+            set_str(&o->function, s);
+        }
+    } else if (strcmp(key, "level") == 0) {
+        if (set_enum(self, o, line, key, s, ismo_level_parse, "strategic, tactical, operational",
+                     &e) == 0) {
+            o->has_level = 1;
+            o->level = (Ismo__V1__Level)e;
+        }
+    } else if (strcmp(key, "target_mode") == 0) {
+        if (set_enum(self, o, line, key, s, ismo_target_mode_parse, "reach, maintain", &e) == 0) {
+            o->has_target_mode = 1;
+            o->target_mode = (Ismo__V1__TargetMode)e;
+        }
+    } else if (strcmp(key, "baseline") == 0 || strcmp(key, "target") == 0) {
+        int i = strcmp(key, "baseline") == 0 ? 0 : 1;
+        double d;
+        if (number_full(s, &d) == 0) {
+            *(i ? &o->target : &o->baseline) = d;
+            *(i ? &o->has_target : &o->has_baseline) = 1;
+        } else {
+            free(b->pending[i]);
+            b->pending[i] = xstrdup(s); /* yes/no or a duration: needs the metric */
+            b->pending_line[i] = line;
+        }
+    } else if (strcmp(key, "baseline_at") == 0) {
+        set_time(self, o, line, key, s, 0, &o->baseline_at_ms, &o->has_baseline_at_ms);
+    } else if (strcmp(key, "start") == 0) {
+        set_time(self, o, line, key, s, 0, &o->start_ms, &o->has_start_ms);
+    } else if (strcmp(key, "deadline") == 0) {
+        set_time(self, o, line, key, s, 1, &o->deadline_ms, &o->has_deadline_ms);
+    } else if (strcmp(key, "review_cadence") == 0) {
+        set_duration(self, o, line, key, s, &o->review_cadence_ms, &o->has_review_cadence_ms);
+    } else if (strcmp(key, "target_exclusive") == 0) {
+        set_bool(self, o, line, key, s, &o->target_exclusive, &o->has_target_exclusive);
+    } else if (strcmp(key, "not_measurable") == 0) {
+        set_bool(self, o, line, key, s, &o->not_measurable, &o->has_not_measurable);
+    } else if (strcmp(key, "overdue_repeat") == 0) {
+        int64_t ms;
+        if (strcasecmp(skip_ws(s), "never") == 0) {
+            o->has_overdue_repeat_ms = 1;
+            o->overdue_repeat_ms = -1;
+        } else if (ismo_duration_parse(s, &ms) == ISMO_OK) {
+            o->has_overdue_repeat_ms = 1;
+            o->overdue_repeat_ms = ms;
+        } else {
+            keep_unparsed(self, o, line, key, s,
+                          "is not a duration or 'never' (0 = the server's default)");
+        }
+    } else if (strcmp(key, "escalate_after") == 0) {
+        double d;
+        if (number_full(s, &d) == 0 && d >= 0 && d <= 1000 && d == floor(d)) {
+            o->has_escalate_after = 1;
+            o->escalate_after = (uint32_t)d;
+        } else {
+            keep_unparsed(self, o, line, key, s,
+                          "is not a whole number of reminders 0..1000 (0 = never escalate)");
+        }
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* Keys objective_set knows (for "should be a single value" messages). */
+static int objective_scalar_key(const char *k)
+{
+    static const char *const keys[] = {
+        "title",       "description",   "owner",          "evaluation_method",
+        "not_measurable_reason", "escalate_to", "parent", "parent_id", "function", "level",
+        "target_mode", "baseline",      "target",         "baseline_at", "start", "deadline",
+        "review_cadence", "target_exclusive", "not_measurable", "overdue_repeat",
+        "escalate_after"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (strcmp(k, keys[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Action field key from text s. 0 known, -1 unknown. */
+static int action_set(ismo_register_t *self, Ismo__V1__Objective *o, Ismo__V1__Action *a,
+                      int line, const char *key, const char *k, const char *s)
+{
+    int e;
+    if (strcmp(k, "what") == 0) {
+        set_str(&a->what, s);
+    } else if (strcmp(k, "resources") == 0) {
+        set_str(&a->resources, s);
+    } else if (strcmp(k, "responsible") == 0) {
+        set_str(&a->responsible, s);
+    } else if (strcmp(k, "id") == 0) {
+        if (strlen(s) <= ISMO_MAX_ID_BYTES && ismo_id_is_valid(s)) {
+            set_str(&a->id, s);
+        } else {
+            keep_unparsed(self, o, line, key, s,
+                          "is not an action id (1..64 of A-Z a-z 0-9 . _ : -)");
+        }
+    } else if (strcmp(k, "due") == 0) {
+        set_time(self, o, line, key, s, 1, &a->due_ms, &a->has_due_ms);
+    } else if (strcmp(k, "status") == 0) {
+        if (set_enum(self, o, line, key, s, ismo_action_status_parse,
+                     "planned, in_progress, done, cancelled", &e) == 0) {
+            a->has_status = 1;
+            a->status = (Ismo__V1__ActionStatus)e;
+        }
+    } else if (strcmp(k, "reminders") == 0) {
+        int64_t ms;
+        if (set_duration(self, o, line, key, s, &ms, NULL) == 0) {
+            i64v_add(&a->n_reminder_offsets_ms, &a->reminder_offsets_ms, ms);
+        }
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* A period target {label, from, to, target}; from/to default to the
+ * period the label names ("2026-Q3"). Texts may be NULL. */
+static void period_target_add(ismo_register_t *self, Ismo__V1__Objective *o, int line,
+                              const char *label, const char *from, const char *to,
+                              const char *target)
+{
+    char *raw = xprintf("label: %s, from: %s, to: %s, target: %s", label ? label : "",
+                        from ? from : "", to ? to : "", target ? target : "");
+    int64_t f = 0, t = 0;
+    double d = 0;
+    const char *problem = NULL;
+    if (!label || !*skip_ws(label) || strlen(label) > 64) {
+        problem = "needs a label of 1..64 bytes (e.g. 2026-Q3)";
+    } else if (!target || number_full(target, &d) != 0) {
+        problem = "needs a target that is a finite number";
+    } else if (from ? period_parse(from, 0, &f) != 0 : period_parse(label, 0, &f) != 0) {
+        problem = "needs 'from' (a date) when the label is not a period like 2026-Q3";
+    } else if (to ? period_parse(to, 1, &t) != 0 : period_parse(label, 1, &t) != 0) {
+        problem = "needs 'to' (a date) when the label is not a period like 2026-Q3";
+    } else if (t <= f) {
+        problem = "ends before it starts";
+    }
+    if (problem) {
+        keep_unparsed(self, o, line, "period_targets", raw, problem);
+        free(raw);
+        return;
+    }
+    free(raw);
+    Ismo__V1__PeriodTarget *p = xcalloc(1, sizeof *p);
+    ismo__v1__period_target__init(p);
+    p->label = xstrdup(label);
+    p->has_from_ms = 1;
+    p->from_ms = f;
+    p->has_to_ms = 1;
+    p->to_ms = t;
+    p->has_target = 1;
+    p->target = d;
+    ptrv_push((void ***)&o->period_targets, &o->n_period_targets, p);
+}
+
+/* Resolve baseline/target texts that needed the metric: yes/no for a
+ * YES_NO metric (or unit "yes/no"), a duration ("2h 45min") for a DURATION
+ * metric (or unit s, min, h, d), converted to the metric's unit. */
+static void obuild_finish(ismo_register_t *self, obuild *b)
+{
+    Ismo__V1__Objective *o = b->o;
+    const Ismo__V1__Metric *m = o->metric;
+    int kind = m && m->has_value_kind ? (int)m->value_kind : ISMO__V1__VALUE_KIND__NUMBER;
+    const char *unit = m && m->unit ? m->unit : "";
+    for (int i = 0; i < 2; i++) {
+        const char *s = b->pending[i];
+        if (!s) {
+            continue;
+        }
+        int bv;
+        int64_t ms;
+        double v = 0;
+        int ok = 0;
+        if ((kind == ISMO__V1__VALUE_KIND__YES_NO || strcmp(unit, "yes/no") == 0) &&
+            bool_parse(s, &bv) == 0) {
+            v = bv;
+            ok = 1;
+        } else if ((kind == ISMO__V1__VALUE_KIND__DURATION || duration_unit_ms(unit) > 0) &&
+                   duration_text_ms(s, &ms) == 0) {
+            double per = duration_unit_ms(unit) > 0 ? duration_unit_ms(unit) : (double)ISMO_HOUR_MS;
+            v = (double)ms / per;
+            ok = 1;
+        }
+        if (ok) {
+            *(i ? &o->target : &o->baseline) = v;
+            *(i ? &o->has_target : &o->has_baseline) = 1;
+        } else {
+            keep_unparsed(self, o, b->pending_line[i], pending_keys[i], s,
+                          "is not a finite number (yes/no only for a yes_no metric, a duration "
+                          "like 2h45m only for a duration metric)");
+        }
+        free(b->pending[i]);
+        b->pending[i] = NULL;
+    }
 }
 
 /* ---- CSV reading (libcsv) with line numbers ------------------------------- */
@@ -853,9 +1413,16 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
         } else {
             m->direction = ISMO__V1__DIRECTION__HIGHER_IS_BETTER;
         }
+        if (t.cmp && !t.cmp_eq) {
+            /* "<5%", ">95%": strict (ISO/IEC 27001 registers write "below 5%") */
+            o->has_target_exclusive = 1;
+            o->target_exclusive = 1;
+        }
         o->has_target_mode = 1;
         o->target_mode = ISMO__V1__TARGET_MODE__REACH;
-        int64_t s, e;
+        int64_t e;
+        period_item per[24];
+        int kind = 0, np = 0;
         if (t.by) {
             if (period_parse(t.by, 1, &e) == 0) {
                 o->has_deadline_ms = 1;
@@ -865,12 +1432,24 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
                               "has a deadline that is not a date");
             }
         } else if (t.in) {
-            if (in_period_parse(t.in, &s, &e) == 0) {
+            if ((np = in_periods_parse(t.in, per, 24, &kind)) > 0) {
+                /* "100% in 2026-Q3 and Q4": hold the target in each period */
                 o->target_mode = ISMO__V1__TARGET_MODE__MAINTAIN;
                 o->has_start_ms = 1;
-                o->start_ms = s;
+                o->start_ms = per[0].from_ms;
                 o->has_deadline_ms = 1;
-                o->deadline_ms = e;
+                o->deadline_ms = per[np - 1].to_ms;
+                if (np > 1) {
+                    for (int i = 0; i < np; i++) {
+                        char num[32];
+                        snprintf(num, sizeof num, "%.17g", t.value);
+                        period_target_add(self, o, line, per[i].label, NULL, NULL, num);
+                    }
+                    m->has_period = 1;
+                    m->period = (Ismo__V1__CalendarPeriod)kind;
+                    m->has_window_ms = 0; /* the calendar period replaces the window */
+                    m->window_ms = 0;
+                }
             } else {
                 keep_unparsed(self, o, line, csv_columns[C_TARGET], ttext,
                               "has a period that is not understood");
@@ -939,6 +1518,13 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
         }
     }
     set_str(&m->unit, unit);
+    if (strcmp(unit, "yes/no") == 0) {
+        m->has_value_kind = 1;
+        m->value_kind = ISMO__V1__VALUE_KIND__YES_NO; /* "No" -> "Yes by 2026-12-31" */
+    } else if (strcmp(unit, "h") == 0) {
+        m->has_value_kind = 1;
+        m->value_kind = ISMO__V1__VALUE_KIND__DURATION; /* "2h 45min (2025)" */
+    }
 
     /* Status: computed by ismod, never typed in */
     const char *stext = csv_cell(row, col[C_STATUS]);
@@ -948,13 +1534,24 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
     }
     const char *rtext = csv_cell(row, col[C_REVIEW]);
     if (*skip_ws(rtext)) {
-        note_add(o, csv_columns[C_REVIEW], rtext, "next review date as recorded in register");
+        /* the next review of the objective (a REVIEW_DUE reminder) */
+        int64_t rms;
+        char *rt = trim_dup(rtext, strlen(rtext));
+        if (period_parse(rt, 0, &rms) == 0) {
+            i64v_add(&o->n_review_dates_ms, &o->review_dates_ms, rms);
+        } else {
+            keep_unparsed(self, o, line, csv_columns[C_REVIEW], rtext, "is not a date");
+        }
+        free(rt);
     }
     const char *atext = csv_cell(row, col[C_ACTION]);
     char *act = trim_dup(atext, strlen(atext));
     if (*act) {
         Ismo__V1__Action *a = xcalloc(1, sizeof *a);
         ismo__v1__action__init(a);
+        if (ismo_id_is_valid(act)) {
+            a->id = xstrdup(act); /* "RTP-005": an entry of the risk treatment plan */
+        }
         a->what = act;
         ptrv_push((void ***)&o->actions, &o->n_actions, a);
     } else {
@@ -1077,124 +1674,68 @@ static int yis_empty(const yaml_node_t *n)
 
 static yaml_node_t *ynode(yctx *y, int idx) { return yaml_document_get_node(y->doc, idx); }
 
-/* Scalar string field; a non-scalar is kept as a note. */
-static void yset_str(yctx *y, Ismo__V1__Objective *o, char **field, const char *key,
-                     yaml_node_t *v)
+/* Set key (objective scalar or "metric.X") from a YAML value node. */
+static void yaml_set(yctx *y, obuild *b, const char *key, yaml_node_t *v)
 {
     if (yis_empty(v)) {
         return;
     }
     const char *s = yscalar(v);
     if (!s) {
-        keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), "should be a single value");
+        keep_unparsed(y->self, b->o, ynode_line(v), key, ytext(v), "should be a single value");
         return;
     }
-    set_str(field, s);
+    if (objective_set(y->self, b, ynode_line(v), key, s) != 0) {
+        keep_unparsed(y->self, b->o, ynode_line(v), key, s,
+                      strncmp(key, "metric.", 7) == 0 ? "is not a known metric key"
+                                                      : "is not a known objective key");
+    }
 }
 
-static int yset_double(yctx *y, Ismo__V1__Objective *o, double *field, protobuf_c_boolean *has,
-                       const char *key, yaml_node_t *v)
-{
-    if (yis_empty(v)) {
-        return 0;
-    }
-    const char *s = yscalar(v);
-    double d;
-    if (!s || number_full(s, &d) != 0) {
-        keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), "is not a finite number");
-        return -1;
-    }
-    *field = d;
-    *has = 1;
-    return 0;
-}
-
-static void yset_time(yctx *y, Ismo__V1__Objective *o, int64_t *field, protobuf_c_boolean *has,
-                      const char *key, yaml_node_t *v, int want_end)
-{
-    if (yis_empty(v)) {
-        return;
-    }
-    const char *s = yscalar(v);
-    int64_t ms;
-    if (!s || period_parse(s, want_end, &ms) != 0) {
-        keep_unparsed(y->self, o, ynode_line(v), key, ytext(v),
-                      "is not a date (2026-12-31, 2026-Q4, 2026-12, ISO date-time)");
-        return;
-    }
-    *field = ms;
-    *has = 1;
-}
-
-static void yset_duration(yctx *y, Ismo__V1__Objective *o, int64_t *field, protobuf_c_boolean *has,
-                          const char *key, yaml_node_t *v)
-{
-    if (yis_empty(v)) {
-        return;
-    }
-    const char *s = yscalar(v);
-    int64_t ms;
-    if (!s || ismo_duration_parse(s, &ms) != ISMO_OK) {
-        keep_unparsed(y->self, o, ynode_line(v), key, ytext(v),
-                      "is not a duration (e.g. 90d, 48h, 2h45m, 0)");
-        return;
-    }
-    *field = ms;
-    *has = 1;
-}
-
-typedef int (*enum_parser)(const char *, int *);
-
-static void yset_enum(yctx *y, Ismo__V1__Objective *o, int *field, protobuf_c_boolean *has,
-                      const char *key, yaml_node_t *v, enum_parser parse, const char *allowed)
-{
-    if (yis_empty(v)) {
-        return;
-    }
-    const char *s = yscalar(v);
-    int e;
-    if (!s || parse(s, &e) != 0) {
-        char *why = xprintf("is not one of %s", allowed);
-        keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), why);
-        free(why);
-        return;
-    }
-    *field = e;
-    *has = 1;
-}
-
-static void yset_strv(yctx *y, Ismo__V1__Objective *o, size_t *n, char ***v, const char *key,
+/* A list value (or one scalar) of key, item by item: objective list keys,
+ * or the action's list keys when a is set. */
+static void yaml_list(yctx *y, obuild *b, Ismo__V1__Action *a, const char *key, const char *k,
                       yaml_node_t *node)
 {
     if (yis_empty(node)) {
         return;
     }
-    if (node->type == YAML_SCALAR_NODE) {
-        strv_add(n, v, yscalar(node));
+    Ismo__V1__Objective *o = b->o;
+    if (node->type == YAML_MAPPING_NODE) {
+        keep_unparsed(y->self, o, ynode_line(node), key, ytext(node), "should be a list");
         return;
     }
-    if (node->type != YAML_SEQUENCE_NODE) {
-        keep_unparsed(y->self, o, ynode_line(node), key, ytext(node), "should be a list");
+    if (node->type == YAML_SCALAR_NODE) {
+        if (a) {
+            action_set(y->self, o, a, ynode_line(node), key, k, yscalar(node));
+        } else {
+            objective_add_item(y->self, b, ynode_line(node), key, yscalar(node));
+        }
         return;
     }
     for (yaml_node_item_t *it = node->data.sequence.items.start;
          it < node->data.sequence.items.top; it++) {
         yaml_node_t *item = ynode(y, *it);
-        if (yscalar(item)) {
-            strv_add(n, v, yscalar(item));
-        } else {
+        const char *s = yscalar(item);
+        if (!s) {
             keep_unparsed(y->self, o, ynode_line(item), key, ytext(item),
                           "list item should be a single value");
+        } else if (a) {
+            action_set(y->self, o, a, ynode_line(item), key, k, s);
+        } else {
+            objective_add_item(y->self, b, ynode_line(item), key, s);
         }
     }
 }
 
-static void yaml_metric(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
+static void yaml_metric(yctx *y, obuild *b, yaml_node_t *node)
 {
-    Ismo__V1__Metric *m = objective_metric(o);
+    Ismo__V1__Objective *o = b->o;
+    objective_metric(o);
     if (node->type != YAML_MAPPING_NODE) {
         keep_unparsed(y->self, o, ynode_line(node), "metric", ytext(node),
-                      "should be a mapping {name, unit, direction, aggregation, window, frequency}");
+                      "should be a mapping {name, unit, value_kind, direction, aggregation, "
+                      "window, frequency, period}");
         return;
     }
     for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
@@ -1203,40 +1744,17 @@ static void yaml_metric(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
         yaml_node_t *v = ynode(y, p->value);
         char key[80];
         snprintf(key, sizeof key, "metric.%s", k ? k : "?");
-        int e = 0;
-        protobuf_c_boolean has = 0;
         if (!k) {
             keep_unparsed(y->self, o, ynode_line(v), "metric", ytext(v), "has a non-text key");
-        } else if (strcmp(k, "name") == 0) {
-            yset_str(y, o, &m->name, key, v);
-        } else if (strcmp(k, "unit") == 0) {
-            yset_str(y, o, &m->unit, key, v);
-        } else if (strcmp(k, "direction") == 0) {
-            yset_enum(y, o, &e, &has, key, v, ismo_direction_parse,
-                      "higher_is_better, lower_is_better");
-            if (has) {
-                m->has_direction = 1;
-                m->direction = (Ismo__V1__Direction)e;
-            }
-        } else if (strcmp(k, "aggregation") == 0) {
-            yset_enum(y, o, &e, &has, key, v, ismo_aggregation_parse,
-                      "last, mean, min, max, sum, count");
-            if (has) {
-                m->has_aggregation = 1;
-                m->aggregation = (Ismo__V1__Aggregation)e;
-            }
-        } else if (strcmp(k, "window") == 0) {
-            yset_duration(y, o, &m->window_ms, &m->has_window_ms, key, v);
-        } else if (strcmp(k, "frequency") == 0) {
-            yset_duration(y, o, &m->frequency_ms, &m->has_frequency_ms, key, v);
         } else {
-            keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), "is not a known metric key");
+            yaml_set(y, b, key, v);
         }
     }
 }
 
-static void yaml_plan(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
+static void yaml_plan(yctx *y, obuild *b, yaml_node_t *node)
 {
+    Ismo__V1__Objective *o = b->o;
     if (node->type != YAML_SEQUENCE_NODE) {
         keep_unparsed(y->self, o, ynode_line(node), "plan", ytext(node),
                       "should be a list of actions");
@@ -1247,7 +1765,8 @@ static void yaml_plan(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
         yaml_node_t *an = ynode(y, *it);
         if (an->type != YAML_MAPPING_NODE) {
             keep_unparsed(y->self, o, ynode_line(an), "plan", ytext(an),
-                          "action should be a mapping {what, resources, responsible, due, status}");
+                          "action should be a mapping {id, what, resources, responsible, due, "
+                          "status, reminders}");
             continue;
         }
         Ismo__V1__Action *a = xcalloc(1, sizeof *a);
@@ -1260,31 +1779,114 @@ static void yaml_plan(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
             snprintf(key, sizeof key, "plan.%s", k ? k : "?");
             if (!k) {
                 keep_unparsed(y->self, o, ynode_line(v), "plan", ytext(v), "has a non-text key");
-            } else if (strcmp(k, "what") == 0) {
-                yset_str(y, o, &a->what, key, v);
-            } else if (strcmp(k, "resources") == 0) {
-                yset_str(y, o, &a->resources, key, v);
-            } else if (strcmp(k, "responsible") == 0) {
-                yset_str(y, o, &a->responsible, key, v);
-            } else if (strcmp(k, "due") == 0) {
-                yset_time(y, o, &a->due_ms, &a->has_due_ms, key, v, 1);
-            } else if (strcmp(k, "status") == 0) {
-                int e = 0;
-                protobuf_c_boolean has = 0;
-                yset_enum(y, o, &e, &has, key, v, ismo_action_status_parse,
-                          "planned, in_progress, done, cancelled");
-                if (has) {
-                    a->has_status = 1;
-                    a->status = (Ismo__V1__ActionStatus)e;
-                }
-            } else {
-                keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), "is not a known action key");
+            } else if (strcmp(k, "reminders") == 0) {
+                yaml_list(y, b, a, key, k, v);
+            } else if (yis_empty(v)) {
+                continue;
+            } else if (!yscalar(v)) {
+                keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), "should be a single value");
+            } else if (action_set(y->self, o, a, ynode_line(v), key, k, yscalar(v)) != 0) {
+                keep_unparsed(y->self, o, ynode_line(v), key, yscalar(v),
+                              "is not a known action key");
             }
         }
         if (!a->what) {
             reg_warn(y->self, ynode_line(an), "plan", "action of %s has no 'what'", o->id);
         }
         ptrv_push((void ***)&o->actions, &o->n_actions, a);
+    }
+}
+
+/* Scalar value of key k in the mapping node, or NULL. */
+static const char *ymap_get(yctx *y, yaml_node_t *node, const char *k)
+{
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+         p++) {
+        const char *pk = yscalar(ynode(y, p->key));
+        if (pk && strcmp(pk, k) == 0) {
+            yaml_node_t *v = ynode(y, p->value);
+            return yis_empty(v) ? NULL : yscalar(v);
+        }
+    }
+    return NULL;
+}
+
+/* Keys of the mapping node outside allowed (a NULL-terminated list) are
+ * kept as notes of field. */
+static void ymap_unknown(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node, const char *field,
+                         const char *const *allowed)
+{
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+         p++) {
+        const char *k = yscalar(ynode(y, p->key));
+        int known = 0;
+        for (const char *const *a = allowed; k && *a; a++) {
+            known |= strcmp(k, *a) == 0;
+        }
+        if (!known) {
+            yaml_node_t *v = ynode(y, p->value);
+            char *t = xprintf("%s: %s", k ? k : "?", ytext(v));
+            keep_unparsed(y->self, o, ynode_line(v), field, t, "is not a known key here");
+            free(t);
+        }
+    }
+}
+
+static void yaml_period_targets(yctx *y, obuild *b, yaml_node_t *node)
+{
+    static const char *const allowed[] = {"label", "period", "from", "to", "target", NULL};
+    Ismo__V1__Objective *o = b->o;
+    if (yis_empty(node)) {
+        return;
+    }
+    if (node->type != YAML_SEQUENCE_NODE) {
+        keep_unparsed(y->self, o, ynode_line(node), "period_targets", ytext(node),
+                      "should be a list of {label, target} or {label, from, to, target}");
+        return;
+    }
+    for (yaml_node_item_t *it = node->data.sequence.items.start;
+         it < node->data.sequence.items.top; it++) {
+        yaml_node_t *pn = ynode(y, *it);
+        if (pn->type != YAML_MAPPING_NODE) {
+            keep_unparsed(y->self, o, ynode_line(pn), "period_targets", ytext(pn),
+                          "should be a mapping {label, from, to, target}");
+            continue;
+        }
+        const char *label = ymap_get(y, pn, "label");
+        if (!label) {
+            label = ymap_get(y, pn, "period");
+        }
+        period_target_add(y->self, o, ynode_line(pn), label, ymap_get(y, pn, "from"),
+                          ymap_get(y, pn, "to"), ymap_get(y, pn, "target"));
+        ymap_unknown(y, o, pn, "period_targets", allowed);
+    }
+}
+
+/* Import notes of an exported register, carried over as they are. */
+static void yaml_import_notes(yctx *y, obuild *b, yaml_node_t *node)
+{
+    static const char *const allowed[] = {"field", "text", "problem", NULL};
+    Ismo__V1__Objective *o = b->o;
+    if (yis_empty(node)) {
+        return;
+    }
+    if (node->type != YAML_SEQUENCE_NODE) {
+        keep_unparsed(y->self, o, ynode_line(node), "import_notes", ytext(node),
+                      "should be a list of {field, text, problem}");
+        return;
+    }
+    for (yaml_node_item_t *it = node->data.sequence.items.start;
+         it < node->data.sequence.items.top; it++) {
+        yaml_node_t *nn = ynode(y, *it);
+        if (nn->type != YAML_MAPPING_NODE) {
+            keep_unparsed(y->self, o, ynode_line(nn), "import_notes", ytext(nn),
+                          "should be a mapping {field, text, problem}");
+            continue;
+        }
+        const char *f = ymap_get(y, nn, "field"), *t = ymap_get(y, nn, "text"),
+                   *pr = ymap_get(y, nn, "problem");
+        note_add(o, f ? f : "", t ? t : "", pr ? pr : "");
+        ymap_unknown(y, o, nn, "import_notes", allowed);
     }
 }
 
@@ -1375,12 +1977,11 @@ static void yaml_objective(yctx *y, yaml_node_t *node)
         return;
     }
     yaml_node_t *samples = NULL;
+    obuild b = {o, {NULL, NULL}, {0, 0}};
     for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
          p++) {
         const char *k = yscalar(ynode(y, p->key));
         yaml_node_t *v = ynode(y, p->value);
-        int e = 0;
-        protobuf_c_boolean has = 0;
         const yaml_node_pair_t *dup = NULL;
         for (const yaml_node_pair_t *q = node->data.mapping.pairs.start; k && q < p; q++) {
             const char *qk = yscalar(ynode(y, q->key));
@@ -1399,65 +2000,25 @@ static void yaml_objective(yctx *y, yaml_node_t *node)
             keep_unparsed(y->self, o, ynode_line(v), "objective", ytext(v), "has a non-text key");
         } else if (strcmp(k, "id") == 0) {
             continue;
-        } else if (strcmp(k, "title") == 0) {
-            yset_str(y, o, &o->title, k, v);
-        } else if (strcmp(k, "description") == 0) {
-            yset_str(y, o, &o->description, k, v);
-        } else if (strcmp(k, "level") == 0) {
-            yset_enum(y, o, &e, &has, k, v, ismo_level_parse, "strategic, tactical, operational");
-            if (has) {
-                o->has_level = 1;
-                o->level = (Ismo__V1__Level)e;
-            }
-        } else if (strcmp(k, "function") == 0) {
-            const char *s = yscalar(v);
-            if (s && !ismo_function_is_valid(s)) {
-                char fn[ISMO_MAX_FUNCTION_BYTES + 1];
-                ismo_register_function_from(s, fn, sizeof fn);
-                keep_unparsed(y->self, o, ynode_line(v), k, s,
-                              "is not a function name ([a-z0-9_-]); used the derived name instead");
-                set_str(&o->function, fn);
-            } else {
-                yset_str(y, o, &o->function, k, v);
-            }
-        } else if (strcmp(k, "owner") == 0) {
-            yset_str(y, o, &o->owner, k, v);
         } else if (strcmp(k, "metric") == 0) {
-            yaml_metric(y, o, v);
-        } else if (strcmp(k, "baseline") == 0) {
-            yset_double(y, o, &o->baseline, &o->has_baseline, k, v);
-        } else if (strcmp(k, "baseline_at") == 0) {
-            yset_time(y, o, &o->baseline_at_ms, &o->has_baseline_at_ms, k, v, 0);
-        } else if (strcmp(k, "target") == 0) {
-            yset_double(y, o, &o->target, &o->has_target, k, v);
-        } else if (strcmp(k, "target_mode") == 0) {
-            yset_enum(y, o, &e, &has, k, v, ismo_target_mode_parse, "reach, maintain");
-            if (has) {
-                o->has_target_mode = 1;
-                o->target_mode = (Ismo__V1__TargetMode)e;
-            }
-        } else if (strcmp(k, "start") == 0) {
-            yset_time(y, o, &o->start_ms, &o->has_start_ms, k, v, 0);
-        } else if (strcmp(k, "deadline") == 0) {
-            yset_time(y, o, &o->deadline_ms, &o->has_deadline_ms, k, v, 1);
-        } else if (strcmp(k, "review_cadence") == 0) {
-            yset_duration(y, o, &o->review_cadence_ms, &o->has_review_cadence_ms, k, v);
-        } else if (strcmp(k, "policy_refs") == 0 || strcmp(k, "policies") == 0) {
-            yset_strv(y, o, &o->n_policy_refs, &o->policy_refs, k, v);
-        } else if (strcmp(k, "risk_refs") == 0 || strcmp(k, "risks") == 0) {
-            yset_strv(y, o, &o->n_risk_refs, &o->risk_refs, k, v);
-        } else if (strcmp(k, "controls") == 0 || strcmp(k, "control_refs") == 0) {
-            yset_strv(y, o, &o->n_control_refs, &o->control_refs, k, v);
-        } else if (strcmp(k, "evaluation_method") == 0) {
-            yset_str(y, o, &o->evaluation_method, k, v);
+            yaml_metric(y, &b, v);
         } else if (strcmp(k, "plan") == 0 || strcmp(k, "actions") == 0) {
-            yaml_plan(y, o, v);
+            yaml_plan(y, &b, v);
         } else if (strcmp(k, "samples") == 0) {
             samples = v;
-        } else {
+        } else if (strcmp(k, "period_targets") == 0) {
+            yaml_period_targets(y, &b, v);
+        } else if (strcmp(k, "import_notes") == 0) {
+            yaml_import_notes(y, &b, v);
+        } else if (objective_list_key(k)) {
+            yaml_list(y, &b, NULL, k, k, v);
+        } else if (!yscalar(v) && !objective_scalar_key(k)) {
             keep_unparsed(y->self, o, ynode_line(v), k, ytext(v), "is not a known objective key");
+        } else {
+            yaml_set(y, &b, k, v);
         }
     }
+    obuild_finish(y->self, &b);
     if (samples) {
         yaml_samples(y, o, samples);
     }
@@ -1523,6 +2084,543 @@ static ismo_err load_yaml(ismo_register_t *self, const char *text, size_t len)
     return self->errors.n ? ISMO_ERR_PARSE : ISMO_OK;
 }
 
+/* ---- ismo CSV register (the lossless layout `ismo export --format csv` writes) --- */
+
+/* Columns of the ismo CSV register: the header names and what each holds.
+ * Rows: "objective" (the objective's fields), then its "action", "period
+ * target" and "note" rows with the same ID. List cells hold one item per
+ * line; inside an item "\n" is a newline and "\\" a backslash. Found by
+ * header name (order free). register_export.c writes the same names. */
+enum { IC_ID, IC_ROW, IC_OBJ, IC_OBJ_LIST, IC_ACTION, IC_ACTION_LIST, IC_PT, IC_NOTE };
+
+static const struct {
+    const char *column;
+    const char *key;
+    int kind;
+} ismo_csv_columns[] = {
+    {"ID", "id", IC_ID},
+    {"Row", "row", IC_ROW},
+    {"Objective", "title", IC_OBJ},
+    {"Description", "description", IC_OBJ},
+    {"Level", "level", IC_OBJ},
+    {"Function", "function", IC_OBJ},
+    {"Owner", "owner", IC_OBJ},
+    {"Parent", "parent", IC_OBJ},
+    {"Metric", "metric.name", IC_OBJ},
+    {"Unit", "metric.unit", IC_OBJ},
+    {"Value Kind", "metric.value_kind", IC_OBJ},
+    {"Direction", "metric.direction", IC_OBJ},
+    {"Aggregation", "metric.aggregation", IC_OBJ},
+    {"Window", "metric.window", IC_OBJ},
+    {"Frequency", "metric.frequency", IC_OBJ},
+    {"Calendar Period", "metric.period", IC_OBJ},
+    {"Baseline", "baseline", IC_OBJ},
+    {"Baseline At", "baseline_at", IC_OBJ},
+    {"Target", "target", IC_OBJ},
+    {"Target Exclusive", "target_exclusive", IC_OBJ},
+    {"Target Mode", "target_mode", IC_OBJ},
+    {"Start", "start", IC_OBJ},
+    {"Deadline", "deadline", IC_OBJ},
+    {"Review Cadence", "review_cadence", IC_OBJ},
+    {"Policy Refs", "policy_refs", IC_OBJ_LIST},
+    {"Risk Refs", "risk_refs", IC_OBJ_LIST},
+    {"Controls", "controls", IC_OBJ_LIST},
+    {"Evaluation Method", "evaluation_method", IC_OBJ},
+    {"Not Measurable", "not_measurable", IC_OBJ},
+    {"Not Measurable Reason", "not_measurable_reason", IC_OBJ},
+    {"Review Dates", "review_dates", IC_OBJ_LIST},
+    {"Reminders", "reminders", IC_OBJ_LIST},
+    {"Overdue Repeat", "overdue_repeat", IC_OBJ},
+    {"Escalate After", "escalate_after", IC_OBJ},
+    {"Escalate To", "escalate_to", IC_OBJ},
+    {"Action Id", "id", IC_ACTION},
+    {"What", "what", IC_ACTION},
+    {"Resources", "resources", IC_ACTION},
+    {"Responsible", "responsible", IC_ACTION},
+    {"Due", "due", IC_ACTION},
+    {"Action Status", "status", IC_ACTION},
+    {"Action Reminders", "reminders", IC_ACTION_LIST},
+    {"Period Label", "label", IC_PT},
+    {"Period From", "from", IC_PT},
+    {"Period To", "to", IC_PT},
+    {"Period Target", "target", IC_PT},
+    {"Note Field", "field", IC_NOTE},
+    {"Note Text", "text", IC_NOTE},
+    {"Note Problem", "problem", IC_NOTE},
+};
+#define N_ISMO_CSV_COLUMNS (sizeof ismo_csv_columns / sizeof ismo_csv_columns[0])
+
+/* Items of a list cell (one per line, "\n" and "\\" escapes), calling
+ * add(item) for each. */
+static void list_cell_items(ismo_register_t *self, obuild *b, Ismo__V1__Action *a, int line,
+                            const char *key, const char *k, const char *cell)
+{
+    const char *p = cell;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char *item = xcalloc(1, n + 1);
+        size_t o = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (p[i] == '\\' && i + 1 < n && (p[i + 1] == 'n' || p[i + 1] == '\\')) {
+                item[o++] = p[i + 1] == 'n' ? '\n' : '\\';
+                i++;
+            } else if (!(p[i] == '\r' && i + 1 == n)) {
+                item[o++] = p[i];
+            }
+        }
+        item[o] = '\0';
+        if (o > 0) {
+            if (a) {
+                action_set(self, b->o, a, line, key, k, item);
+            } else {
+                objective_add_item(self, b, line, key, item);
+            }
+        }
+        free(item);
+        p += n + (e ? 1 : 0);
+    }
+}
+
+static void ismo_csv_finish(ismo_register_t *self, obuild *b, int line)
+{
+    if (b->o) {
+        obuild_finish(self, b);
+        add_objective(self, b->o, line);
+        b->o = NULL;
+    }
+}
+
+static ismo_err load_ismo_csv(ismo_register_t *self, const char *text, size_t len)
+{
+    csv_table t;
+    if (csv_table_parse(self, text, len, &t) != 0) {
+        csv_table_free(&t);
+        return ISMO_ERR_PARSE;
+    }
+    const csv_row *h = &t.rows[0];
+    int *col = xcalloc(h->n, sizeof *col); /* header position -> ismo_csv_columns index, -1 */
+    for (size_t j = 0; j < h->n; j++) {
+        col[j] = -1;
+        for (size_t i = 0; i < N_ISMO_CSV_COLUMNS; i++) {
+            if (strcasecmp(h->fields[j], ismo_csv_columns[i].column) == 0) {
+                col[j] = (int)i;
+            }
+        }
+        if (col[j] < 0) {
+            reg_warn(self, 1, h->fields[j], "unknown column; its values are kept as import notes");
+        }
+    }
+    obuild b = {NULL, {NULL, NULL}, {0, 0}};
+    int obj_line = 0;
+    for (size_t r = 1; r < t.n; r++) {
+        const csv_row *row = &t.rows[r];
+        int line = row->line;
+        if (row->n == 1 && !*skip_ws(row->fields[0])) {
+            continue; /* blank line */
+        }
+        if (row->n != h->n) {
+            reg_warn(self, line, NULL, "row has %zu fields, the header has %zu", row->n, h->n);
+        }
+        const char *id = "", *kind = "";
+        for (size_t j = 0; j < row->n && j < h->n; j++) {
+            if (col[j] >= 0 && ismo_csv_columns[col[j]].kind == IC_ID) {
+                id = row->fields[j];
+            } else if (col[j] >= 0 && ismo_csv_columns[col[j]].kind == IC_ROW) {
+                kind = row->fields[j];
+            }
+        }
+        int want;
+        if (strcasecmp(kind, "objective") == 0) {
+            want = IC_OBJ;
+        } else if (strcasecmp(kind, "action") == 0) {
+            want = IC_ACTION;
+        } else if (strcasecmp(kind, "period target") == 0) {
+            want = IC_PT;
+        } else if (strcasecmp(kind, "note") == 0) {
+            want = IC_NOTE;
+        } else {
+            reg_error(self, line, "Row: '%s' is not objective, action, period target or note",
+                      kind);
+            continue;
+        }
+        if (want == IC_OBJ) {
+            ismo_csv_finish(self, &b, obj_line);
+            if (!ismo_id_is_valid(id)) {
+                reg_error(self, line,
+                          "ID: '%s' is not a valid objective id (1..64 of A-Z a-z 0-9 . _ : -)",
+                          id);
+                continue;
+            }
+            b.o = objective_alloc();
+            b.o->id = xstrdup(id);
+            obj_line = line;
+        } else if (!b.o || strcmp(b.o->id, id) != 0) {
+            reg_error(self, line, "%s row of '%s' does not follow the objective row of '%s'", kind,
+                      id, id);
+            continue;
+        }
+        Ismo__V1__Action *a = NULL;
+        if (want == IC_ACTION) {
+            a = xcalloc(1, sizeof *a);
+            ismo__v1__action__init(a);
+        }
+        const char *pt[4] = {NULL, NULL, NULL, NULL};
+        const char *nt[3] = {"", "", ""};
+        for (size_t j = 0; j < row->n; j++) {
+            const char *cell = row->fields[j];
+            if (!*cell) {
+                continue;
+            }
+            if (j >= h->n || col[j] < 0) {
+                if (want == IC_OBJ) {
+                    note_add(b.o, j < h->n ? h->fields[j] : "(extra field)", cell,
+                             "column not known to the importer");
+                }
+                continue;
+            }
+            int ck = ismo_csv_columns[col[j]].kind;
+            const char *key = ismo_csv_columns[col[j]].key;
+            const char *cname = ismo_csv_columns[col[j]].column;
+            if (ck == IC_ID || ck == IC_ROW) {
+                continue;
+            }
+            int belongs = (want == IC_OBJ && (ck == IC_OBJ || ck == IC_OBJ_LIST)) ||
+                          (want == IC_ACTION && (ck == IC_ACTION || ck == IC_ACTION_LIST)) ||
+                          (want == ck);
+            if (!belongs) {
+                char *why = xprintf("belongs to another kind of row than '%s'", kind);
+                keep_unparsed(self, b.o, line, cname, cell, why);
+                free(why);
+            } else if (ck == IC_OBJ) {
+                objective_set(self, &b, line, key, cell);
+            } else if (ck == IC_OBJ_LIST) {
+                list_cell_items(self, &b, NULL, line, key, key, cell);
+            } else if (ck == IC_ACTION) {
+                char nk[64];
+                snprintf(nk, sizeof nk, "plan.%s", key);
+                action_set(self, b.o, a, line, nk, key, cell);
+            } else if (ck == IC_ACTION_LIST) {
+                list_cell_items(self, &b, a, line, "plan.reminders", key, cell);
+            } else if (ck == IC_PT) {
+                pt[strcmp(key, "label") == 0 ? 0 : strcmp(key, "from") == 0 ? 1
+                                                : strcmp(key, "to") == 0   ? 2
+                                                                           : 3] = cell;
+            } else if (ck == IC_NOTE) {
+                nt[strcmp(key, "field") == 0 ? 0 : strcmp(key, "text") == 0 ? 1 : 2] = cell;
+            }
+        }
+        if (a) {
+            if (!a->what) {
+                reg_warn(self, line, "What", "action of %s has no 'what'", b.o->id);
+            }
+            ptrv_push((void ***)&b.o->actions, &b.o->n_actions, a);
+        } else if (want == IC_PT) {
+            period_target_add(self, b.o, line, pt[0], pt[1], pt[2], pt[3]);
+        } else if (want == IC_NOTE) {
+            note_add(b.o, nt[0], nt[1], nt[2]);
+        }
+    }
+    ismo_csv_finish(self, &b, obj_line);
+    free(col);
+    csv_table_free(&t);
+    return self->errors.n ? ISMO_ERR_PARSE : ISMO_OK;
+}
+
+/* ---- policy and risk registers ------------------------------------------------ */
+
+int ismo_risk_is_high(const char *rating, int has_score, double score, double high_score)
+{
+    static const char *const high[] = {"high", "critical", "very high", "very-high",
+                                       "very_high", "extreme", "severe"};
+    if (rating) {
+        const char *s = skip_ws(rating);
+        size_t n = strlen(s);
+        while (n > 0 && isspace((unsigned char)s[n - 1])) {
+            n--;
+        }
+        for (size_t i = 0; i < sizeof high / sizeof high[0]; i++) {
+            if (strlen(high[i]) == n && strncasecmp(s, high[i], n) == 0) {
+                return 1;
+            }
+        }
+    }
+    return has_score && score >= high_score;
+}
+
+/* One entry of a policy or risk register, as (key, text) pairs. */
+typedef struct centry {
+    int line;
+    const char *keys[8];
+    const char *vals[8];
+    int n;
+} centry;
+
+static const char *centry_get(const centry *e, const char *k)
+{
+    for (int i = 0; i < e->n; i++) {
+        if (strcmp(e->keys[i], k) == 0) {
+            return e->vals[i];
+        }
+    }
+    return NULL;
+}
+
+static int text_ok(ismo_register_t *self, int line, const char *what, const char *s,
+                   size_t max)
+{
+    if (s && strlen(s) > max) {
+        reg_error(self, line, "%s: longer than %zu bytes", what, max);
+        return 0;
+    }
+    if (s && !ismo_utf8_is_valid(s)) {
+        reg_error(self, line, "%s: not valid UTF-8", what);
+        return 0;
+    }
+    return 1;
+}
+
+/* A policy commitment (want 'p') or risk ('r') from an entry; errors for a
+ * bad id, a duplicate id (both lines), a score that is not a number. */
+static void context_add(ismo_register_t *self, int want, const centry *e, double high_score)
+{
+    const char *id = centry_get(e, "id");
+    char *idt = id ? trim_dup(id, strlen(id)) : xstrdup("");
+    if (!ismo_id_is_valid(idt)) {
+        reg_error(self, e->line, "id: '%s' is not a valid %s id (1..64 of A-Z a-z 0-9 . _ : -)",
+                  idt, want == 'p' ? "policy commitment" : "risk");
+        free(idt);
+        return;
+    }
+    size_t n = want == 'p' ? self->n_policies : self->n_risks;
+    for (size_t i = 0; i < n; i++) {
+        const char *other = want == 'p' ? self->policies[i]->id : self->risks[i]->id;
+        if (strcmp(other, idt) == 0) {
+            reg_error(self, e->line, "duplicate %s id '%s' (first defined on line %d, again on line %d)",
+                      want == 'p' ? "policy commitment" : "risk", idt,
+                      want == 'p' ? self->policy_lines[i] : self->risk_lines[i], e->line);
+            free(idt);
+            return;
+        }
+    }
+    if (want == 'p') {
+        const char *text = centry_get(e, "text"), *source = centry_get(e, "source");
+        if (!text_ok(self, e->line, "text", text, ISMO_MAX_TEXT_BYTES) ||
+            !text_ok(self, e->line, "source", source, ISMO_MAX_SHORT_BYTES)) {
+            free(idt);
+            return;
+        }
+        if (!text || !*skip_ws(text)) {
+            reg_warn(self, e->line, "text", "policy commitment %s has no text", idt);
+        }
+        Ismo__V1__PolicyCommitment *p = xcalloc(1, sizeof *p);
+        ismo__v1__policy_commitment__init(p);
+        p->id = idt;
+        set_str(&p->text, text);
+        set_str(&p->source, source);
+        ptrv_push((void ***)&self->policies, &self->n_policies, p);
+        self->policy_lines = xrealloc(self->policy_lines, self->n_policies * sizeof(int));
+        self->policy_lines[self->n_policies - 1] = e->line;
+        return;
+    }
+    const char *title = centry_get(e, "title"), *rating = centry_get(e, "rating"),
+               *score = centry_get(e, "score"), *treatment = centry_get(e, "treatment"),
+               *owner = centry_get(e, "owner");
+    double d = 0;
+    int has_score = score && *skip_ws(score);
+    if (has_score && number_full(score, &d) != 0) {
+        reg_error(self, e->line, "score: '%s' is not a number (leave it empty if the register has none)",
+                  score);
+        free(idt);
+        return;
+    }
+    if (!text_ok(self, e->line, "title", title, ISMO_MAX_TITLE_BYTES) ||
+        !text_ok(self, e->line, "rating", rating, ISMO_MAX_SHORT_BYTES) ||
+        !text_ok(self, e->line, "treatment", treatment, ISMO_MAX_SHORT_BYTES) ||
+        !text_ok(self, e->line, "owner", owner, ISMO_MAX_SHORT_BYTES)) {
+        free(idt);
+        return;
+    }
+    Ismo__V1__Risk *k = xcalloc(1, sizeof *k);
+    ismo__v1__risk__init(k);
+    k->id = idt;
+    set_str(&k->title, title);
+    set_str(&k->rating, rating);
+    if (has_score) {
+        k->has_score = 1;
+        k->score = d;
+    }
+    set_str(&k->treatment, treatment);
+    set_str(&k->owner, owner);
+    k->has_high = 1;
+    k->high = (protobuf_c_boolean)ismo_risk_is_high(rating, has_score, d, high_score);
+    static const char *const known[] = {"low", "medium", "moderate", "high", "critical",
+                                        "very high", "very low", "extreme", "severe", "minor",
+                                        "major"};
+    int rating_known = !rating || !*skip_ws(rating);
+    for (size_t i = 0; !rating_known && i < sizeof known / sizeof known[0]; i++) {
+        rating_known = strcasecmp(skip_ws(rating), known[i]) == 0;
+    }
+    if (!rating_known) {
+        reg_warn(self, e->line, "rating",
+                 "'%s' of %s is not a rating word ismo knows (low, medium, high, critical, very "
+                 "high); kept as written, high only if its score is >= %g",
+                 rating, idt, high_score);
+    }
+    ptrv_push((void ***)&self->risks, &self->n_risks, k);
+    self->risk_lines = xrealloc(self->risk_lines, self->n_risks * sizeof(int));
+    self->risk_lines[self->n_risks - 1] = e->line;
+}
+
+/* Map a column / YAML key to the entry key: policies id, text (commitment),
+ * source; risks id, title (risk, name), rating (level), score, treatment,
+ * owner. NULL when unknown. */
+static const char *context_key(int want, const char *k)
+{
+    static const char *const pmap[][2] = {{"id", "id"},           {"text", "text"},
+                                          {"commitment", "text"}, {"source", "source"},
+                                          {"document", "source"}};
+    static const char *const rmap[][2] = {
+        {"id", "id"},         {"title", "title"},         {"risk", "title"},
+        {"name", "title"},    {"rating", "rating"},       {"level", "rating"},
+        {"risk level", "rating"}, {"score", "score"},     {"risk score", "score"},
+        {"treatment", "treatment"}, {"owner", "owner"},   {"risk owner", "owner"}};
+    if (want == 'p') {
+        for (size_t i = 0; i < sizeof pmap / sizeof pmap[0]; i++) {
+            if (strcasecmp(k, pmap[i][0]) == 0) {
+                return pmap[i][1];
+            }
+        }
+    } else {
+        for (size_t i = 0; i < sizeof rmap / sizeof rmap[0]; i++) {
+            if (strcasecmp(k, rmap[i][0]) == 0) {
+                return rmap[i][1];
+            }
+        }
+    }
+    return NULL;
+}
+
+static void context_csv(ismo_register_t *self, int want, const char *text, size_t len,
+                        double high_score)
+{
+    csv_table t;
+    if (csv_table_parse(self, text, len, &t) != 0 || t.n == 0) {
+        if (t.n == 0 && !self->errors.n) {
+            reg_error(self, 1, "empty CSV file");
+        }
+        csv_table_free(&t);
+        return;
+    }
+    const csv_row *h = &t.rows[0];
+    const char *keys[64];
+    size_t nh = h->n < 64 ? h->n : 64;
+    int has_id = 0;
+    for (size_t j = 0; j < nh; j++) {
+        keys[j] = context_key(want, skip_ws(h->fields[j]));
+        has_id |= keys[j] && strcmp(keys[j], "id") == 0;
+        if (!keys[j]) {
+            reg_warn(self, 1, h->fields[j], "column not imported (ismod keeps %s)",
+                     want == 'p' ? "ID, Commitment/Text, Source"
+                                 : "ID, Title, Rating, Score, Treatment, Owner");
+        }
+    }
+    if (!has_id) {
+        reg_error(self, 1, "the header has no ID column");
+        csv_table_free(&t);
+        return;
+    }
+    for (size_t r = 1; r < t.n; r++) {
+        const csv_row *row = &t.rows[r];
+        if (row->n == 1 && !*skip_ws(row->fields[0])) {
+            continue;
+        }
+        centry e = {.line = row->line};
+        for (size_t j = 0; j < row->n && j < nh && e.n < 8; j++) {
+            if (keys[j] && *row->fields[j]) {
+                e.keys[e.n] = keys[j];
+                e.vals[e.n++] = row->fields[j];
+            }
+        }
+        context_add(self, want, &e, high_score);
+    }
+    csv_table_free(&t);
+}
+
+static void context_yaml(ismo_register_t *self, int want, const char *text, size_t len,
+                         double high_score)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&parser)) {
+        oom();
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        int line = (int)parser.problem_mark.line + 1;
+        reg_error(self, line, "YAML syntax error: %s (line %d, column %d)",
+                  parser.problem ? parser.problem : "unknown problem", line,
+                  (int)parser.problem_mark.column + 1);
+        yaml_parser_delete(&parser);
+        return;
+    }
+    yctx y = {self, &doc};
+    const char *top = want == 'p' ? "policies" : "risks";
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    yaml_node_t *list = NULL;
+    if (root && root->type == YAML_SEQUENCE_NODE) {
+        list = root;
+    } else if (root && root->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+             p < root->data.mapping.pairs.top; p++) {
+            const char *k = yscalar(ynode(&y, p->key));
+            if (k && strcmp(k, top) == 0) {
+                list = ynode(&y, p->value);
+            } else {
+                reg_warn(self, ynode_line(ynode(&y, p->key)), k ? k : "?",
+                         "top-level key not read here (a %s register has '%s:')",
+                         want == 'p' ? "policy" : "risk", top);
+            }
+        }
+    }
+    if (!list || list->type != YAML_SEQUENCE_NODE) {
+        reg_error(self, root ? ynode_line(root) : 1, "no '%s:' list in the file", top);
+    } else {
+        for (yaml_node_item_t *it = list->data.sequence.items.start;
+             it < list->data.sequence.items.top; it++) {
+            yaml_node_t *n = ynode(&y, *it);
+            if (n->type != YAML_MAPPING_NODE) {
+                reg_error(self, ynode_line(n), "an entry must be a mapping (id: ..., ...)");
+                continue;
+            }
+            centry e = {.line = ynode_line(n)};
+            for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+                 p < n->data.mapping.pairs.top; p++) {
+                const char *k = yscalar(ynode(&y, p->key));
+                yaml_node_t *v = ynode(&y, p->value);
+                const char *ek = k ? context_key(want, k) : NULL;
+                if (!ek) {
+                    reg_warn(self, ynode_line(v), k ? k : "?", "key not imported (ismod keeps %s)",
+                             want == 'p' ? "id, text, source"
+                                         : "id, title, rating, score, treatment, owner");
+                } else if (!yscalar(v)) {
+                    reg_error(self, ynode_line(v), "%s: should be a single value", k);
+                } else if (!yis_empty(v) && e.n < 8) {
+                    if (centry_get(&e, ek)) {
+                        reg_error(self, ynode_line(v), "%s: given twice", k);
+                        continue;
+                    }
+                    e.keys[e.n] = ek;
+                    e.vals[e.n++] = yscalar(v);
+                }
+            }
+            context_add(self, want, &e, high_score);
+        }
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+}
+
 /* ---- entry points ------------------------------------------------------------- */
 
 static char *file_read(const char *path, size_t *len)
@@ -1582,7 +2680,10 @@ ismo_err ismo_register_load_text(ismo_register_t *self, const char *name, const 
     set_name(self, name);
     char *head = first_line(text, len);
     ismo_err err;
-    if (strncmp(head, "ID,", 3) == 0 && strstr(head, "Objective")) {
+    if (strncmp(head, "ID,Row,", 7) == 0) {
+        self->format = ISMO_REGISTER_ISMO_CSV;
+        err = load_ismo_csv(self, text, len);
+    } else if (strncmp(head, "ID,", 3) == 0 && strstr(head, "Objective")) {
         self->format = ISMO_REGISTER_CSV;
         err = load_csv_register(self, text, len);
     } else if (strstr(head, "check_time_utc") && strstr(head, "slug")) {
@@ -1621,6 +2722,76 @@ ismo_err ismo_register_load(ismo_register_t *self, const char *path)
     ismo_err err = ismo_register_load_text(self, path, text, len);
     free(text);
     return err;
+}
+
+static ismo_err load_context(ismo_register_t *self, int want, const char *name,
+                             const char *text, size_t len, double high_score)
+{
+    set_name(self, name);
+    self->format = want == 'p' ? ISMO_REGISTER_POLICIES : ISMO_REGISTER_RISKS;
+    char *head = first_line(text, len);
+    int csv = name_is_csv(name) || strncasecmp(head, "ID,", 3) == 0;
+    free(head);
+    size_t skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    if (csv) {
+        context_csv(self, want, text + skip, len - skip, high_score);
+    } else {
+        context_yaml(self, want, text, len, high_score);
+    }
+    return self->errors.n ? ISMO_ERR_PARSE : ISMO_OK;
+}
+
+ismo_err ismo_register_load_policies_text(ismo_register_t *self, const char *name,
+                                          const char *text, size_t len)
+{
+    return load_context(self, 'p', name, text, len, 0);
+}
+
+ismo_err ismo_register_load_risks_text(ismo_register_t *self, const char *name, const char *text,
+                                       size_t len, double high_score)
+{
+    return load_context(self, 'r', name, text, len, high_score);
+}
+
+static ismo_err load_context_file(ismo_register_t *self, int want, const char *path,
+                                  double high_score)
+{
+    size_t len = 0;
+    char *text = file_read(path, &len);
+    if (!text) {
+        set_name(self, path);
+        reg_error(self, 0, "cannot read: %s", strerror(errno));
+        return ISMO_ERR_IO;
+    }
+    ismo_err err = load_context(self, want, path, text, len, high_score);
+    free(text);
+    return err;
+}
+
+ismo_err ismo_register_load_policies(ismo_register_t *self, const char *path)
+{
+    return load_context_file(self, 'p', path, 0);
+}
+
+ismo_err ismo_register_load_risks(ismo_register_t *self, const char *path, double high_score)
+{
+    return load_context_file(self, 'r', path, high_score);
+}
+
+size_t ismo_register_policy_count(const ismo_register_t *self) { return self->n_policies; }
+Ismo__V1__PolicyCommitment **ismo_register_policies(const ismo_register_t *self)
+{
+    return self->policies;
+}
+int ismo_register_policy_line(const ismo_register_t *self, size_t i)
+{
+    return i < self->n_policies ? self->policy_lines[i] : 0;
+}
+size_t ismo_register_risk_count(const ismo_register_t *self) { return self->n_risks; }
+Ismo__V1__Risk **ismo_register_risks(const ismo_register_t *self) { return self->risks; }
+int ismo_register_risk_line(const ismo_register_t *self, size_t i)
+{
+    return i < self->n_risks ? self->risk_lines[i] : 0;
 }
 
 /* ---- Upptime ------------------------------------------------------------------- */

@@ -3,14 +3,22 @@
  * A register is "documented information" (ISO/IEC 27001:2022 7.5) that lists
  * the information security objectives (6.2). This module turns a register
  * file into Ismo__V1__Objective messages, dated Ismo__V1__Sample messages and
- * a list of warnings. It never opens a socket; the CLI (cmd_import.c) pushes
- * what it produced. Three input formats:
+ * a list of warnings, and writes objectives back as a register
+ * (ismo_register_export). It never opens a socket; the CLI (cmd_import.c,
+ * cmd_export.c) talks to ismod. Input formats:
  *
  *   YAML register  ("objectives:" list; docs/cli.md "YAML register format")
  *   CSV register   the column layout of the Cenedril ISO 27001 starter kit
  *                  (header "ID,Objective,Linked ISO Clause / Risk,Owner,...")
+ *   ismo CSV       the lossless layout `ismo export --format csv` writes
+ *                  (header "ID,Row,Objective,..."; docs/cli.md "ismo CSV register")
  *   Upptime CSV    status-check history (header with check_time_utc, slug,
  *                  status), loaded with ismo_register_load_upptime only.
+ *   Policy register and risk register (YAML or CSV; docs/cli.md "Policy and
+ *                  risk registers"), loaded with ismo_register_load_policies
+ *                  and ismo_register_load_risks: the commitments (ISO/IEC
+ *                  27001:2022 5.2, 6.2 a) and risks (6.1.2, 6.1.3, 6.2 c)
+ *                  objectives refer to.
  *
  * Bad input rule: a value the importer cannot parse is never dropped; it is
  * kept verbatim on its objective as an ImportNote {field, text, problem} and
@@ -41,8 +49,16 @@ typedef enum ismo_register_format {
     ISMO_REGISTER_NONE = 0,
     ISMO_REGISTER_YAML = 1,    /* YAML register */
     ISMO_REGISTER_CSV = 2,     /* Cenedril-style CSV register */
-    ISMO_REGISTER_UPPTIME = 3  /* Upptime status-check CSV (samples only) */
+    ISMO_REGISTER_UPPTIME = 3, /* Upptime status-check CSV (samples only) */
+    ISMO_REGISTER_ISMO_CSV = 4, /* ismo CSV register (what ismo export writes) */
+    ISMO_REGISTER_POLICIES = 5, /* policy register (ismo_register_load_policies) */
+    ISMO_REGISTER_RISKS = 6     /* risk register (ismo_register_load_risks) */
 } ismo_register_format;
+
+/* Default score from which a risk counts as high when its rating word does
+ * not say so: 15 on the common 5 x 5 likelihood x impact matrix (1..25),
+ * i.e. e.g. likelihood 3 and impact 5. `ismo import --high-score N` changes it. */
+#define ISMO_RISK_HIGH_SCORE 15.0
 
 /* How Upptime checks become samples (ismo_register_load_upptime). */
 typedef enum ismo_upptime_mode {
@@ -68,9 +84,9 @@ ismo_register_t *ismo_register_new(void);
  * on NULL and twice. */
 void ismo_register_destroy(ismo_register_t **self_p);
 
-/* Read the file at path and load it, detecting the format: a file whose first
- * line is a CSV header starting with "ID," and naming the column "Objective"
- * is a CSV register; a CSV header naming check_time_utc and slug is an
+/* Read the file at path and load it, detecting the format: a CSV header
+ * starting with "ID,Row," is an ismo CSV register; a CSV header starting
+ * with "ID," and naming the column "Objective" is a (Cenedril) CSV register; a CSV header naming check_time_utc and slug is an
  * Upptime file (refused here: use ismo_register_load_upptime); anything
  * else is read as YAML. Messages name the file as path.
  * Returns ISMO_OK (warnings may still be present), ISMO_ERR_IO (cannot read
@@ -92,6 +108,59 @@ ismo_err ismo_register_load_text(ismo_register_t *self, const char *name, const 
 ismo_err ismo_register_load_upptime(ismo_register_t *self, const char *path,
                                     const char *objective_id, const char *slug,
                                     ismo_upptime_mode mode);
+
+/* Load a policy register (want: commitments) from path: YAML with a
+ * "policies:" list of {id, text, source}, or CSV with the columns ID,
+ * Commitment (or Text), Source (found by name, any order). Entries in file
+ * order, see ismo_register_policies. Errors (load fails, nothing to send):
+ * syntax errors with their line, an invalid id, a duplicate id (naming both
+ * lines), a text over its limit (text 4096, source 256 bytes) or not UTF-8.
+ * Unknown keys or columns are warnings (not stored: ismod keeps only these
+ * fields). Returns ISMO_OK, ISMO_ERR_IO or ISMO_ERR_PARSE. A register object
+ * may load one policy file and one risk file besides one objectives file. */
+ismo_err ismo_register_load_policies(ismo_register_t *self, const char *path);
+ismo_err ismo_register_load_policies_text(ismo_register_t *self, const char *name,
+                                          const char *text, size_t len);
+
+/* Load a risk register: YAML "risks:" list of {id, title, rating, score,
+ * treatment, owner}, or CSV with the columns ID, Title (or Risk, Name),
+ * Rating (or Level, Risk Level), Score (or Risk Score), Treatment, Owner (or
+ * Risk Owner). Risk.high is set as ismo_risk_is_high(rating, score,
+ * high_score). Errors as for policies, plus a score that is not a number;
+ * a rating word ismo does not know is a warning (kept as written). */
+ismo_err ismo_register_load_risks(ismo_register_t *self, const char *path, double high_score);
+ismo_err ismo_register_load_risks_text(ismo_register_t *self, const char *name, const char *text,
+                                       size_t len, double high_score);
+
+/* Policy commitments / risks loaded, file order. Borrowed arrays, valid
+ * until ismo_register_destroy (suitable for ismo_put_context). *_line: the
+ * 1-based line where entry i starts. */
+size_t ismo_register_policy_count(const ismo_register_t *self);
+Ismo__V1__PolicyCommitment **ismo_register_policies(const ismo_register_t *self);
+int ismo_register_policy_line(const ismo_register_t *self, size_t i);
+size_t ismo_register_risk_count(const ismo_register_t *self);
+Ismo__V1__Risk **ismo_register_risks(const ismo_register_t *self);
+int ismo_register_risk_line(const ismo_register_t *self, size_t i);
+
+/* 1 if a risk is high (ISO/IEC 27001:2022 6.1.2 d: risks prioritised for
+ * treatment): its rating is high, critical, very high, extreme or severe (any
+ * case), or it has a score >= high_score. Else 0. */
+int ismo_risk_is_high(const char *rating, int has_score, double score, double high_score);
+
+/* Write objectives as a register that ismo_register_load reads back to
+ * equal objectives: format ISMO_REGISTER_YAML or ISMO_REGISTER_ISMO_CSV.
+ * Every field the importers read is written (plans, metric, period targets,
+ * reminders, escalation, not-measurable, refs, import notes); server-set
+ * fields (version, lifecycle, smart_gaps, updated_*) and samples are not.
+ * Order: each root objective (no parent, or a parent not in the list) in id
+ * order, followed depth-first by its children in id order, so parents come
+ * before children; objectives caught in a parent cycle come last, id order.
+ * Deterministic: equal input gives byte-identical output (no timestamps).
+ * Returns a malloc'ed NUL-terminated text (caller frees with free()) and
+ * its length in *len_p (may be NULL); NULL for a format other than these
+ * two. Out-of-memory aborts. */
+char *ismo_register_export(Ismo__V1__Objective *const *objectives, size_t n,
+                           ismo_register_format format, size_t *len_p);
 
 /* The detected format of the last load. */
 ismo_register_format ismo_register_format_of(const ismo_register_t *self);
