@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
       libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
       libcmocka-dev libyaml-dev libjansson-dev libcsv-dev libsodium-dev
-      python3 procps iproute2)
+      python3 procps iproute2
+      chromium)   # tests/integration/report_html_test.sh renders the HTML report headless
 if [ "${1:-}" = "--docker" ]; then
   pkgs+=(docker.io docker-compose debootstrap)
 fi

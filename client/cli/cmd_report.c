@@ -912,7 +912,7 @@ static const char CSS[] =
 /* SVG geometry. */
 #define CH_W 720.0
 #define CH_H 260.0
-#define CH_L 72.0
+#define CH_L 84.0
 #define CH_R 20.0
 #define CH_T 18.0
 #define CH_B 42.0
@@ -1054,7 +1054,7 @@ static void write_chart(FILE *f, const report *rep, const row *w)
     fprintf(f, "<text class=\"label axis-label\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">"
                "date (UTC)</text>\n",
             (plot_l + plot_r) / 2, CH_H - 6);
-    fprintf(f, "<text class=\"label axis-label\" transform=\"translate(14 %.2f) rotate(-90)\" "
+    fprintf(f, "<text class=\"label axis-label\" transform=\"translate(12 %.2f) rotate(-90)\" "
                "text-anchor=\"middle\">",
             (plot_t + plot_b) / 2);
     h(f, o->metric && o->metric->name && *o->metric->name ? o->metric->name : "value");
@@ -1072,8 +1072,8 @@ static void write_chart(FILE *f, const report *rep, const row *w)
                 plot_l, ty, plot_r, ty);
         h(f, ismo_fmt_value(o->target, unit, lab, sizeof lab));
         fprintf(f, "</title></line>\n");
-        fprintf(f, "<text class=\"label\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\">target ", plot_r - 2,
-                ty - 4);
+        fprintf(f, "<text class=\"label\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"start\">target ",
+                plot_l + 4, ty - 4);
         h(f, lab);
         fprintf(f, "</text>\n");
         if (o->has_baseline && o->baseline_at_ms && o->deadline_ms &&

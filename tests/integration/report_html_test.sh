@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# report_html_test.sh ISMOD ISMO: the management-review pack as HTML, checked
+# in a real browser. Starts ismod on free loopback ports (as cli_test.sh),
+# imports examples/register.yaml plus one objective whose title needs escaping
+# and whose values are huge and negative, pushes samples, writes
+# `ismo report --format html -o pack.html`, renders it in headless Chromium
+# (--dump-dom, private profile, time-out) and checks in the rendered DOM that
+# every objective of the register has its section (id "objective-<ID>") with
+# an inline <svg> chart, with one sample point (circle.sample) per sample.
+# The checker is run on two broken copies of the DOM first (a chart removed,
+# an objective removed) and must fail on both, so it can fail.
+# Without chromium: fails when CI is set (tests/install-deps.sh installs it),
+# else skips (exit 77) with a message.
+set -u
+ISMOD=${1:?usage: report_html_test.sh ISMOD ISMO}
+ISMO=${2:?usage: report_html_test.sh ISMOD ISMO}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+
+CHROMIUM=${CHROMIUM:-}
+if [ -z "$CHROMIUM" ]; then
+    CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+fi
+if [ -z "$CHROMIUM" ]; then
+    if [ -n "${CI:-}" ]; then
+        echo "FAIL - chromium is not installed (tests/install-deps.sh installs Debian's chromium package)"
+        exit 1
+    fi
+    echo "SKIP - chromium is not installed: run tests/install-deps.sh (or apt-get install chromium) to run this test"
+    exit 77
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ismo-report-html.XXXXXX")
+SERVER_PID=
+FAILS=0
+cleanup() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null
+        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$SERVER_PID" 2>/dev/null
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { echo "ok   - $*"; }
+not_ok() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
+check() { # check DESCRIPTION COMMAND...
+    local d=$1; shift
+    if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+free_port() {
+    python3 -c 'import random, socket
+# below the kernel ephemeral range (see cli_test.sh)
+for _ in range(500):
+    p = random.randint(20000, 32000)
+    try:
+        s = socket.socket(); s.bind(("127.0.0.1", p)); s.close(); print(p); break
+    except OSError:
+        pass'
+}
+PORT=$(free_port)
+PUB_PORT=$(free_port)
+while [ "$PUB_PORT" = "$PORT" ]; do PUB_PORT=$(free_port); done
+export ISMO_ENDPOINT="tcp://127.0.0.1:$PORT"
+export ISMO_PUB_ENDPOINT="tcp://127.0.0.1:$PUB_PORT"
+export USER=report-test
+unset ISMO_TZ
+
+"$ISMOD" --data-dir "$TMP/data" --insecure --endpoint "$ISMO_ENDPOINT" --pub-endpoint "$ISMO_PUB_ENDPOINT" \
+    --tick-ms 200 --no-sync true >"$TMP/ismod.log" 2>&1 &
+SERVER_PID=$!
+ismo() { "$ISMO" --timeout-ms 5000 "$@"; }
+up=0
+for _ in $(seq 1 50); do
+    if "$ISMO" --timeout-ms 200 ping >/dev/null 2>&1; then up=1; break; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+done
+if [ $up -ne 1 ]; then
+    echo "ismod did not come up:"; cat "$TMP/ismod.log"; exit 1
+fi
+
+# --- the register, an objective that needs escaping, samples -------------------
+ismo import "$ROOT/examples/register.yaml" >"$TMP/import.out" 2>&1
+check "import examples/register.yaml" test $? -eq 0
+cat >"$TMP/nasty.yaml" <<'EOF'
+objectives:
+  - id: OBJ-ESC.1:x
+    title: "Cut <b>\"bad\" & 'worse'</b> <script>alert(1)</script> losses"
+    level: operational
+    function: it-ops
+    owner: "Ops <lead> & \"deputy\""
+    metric: {name: "loss <eur>", unit: "EUR & <more>", direction: higher_is_better, aggregation: last}
+    baseline: -1000000000000
+    baseline_at: 2026-01-01
+    target: 1000000000000000
+    start: 2026-01-01
+    deadline: 2026-12-31
+    evaluation_method: "Sum of <losses> & gains"
+    samples:
+      - {at: 2026-03-31, value: -999999999999}
+  - id: OBJ-ONE
+    title: One sample only
+    level: operational
+    function: hr
+    owner: HR
+    metric: {name: x, unit: "%", direction: higher_is_better, aggregation: last}
+    baseline: 5
+    baseline_at: 2026-01-01
+    target: 5
+    start: 2026-01-01
+    deadline: 2026-12-31
+    samples:
+      - {at: 2026-05-01, value: 5}
+EOF
+ismo import "$TMP/nasty.yaml" >"$TMP/import2.out" 2>&1
+check "import of the objectives that need escaping" test $? -eq 0 || cat "$TMP/import2.out"
+ismo push OBJ-AVAIL 99.95 >/dev/null 2>&1
+ismo push OBJ-AVAIL 99.97 --at 2026-11-01 >/dev/null 2>&1
+ismo push OBJ-PATCH-48H 50 >/dev/null 2>&1
+ismo push OBJ-ESC.1:x --at 2026-06-30 -- -5e14 >/dev/null 2>&1
+check "samples pushed" test "$(ismo samples OBJ-AVAIL | grep -c '^20')" -eq 2
+
+# the ids of the register and how many samples each has
+grep -E '^  - id: ' "$ROOT/examples/register.yaml" | sed 's/^  - id: *//' >"$TMP/ids"
+printf 'OBJ-ESC.1:x\nOBJ-ONE\n' >>"$TMP/ids"
+ismo status -o json >"$TMP/status.json" 2>&1
+check "register has objectives ($(wc -l <"$TMP/ids"))" test "$(wc -l <"$TMP/ids")" -ge 9
+
+# --- the pack --------------------------------------------------------------------
+ismo report --format html -o "$TMP/pack.html" >"$TMP/report.out" 2>&1
+check "report --format html -o pack.html exits 0" test $? -eq 0 || cat "$TMP/report.out"
+check "pack is self-contained: no script, no external resource" python3 - "$TMP/pack.html" <<'PY'
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+assert "<script" not in t.lower(), "a <script> element"
+for pat in (r"<link\b", r"\bsrc\s*=", r"@import", r"url\(", r"href\s*=\s*\"(?!#)"):
+    m = re.search(pat, t, re.I)
+    assert not m, "external reference: " + t[max(0, m.start() - 40):m.end() + 40]
+assert t.startswith("<!DOCTYPE html>")
+PY
+
+# --- render in headless Chromium ---------------------------------------------------
+HOME="$TMP" timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+    --no-first-run --disable-extensions --user-data-dir="$TMP/chromium-profile" \
+    --dump-dom "file://$TMP/pack.html" >"$TMP/dom.html" 2>"$TMP/chromium.err"
+rc=$?
+check "chromium rendered the pack (exit $rc)" test $rc -eq 0 -a -s "$TMP/dom.html"
+[ $rc -eq 0 ] || tail -5 "$TMP/chromium.err"
+
+cat >"$TMP/check_dom.py" <<'PY'
+# check_dom.py DOM IDS STATUS_JSON: every objective has a section
+# id="objective-<ID>" with an <svg> chart holding one circle.sample per sample.
+import json, sys
+from html.parser import HTMLParser
+
+dom, ids_file, status_file = sys.argv[1:4]
+ids = [l.strip() for l in open(ids_file) if l.strip()]
+status = {s["objective_id"]: s for s in json.load(open(status_file))}
+
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack = []          # open elements: (tag, section id or None)
+        self.sections = {}       # id -> {"svg": n, "circles": n, "h3": text}
+        self.cur = None
+        self.in_h3 = False
+        self.scripts = 0
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script":
+            self.scripts += 1
+        sid = None
+        if tag == "section" and "objective" in (a.get("class") or "").split():
+            sid = a.get("id", "")
+            self.sections[sid] = {"svg": 0, "circles": 0, "h3": ""}
+            self.cur = sid
+        if tag == "circle" and self.cur and "sample" in (a.get("class") or "").split() \
+                and self.in_svg():
+            self.sections[self.cur]["circles"] += 1
+        if tag in ("br", "meta", "img", "input", "link", "hr", "wbr"):
+            return  # HTML void elements have no end tag
+        if tag == "svg" and self.cur:
+            self.sections[self.cur]["svg"] += 1
+        if tag == "h3" and self.cur:
+            self.in_h3 = True
+        self.stack.append((tag, sid))
+    def in_svg(self):
+        return any(t == "svg" for t, _ in self.stack)
+    def handle_endtag(self, tag):
+        if tag == "h3":
+            self.in_h3 = False
+        while self.stack:
+            t, sid = self.stack.pop()
+            if sid is not None:
+                self.cur = None
+            if t == tag:
+                break
+    def handle_data(self, data):
+        if self.in_h3 and self.cur:
+            self.sections[self.cur]["h3"] += data
+
+p = P()
+p.feed(open(dom, encoding="utf-8").read())
+bad = []
+if p.scripts:
+    bad.append("the DOM holds %d <script> element(s)" % p.scripts)
+for i in ids:
+    sec = p.sections.get("objective-" + i)
+    if sec is None:
+        bad.append("no section for " + i)
+        continue
+    if sec["svg"] < 1:
+        bad.append("no <svg> chart in the section of " + i)
+        continue
+    n = status.get(i, {}).get("total_samples", 0)
+    if n > 0 and sec["circles"] < 1:
+        bad.append("%s has %d samples but no sample point" % (i, n))
+    if sec["circles"] != min(n, 2000):
+        bad.append("%s: %d sample points for %d samples" % (i, sec["circles"], n))
+if bad:
+    print("\n".join("  " + b for b in bad))
+    sys.exit(1)
+print("  %d objectives, each with its chart; %d sample points" %
+      (len(ids), sum(p.sections["objective-" + i]["circles"] for i in ids)))
+PY
+
+check "rendered DOM: every objective has its section and chart with its sample points" \
+    python3 "$TMP/check_dom.py" "$TMP/dom.html" "$TMP/ids" "$TMP/status.json"
+
+check "rendered DOM: the escaped title is text, exactly as written" python3 - "$TMP/dom.html" <<'PY'
+import sys
+from html.parser import HTMLParser
+want = "OBJ-ESC.1:x: Cut <b>\"bad\" & 'worse'</b> <script>alert(1)</script> losses"
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.h3 = None; self.texts = []; self.tags = []
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "h3": self.h3 = ""
+    def handle_endtag(self, tag):
+        if tag == "h3" and self.h3 is not None: self.texts.append(self.h3); self.h3 = None
+    def handle_data(self, d):
+        if self.h3 is not None: self.h3 += d
+p = P(); p.feed(open(sys.argv[1], encoding="utf-8").read())
+assert want in p.texts, [t for t in p.texts if "ESC" in t]
+assert "b" not in p.tags and "script" not in p.tags, "markup from a title became elements"
+PY
+
+# the checker must fail when a chart or an objective is missing
+python3 - "$TMP/dom.html" "$TMP/nochart.html" "$TMP/noobj.html" <<'PY'
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+# drop the chart of OBJ-AVAIL, and (in the other copy) the whole section of OBJ-CERT
+s = t.index('id="objective-OBJ-AVAIL"')
+a = t.index("<svg", s); b = t.index("</svg>", a) + len("</svg>")
+open(sys.argv[2], "w", encoding="utf-8").write(t[:a] + t[b:])
+s = t.index('id="objective-OBJ-CERT"')
+a = t.rindex("<section", 0, s); b = t.index("</section>", s) + len("</section>")
+open(sys.argv[3], "w", encoding="utf-8").write(t[:a] + t[b:])
+PY
+python3 "$TMP/check_dom.py" "$TMP/nochart.html" "$TMP/ids" "$TMP/status.json" >"$TMP/neg1.out" 2>&1
+check "checker fails when a chart is missing" test $? -ne 0
+check "  ... and names it" grep -q "no <svg> chart in the section of OBJ-AVAIL" "$TMP/neg1.out"
+python3 "$TMP/check_dom.py" "$TMP/noobj.html" "$TMP/ids" "$TMP/status.json" >"$TMP/neg2.out" 2>&1
+check "checker fails when an objective is missing" test $? -ne 0
+check "  ... and names it" grep -q "no section for OBJ-CERT" "$TMP/neg2.out"
+
+# --- the other formats of the same pack ----------------------------------------------
+ismo report --format csv -o "$TMP/pack.csv" >/dev/null 2>&1
+check "report --format csv exits 0" test $? -eq 0
+check "CSV: RFC 4180, one row per objective, the documented columns" python3 - "$TMP/pack.csv" "$TMP/ids" <<'PY'
+import csv, sys
+raw = open(sys.argv[1], "rb").read()
+assert raw.endswith(b"\r\n"), "CRLF line ends"
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+head = rows[0]
+assert head[:3] == ["id", "title", "function"], head
+assert "lifecycle" in head and "health" in head and "last_review_decision" in head
+ids = [l.strip() for l in open(sys.argv[2]) if l.strip()]
+got = {r[0]: dict(zip(head, r)) for r in rows[1:]}
+assert sorted(got) == sorted(ids), (sorted(got), sorted(ids))
+assert all(len(r) == len(head) for r in rows)
+assert got["OBJ-ESC.1:x"]["title"] == "Cut <b>\"bad\" & 'worse'</b> <script>alert(1)</script> losses"
+PY
+ismo report -o "$TMP/pack.md" >/dev/null 2>&1
+check "report (md, the default) still exits 0" test $? -eq 0
+check "md pack has the period and the new sections" \
+    grep -q "^Review period: " "$TMP/pack.md"
+for s in "## Changes since the last review" "## Missed or stale measurements" "## Overdue actions" \
+         "## Decisions carried forward" "## Reviews held in the period"; do
+    check "md pack has '$s'" grep -q "^$s" "$TMP/pack.md"
+done
+ismo report --format pdf >/dev/null 2>&1
+check "report --format pdf is a usage error (exit 2)" test $? -eq 2
+ismo report --from 2026-06-01 --to 2026-05-01 >/dev/null 2>&1
+check "report with --from after --to is a usage error (exit 2)" test $? -eq 2
+
+if [ $FAILS -ne 0 ]; then
+    echo "$FAILS check(s) failed; ismod log:"; tail -20 "$TMP/ismod.log"
+    exit 1
+fi
+echo "all checks passed"
