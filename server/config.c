@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "ismo_codec.h"
@@ -14,7 +15,7 @@
 #include "ismo_time.h"
 #include "ismo_transport.h"
 
-typedef enum { T_STRING, T_INT, T_DURATION, T_BYTES, T_FRACTION, T_OFFSETS, T_LEVEL, T_BOOL } kind_t;
+typedef enum { T_STRING, T_INT, T_DURATION, T_BYTES, T_FRACTION, T_OFFSETS, T_LEVEL, T_BOOL, T_TZ } kind_t;
 
 typedef struct row {
     const char *name;   /* key in YAML; option is "--" + name with '_' -> '-' */
@@ -76,6 +77,12 @@ static const row table[] = {
      "non-loopback endpoints and with certs_dir"},
     {"handshake_ms", T_DURATION, OFF(handshake_ms), 0, "5s", 100, 600000,
      "a connection that does not finish its ZMTP/CURVE handshake in this time is dropped, ms"},
+    {"overdue_repeat_ms", T_DURATION, OFF(overdue_repeat_ms), 0, "7d", -1, 3.1536e12,
+     "repeat an OVERDUE reminder this often until it is acknowledged or the target is met, for "
+     "objectives whose overdue_repeat_ms is 0, ms; 0 or -1 = never"},
+    {"display_tz", T_TZ, OFF(display_tz), sizeof(((ismo_config *)0)->display_tz), "UTC", 0, 0,
+     "time zone (IANA name, e.g. Europe/Berlin) for the human text of reminder messages only; "
+     "times are computed and stored in UTC"},
     {"audit_checkpoint_every", T_INT, OFF(audit_checkpoint_every), 0, "1000", 1, 100000000,
      "append a signed checkpoint to the audit trail after this many records (and at a clean stop)"},
 };
@@ -207,6 +214,33 @@ static ismo_err set_row(ismo_config *cfg, const row *r, const char *value, char 
             cfg->reminder_offsets_ms[n++] = ms;
         }
         cfg->n_reminder_offsets = n;
+        return ISMO_OK;
+    }
+    case T_TZ: {
+        /* an IANA name: letters, digits, '/', '_', '+', '-', no "..", and a
+         * file of the tz database (tzdata) */
+        size_t l = strlen(value);
+        int ok = l > 0 && l < r->size && value[0] != '/' && !strstr(value, "..");
+        for (size_t i = 0; ok && i < l; i++) {
+            char c = value[i];
+            ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 c == '/' || c == '_' || c == '+' || c == '-';
+        }
+        if (ok && strcmp(value, "UTC") != 0) {
+            const char *dir = getenv("TZDIR");
+            char path[512];
+            struct stat st;
+            snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", value);
+            ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+        }
+        if (!ok) {
+            snprintf(why, why_len,
+                     "%s: '%.100s' is not a time zone of the tz database (e.g. UTC, Europe/Berlin; "
+                     "is tzdata installed?)",
+                     r->name, value);
+            return ISMO_ERR_INVALID;
+        }
+        snprintf(base + r->offset, r->size, "%s", value);
         return ISMO_OK;
     }
     case T_LEVEL: {

@@ -37,12 +37,23 @@ typedef struct ismo_config {
     char curve_cert[1024];        /* server secret certificate; "" = data_dir/server.cert */
     int insecure;                 /* plain TCP instead of CURVE, every peer admin (loopback only) */
     int64_t handshake_ms;         /* ZMQ_HANDSHAKE_IVL on both server sockets, ms */
+    int64_t overdue_repeat_ms;    /* OVERDUE repeat period for objectives that leave it 0, ms;
+                                   * 0 or -1 = never repeat (docs/evaluation.md "Reminders") */
+    char display_tz[64];          /* IANA zone name for the human text of reminders only ("UTC");
+                                   * every time is computed and stored in UTC */
+    /* Clock hook for in-process tests (not a command-line option or YAML key):
+     * when now_fn is set, the server reads the time (UTC ms) as
+     * now_fn(now_ctx) + clock_offset_ms wherever it reads the wall clock, and
+     * a jump of that clock by tick_ms or more triggers a tick at once. Called
+     * on the server thread only; must be thread-safe against the setter. */
+    int64_t (*now_fn)(void *ctx);
+    void *now_ctx;
 } ismo_config;
 
 /* Defaults: data_dir "./ismod-data", endpoint ISMO_DEFAULT_ENDPOINT, pub
  * ISMO_DEFAULT_PUB_ENDPOINT, tick 1000 ms, offsets 30 d, 7 d, 1 d, max frame
  * 4 MiB, max batch 10000, map 64 MiB growing to 16 GiB, margin 0.10,
- * pub_hwm 100000, log info. */
+ * pub_hwm 100000, log info, overdue_repeat_ms 7 d, display_tz "UTC", no clock hook. */
 void ismo_config_defaults(ismo_config *cfg);
 
 /* Parse argv (options only). Returns ISMO_OK; ISMO_ERR_INVALID with a message
@@ -53,7 +64,9 @@ ismo_err ismo_config_parse_args(ismo_config *cfg, int argc, char **argv, char *w
 /* Apply a YAML file of key: value pairs. Errors name the key and line. */
 ismo_err ismo_config_load_file(ismo_config *cfg, const char *path, char *why, size_t why_len);
 
-/* Set one key from text (as on the command line). */
+/* Set one key from text (as on the command line). display_tz must name a
+ * zone of the tz database (a file under $TZDIR or /usr/share/zoneinfo, e.g.
+ * "Europe/Berlin"), or "UTC"; otherwise ISMO_ERR_INVALID naming the key. */
 ismo_err ismo_config_set(ismo_config *cfg, const char *key, const char *value, char *why,
                          size_t why_len);
 

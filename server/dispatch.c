@@ -891,6 +891,7 @@ static const route routes[] = {
     {ISMO__V1__REQUEST__BODY_BACKUP, h_backup, 0, "Backup", ADMIN},
     {ISMO__V1__REQUEST__BODY_AUDIT_VERIFY, ismo_audit_handle_verify, 0, "AuditVerify", AUDITOR | ADMIN}, /* audit.c */
     {ISMO__V1__REQUEST__BODY_AUDIT_EXPORT, ismo_audit_handle_export, 0, "AuditExport", AUDITOR | ADMIN}, /* audit.c */
+    {ISMO__V1__REQUEST__BODY_ACK, ismo_ack_handle, 1, "Ack", OWNER | ADMIN}, /* ack.c */
 };
 
 static const route *find_route(int body_case)

@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "evaluator.h"
 #include "ismo_log.h"
+#include "ismo_time.h"
 #include "scheduler.h"
 #include "work.h"
 
@@ -78,6 +79,123 @@ static int fired_cb(void *ctx, const char *key)
     return fired;
 }
 
+static uint32_t count_cb(void *ctx, const char *prefix)
+{
+    fired_ctx *f = ctx;
+    uint32_t n = 0;
+    ismo_err err = ismo_store_reminder_count(f->txn, f->id, prefix, &n);
+    if (err != ISMO_OK) {
+        f->err = err;
+    }
+    return n;
+}
+
+/* The reminder inputs that need the store: when the objective was first
+ * stored (only when a rule needs it: work-should-start not yet decided, or a
+ * review cadence with neither review nor start) and its last review. */
+static ismo_err reminder_context(ismo_work *w, const Ismo__V1__Objective *o, ismo_schedule_input *in)
+{
+    int64_t start = o->has_start_ms ? o->start_ms : 0;
+    int64_t cadence = o->has_review_cadence_ms ? o->review_cadence_ms : 0;
+    ismo_err err = ISMO_OK;
+    if (cadence > 0 || o->n_review_dates_ms > 0) {
+        err = ismo_store_review_last(w->txn, o->id, &in->last_review_ms);
+        if (err != ISMO_OK) {
+            return err;
+        }
+    }
+    int need = cadence > 0 && start <= 0 && in->last_review_ms == 0;
+    if (!need && start > 0 && w->now_ms >= start) {
+        char key[ISMO_REMINDER_KEY_BYTES];
+        int fired = 0;
+        snprintf(key, sizeof key, "start:%lld", (long long)start);
+        err = ismo_store_reminder_fired(w->txn, o->id, key, &fired);
+        need = err == ISMO_OK && fired == ISMO_REMINDER_NOT_FIRED;
+    }
+    if (err != ISMO_OK || !need) {
+        return err;
+    }
+    if (!o->has_version || o->version <= 1) {
+        in->created_ms = o->has_updated_ms ? o->updated_ms : w->now_ms;
+        return ISMO_OK;
+    }
+    Ismo__V1__Objective *first = NULL;
+    err = ismo_store_objective_get(w->txn, o->id, 1, &first);
+    if (err == ISMO_OK) {
+        in->created_ms = first->has_updated_ms ? first->updated_ms : 0;
+        ismo__v1__objective__free_unpacked(first, NULL);
+    }
+    return err == ISMO_ERR_NOT_FOUND ? ISMO_OK : err;
+}
+
+/* ISO/IEC 27001:2022 6.2, 7.5: when an ACTIVE objective's deadline has
+ * passed, its lifecycle follows the final health (ACHIEVED or MISSED); a late
+ * sample that changes the final health changes it again. Each transition is
+ * a new version by actor "ismod" with an OBJECTIVE_CHANGED event carrying the
+ * old and new lifecycle. */
+static ismo_err lifecycle_at_deadline(ismo_work *w, const Ismo__V1__Objective *o, int health,
+                                      const char *explanation)
+{
+    if (o->retired || !o->has_lifecycle || !o->has_deadline_ms || o->deadline_ms <= 0 ||
+        w->now_ms < o->deadline_ms) {
+        return ISMO_OK;
+    }
+    int cur = (int)o->lifecycle;
+    if (cur != ISMO__V1__LIFECYCLE__LIFECYCLE_ACTIVE && cur != ISMO__V1__LIFECYCLE__LIFECYCLE_ACHIEVED &&
+        cur != ISMO__V1__LIFECYCLE__LIFECYCLE_MISSED) {
+        return ISMO_OK;
+    }
+    int next = health == ISMO__V1__HEALTH__ACHIEVED ? ISMO__V1__LIFECYCLE__LIFECYCLE_ACHIEVED
+                                                    : ISMO__V1__LIFECYCLE__LIFECYCLE_MISSED;
+    if (next == cur) {
+        return ISMO_OK;
+    }
+    char d[40], reason[512], msg[700];
+    ismo_deadline_format_ms(o->deadline_ms, d, sizeof d);
+    snprintf(reason, sizeof reason, "lifecycle: %s -> %s (deadline %s passed, final health %s: %.300s)",
+             ismo_lifecycle_name(cur), ismo_lifecycle_name(next), d, ismo_health_name(health),
+             explanation ? explanation : "");
+    Ismo__V1__Objective n = *o;
+    n.has_version = 1;
+    n.version = o->version + 1;
+    n.has_updated_ms = 1;
+    n.updated_ms = w->now_ms;
+    n.updated_by = (char *)"ismod";
+    n.change_reason = reason;
+    n.has_lifecycle = 1;
+    n.lifecycle = (Ismo__V1__Lifecycle)next;
+    ismo_err err = ismo_store_objective_put(w->txn, &n);
+    if (err == ISMO_OK) {
+        err = ismo_audit_objective(w, &n, "objective.put");
+    }
+    if (err != ISMO_OK) {
+        return err;
+    }
+    Ismo__V1__Event e = ISMO__V1__EVENT__INIT;
+    Ismo__V1__ObjectiveChange oc = ISMO__V1__OBJECTIVE_CHANGE__INIT;
+    snprintf(msg, sizeof msg, "%s updated: version %u by ismod: %s", o->id, n.version, reason);
+    e.has_kind = 1;
+    e.kind = ISMO__V1__EVENT_KIND__OBJECTIVE_CHANGED;
+    e.function = o->function;
+    e.objective_id = o->id;
+    e.title = o->title;
+    e.message = msg;
+    oc.has_version = 1;
+    oc.version = n.version;
+    oc.actor = n.updated_by;
+    oc.reason = reason;
+    oc.has_retired = 1;
+    oc.retired = 0;
+    oc.has_old_lifecycle = 1;
+    oc.old_lifecycle = (Ismo__V1__Lifecycle)cur;
+    oc.has_new_lifecycle = 1;
+    oc.new_lifecycle = (Ismo__V1__Lifecycle)next;
+    e.payload_case = ISMO__V1__EVENT__PAYLOAD_OBJECTIVE_CHANGE;
+    e.objective_change = &oc;
+    ISMO_INFO("monitor", "%s", msg);
+    return ismo_work_emit(w, &e);
+}
+
 static int64_t next_deadline(const Ismo__V1__Objective *o)
 {
     int64_t next = o->has_deadline_ms ? o->deadline_ms : 0;
@@ -91,6 +209,9 @@ static int64_t next_deadline(const Ismo__V1__Objective *o)
     }
     return next;
 }
+
+/* Reminders decided in one evaluation; more wait for the next tick. */
+#define MAX_DUE 64
 
 ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint64_t sample_delta)
 {
@@ -126,18 +247,37 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
         ev.health = old && old->has_health ? (int)old->health : ev.health;
     }
 
-    /* reminders */
-    ismo_reminder_due due[ISMO_MAX_REMINDER_OFFSETS + 4];
+    /* reminders (docs/evaluation.md "Reminders") */
+    ismo_reminder_due due[MAX_DUE];
     fired_ctx fc = {w->txn, o->id, ISMO_OK};
-    ismo_schedule_input in = {o, ev.health, last_ms, w->now_ms, w->cfg->reminder_offsets_ms,
-                              w->cfg->n_reminder_offsets};
+    ismo_schedule_input in;
+    memset(&in, 0, sizeof in);
+    in.objective = o;
+    in.health = ev.health;
+    in.last_sample_ms = last_ms;
+    in.now_ms = w->now_ms;
+    in.offsets_ms = o->n_reminder_offsets_ms > 0 ? o->reminder_offsets_ms : w->cfg->reminder_offsets_ms;
+    in.n_offsets = o->n_reminder_offsets_ms > 0 ? o->n_reminder_offsets_ms : w->cfg->n_reminder_offsets;
+    in.overdue_repeat_ms = o->has_overdue_repeat_ms && o->overdue_repeat_ms != 0 ? o->overdue_repeat_ms
+                                                                                 : w->cfg->overdue_repeat_ms;
+    in.late_before_ms = w->late_before_ms;
     uint32_t outstanding = 0;
-    size_t n_due = ismo_schedule(&in, fired_cb, &fc, due, sizeof due / sizeof due[0], &outstanding);
-    if (fc.err != ISMO_OK) {
+    size_t n_due = 0;
+    int more = 0;
+    err = o->retired ? ISMO_OK : reminder_context(w, o, &in);
+    if (err == ISMO_OK && !o->retired) {
+        n_due = ismo_schedule(&in, fired_cb, count_cb, &fc, due, MAX_DUE, &outstanding, &more);
+        err = fc.err;
+    }
+    in.more_pending = more;
+    if (err == ISMO_OK) {
+        err = lifecycle_at_deadline(w, o, ev.health, ev.explanation);
+    }
+    if (err != ISMO_OK) {
         if (old) {
             ismo__v1__status__free_unpacked(old, NULL);
         }
-        return fc.err;
+        return err;
     }
 
     int old_health = old && old->has_health ? (int)old->health : ISMO__V1__HEALTH__HEALTH_UNSPECIFIED;
@@ -224,8 +364,9 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
         if (!due[i].suppress) {
             Ismo__V1__Event e = ISMO__V1__EVENT__INIT;
             Ismo__V1__Reminder r = ISMO__V1__REMINDER__INIT;
-            char msg[512];
-            ismo_reminder_message(o, &due[i], msg, sizeof msg);
+            char msg[768];
+            const ismo_reminder_due *d = &due[i];
+            ismo_reminder_message(o, d, w->cfg->display_tz, msg, sizeof msg);
             e.has_kind = 1;
             e.kind = ISMO__V1__EVENT_KIND__REMINDER;
             e.function = o->function;
@@ -233,12 +374,25 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
             e.title = o->title;
             e.message = msg;
             r.has_reminder_kind = 1;
-            r.reminder_kind = (Ismo__V1__ReminderKind)due[i].kind;
+            r.reminder_kind = (Ismo__V1__ReminderKind)d->kind;
             r.has_offset_ms = 1;
-            r.offset_ms = due[i].offset_ms;
+            r.offset_ms = d->offset_ms;
             r.has_due_ms = 1;
-            r.due_ms = due[i].due_ms;
+            r.due_ms = d->due_ms;
             r.owner = o->owner;
+            r.has_repeat = 1;
+            r.repeat = d->repeat;
+            r.has_escalated = 1;
+            r.escalated = d->escalated;
+            r.audience = d->escalated && o->escalate_to && *o->escalate_to ? o->escalate_to : o->owner;
+            r.key = (char *)d->key;
+            if (d->action_index >= 0 && (size_t)d->action_index < o->n_actions) {
+                r.has_action_index = 1;
+                r.action_index = d->action_index;
+                r.action = o->actions[d->action_index]->what;
+            }
+            r.has_late = 1;
+            r.late = d->late;
             e.payload_case = ISMO__V1__EVENT__PAYLOAD_REMINDER;
             e.reminder = &r;
             err = ismo_work_emit(w, &e);

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,11 @@ struct ismo_server {
     ismo_work work;
     ismo_audit_t *audit;         /* the audit trail's key and checkpoints (audit.c) */
     ismo_zap_t *zap;             /* CURVE: the ZAP handler and certificate table; NULL = --insecure */
+    int64_t started_ms;          /* server clock at start-up, UTC ms */
+    int catching_up;             /* 1 until a tick leaves nothing due: reminders whose time
+                                  * passed before started_ms fire late (ismod was down) */
+    int64_t last_tick_clock_ms;  /* server clock of the last tick, UTC ms */
+    _Atomic int_least64_t ticked_ms; /* the same, for other threads (ismo_server_ticked_ms) */
 };
 
 /* ---- outbox ---- */
@@ -99,7 +105,13 @@ ismo_err ismo_outbox_push(ismo_outbox *box, const void *head, size_t head_len, i
 
 /* ---- life cycle ---- */
 
-static int64_t server_now(const ismo_server_t *s) { return ismo_now_ms() + s->cfg.clock_offset_ms; }
+/* The server's clock, UTC ms: the wall clock (or the test clock hook) plus
+ * clock_offset_ms. Every reading of the time in ismod goes through here. */
+static int64_t server_now(const ismo_server_t *s)
+{
+    int64_t base = s->cfg.now_fn ? s->cfg.now_fn(s->cfg.now_ctx) : ismo_now_ms();
+    return base + s->cfg.clock_offset_ms;
+}
 
 /* A data directory without the due-time index (first start, or written by
  * an older ismod): make every objective due once, so the first tick evaluates
@@ -275,6 +287,8 @@ ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char 
     s->work.cfg = &s->cfg;
     s->work.events = &s->events;
     s->work.store = s->store;
+    s->started_ms = server_now(s);
+    s->catching_up = 1;
     err = schedule_if_new(s, why, why_len);
     if (err != ISMO_OK) {
         ismo_server_destroy(&s);
@@ -329,6 +343,7 @@ void ismo_server_destroy(ismo_server_t **server_p)
 }
 
 const char *ismo_server_endpoint(const ismo_server_t *s) { return s->endpoint; }
+int64_t ismo_server_ticked_ms(const ismo_server_t *s) { return atomic_load(&s->ticked_ms); }
 const char *ismo_server_pub_endpoint(const ismo_server_t *s) { return s->pub_endpoint; }
 void ismo_server_stop(ismo_server_t *s) { s->stop = 1; }
 
@@ -536,13 +551,24 @@ static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs
         if (err == ISMO_OK) {
             err = queue_reply(s, &msgs[i], &reply);
         }
+        ismo_ack_release_reply(&reply); /* the Ack body is ack.c's to free */
         ismo_dispatch_release(&reply);
     }
     if (err == ISMO_OK && w->n_touched > 0) {
         err = evaluate_touched(w);
     }
+    int drained = 0;
     if (err == ISMO_OK && tick && !w->writes_refused) {
+        /* the first ticks after start-up: what fell due while ismod was down is late */
+        w->late_before_ms = s->catching_up ? s->started_ms : 0;
         err = ismo_monitor_tick(w);
+        w->late_before_ms = 0;
+        if (err == ISMO_OK && s->catching_up) {
+            static char left[1][ISMO_MAX_ID_BYTES + 1];
+            size_t n_left = 0;
+            err = ismo_store_due_list(w->txn, w->now_ms, 1, left, &n_left);
+            drained = n_left == 0;
+        }
     }
     w->txn = NULL;
     if (err != ISMO_OK) {
@@ -550,6 +576,12 @@ static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs
         return err;
     }
     err = ismo_txn_commit(&txn);
+    if (err == ISMO_OK && tick && !w->writes_refused) {
+        if (drained) {
+            s->catching_up = 0;
+        }
+        atomic_store(&s->ticked_ms, w->now_ms);
+    }
     return err;
 }
 
@@ -716,7 +748,7 @@ static void on_subscription(ismo_server_t *s)
         zmq_msg_close(&m);
         return;
     }
-    static const char *const kinds[] = {"status", "reminder", "objective", "event"};
+    static const char *const kinds[] = {"status", "reminder", "objective", "ack", "review", "event"};
     int applied = narrow(s, opt, prefix, pl, "heartbeat.", 10);
     for (const char *f = peer.functions; *f;) {
         const char *end = strchr(f, ',');
@@ -785,6 +817,9 @@ ismo_err ismo_server_run(ismo_server_t *s)
         if (wait > 200) {
             wait = 200; /* re-check the stop flag regularly */
         }
+        if (s->cfg.now_fn && wait > 10) {
+            wait = 10; /* a test clock may jump at any time: notice it promptly */
+        }
         zmq_pollitem_t items[2] = {{s->router, 0, ZMQ_POLLIN, 0}, {s->pub, 0, ZMQ_POLLIN, 0}};
         zmq_pollitem_t *item = &items[0];
         int rc = zmq_poll(items, 2, wait);
@@ -808,8 +843,13 @@ ismo_err ismo_server_run(ismo_server_t *s)
                 n++;
             }
         }
-        int tick = ismo_mono_ms() >= s->next_tick_ms;
+        /* ticks follow the server's clock too: a clock that jumped (a test
+         * clock, a stepped wall clock) by a tick or more ticks at once */
+        int64_t clock = server_now(s);
+        int tick = ismo_mono_ms() >= s->next_tick_ms || clock - s->last_tick_clock_ms >= s->cfg.tick_ms ||
+                   clock < s->last_tick_clock_ms;
         if (tick) {
+            s->last_tick_clock_ms = clock;
             s->next_tick_ms = ismo_mono_ms() + s->cfg.tick_ms;
         }
         if (n > 0 || tick) {

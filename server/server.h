@@ -9,6 +9,7 @@
 #define ISMO_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "ismo_err.h"
@@ -28,6 +29,11 @@ void ismo_server_destroy(ismo_server_t **server_p);
  * Borrowed; valid until destroy. */
 const char *ismo_server_endpoint(const ismo_server_t *server);
 const char *ismo_server_pub_endpoint(const ismo_server_t *server);
+
+/* The server's clock reading (UTC ms) of the last clock tick that
+ * committed; 0 before the first. Any thread may call it (tests use it to
+ * wait until a tick has run at or after a simulated instant). */
+int64_t ismo_server_ticked_ms(const ismo_server_t *server);
 
 /* Run until ismo_server_stop. Returns ISMO_OK after a clean stop, or the
  * fatal error that ended the loop. */

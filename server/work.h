@@ -48,6 +48,8 @@ typedef struct ismo_work {
     const struct ismo_peer *peer; /* who sent the request being dispatched (server/zap.h) */
     int peer_known;              /* 0: CURVE peer whose certificate was revoked */
     int authenticated;           /* 1: CURVE (peer from a certificate); 0: --insecure (admin) */
+    int64_t late_before_ms;      /* reminders due before this instant fire with late = 1 (the
+                                  * first ticks after start-up: ismod was down); 0 = none */
     /* objectives touched by samples in this step, evaluated before commit */
     char (*touched)[ISMO_MAX_ID_BYTES + 1];
     size_t n_touched, cap_touched;
@@ -82,5 +84,13 @@ void ismo_dispatch_release(Ismo__V1__Reply *reply);
 
 /* 1 if the request type writes to the store. */
 int ismo_dispatch_writes(const Ismo__V1__Request *req);
+
+/* ack (server/ack.c): the Ack request handler (route row in dispatch.c):
+ * records the acknowledgement of reminder keys (empty = every one fired and
+ * not yet acknowledged) and emits REMINDER_ACKED. The reply body it sets is
+ * freed by ismo_ack_release_reply (the server loop calls it before
+ * ismo_dispatch_release); a no-op for other bodies. */
+ismo_err ismo_ack_handle(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply);
+void ismo_ack_release_reply(Ismo__V1__Reply *reply);
 
 #endif

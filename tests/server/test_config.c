@@ -63,6 +63,9 @@ static void test_defaults(void **state)
     assert_string_equal(c.data_dir, "./ismod-data");
     assert_string_equal(c.endpoint, ISMO_DEFAULT_ENDPOINT);
     assert_string_equal(c.pub_endpoint, ISMO_DEFAULT_PUB_ENDPOINT);
+    assert_int_equal(c.overdue_repeat_ms, 7 * ISMO_DAY_MS);
+    assert_string_equal(c.display_tz, "UTC");
+    assert_null(c.now_fn); /* the clock hook is for in-process tests only */
 }
 
 static void test_no_args_keeps_defaults(void **state)
@@ -205,7 +208,7 @@ static void test_set_each_default(void **state)
         {"max_batch", "10000"}, {"map_size_bytes", "67108864"},
         {"map_max_bytes", "17179869184"}, {"at_risk_margin", "0.10"},
         {"pub_hwm", "100000"}, {"log_level", "info"}, {"no_sync", "false"},
-        {"clock_offset_ms", "0"},
+        {"clock_offset_ms", "0"}, {"overdue_repeat_ms", "7d"}, {"display_tz", "UTC"},
     };
     ismo_config c;
     ismo_config_defaults(&c);
@@ -329,6 +332,46 @@ static void test_config_equals_form(void **state)
     }
 }
 
+/* overdue_repeat_ms: a duration, -1 (or 0) = never; nothing below -1. */
+static void test_overdue_repeat(void **state)
+{
+    (void)state;
+    ismo_config c;
+    char why[256];
+    char *a[] = {"ismod", "--overdue-repeat-ms", "2d"};
+    assert_int_equal(parse(&c, ARGC(a), a, why, sizeof why), ISMO_OK);
+    assert_int_equal(c.overdue_repeat_ms, 2 * ISMO_DAY_MS);
+    char *b[] = {"ismod", "--overdue-repeat-ms", "-1"};
+    assert_int_equal(parse(&c, ARGC(b), b, why, sizeof why), ISMO_OK);
+    assert_int_equal(c.overdue_repeat_ms, -1);
+    char *d[] = {"ismod", "--overdue-repeat-ms", "-2d"};
+    assert_int_equal(parse(&c, ARGC(d), d, why, sizeof why), ISMO_ERR_INVALID);
+    assert_non_null(strstr(why, "overdue_repeat_ms"));
+}
+
+/* display_tz: a zone of the tz database, validated against tzdata. */
+static void test_display_tz(void **state)
+{
+    (void)state;
+    ismo_config c;
+    char why[256];
+    char *a[] = {"ismod", "--display-tz", "Europe/Berlin"};
+    assert_int_equal(parse(&c, ARGC(a), a, why, sizeof why), ISMO_OK);
+    assert_string_equal(c.display_tz, "Europe/Berlin");
+    static const char *bad[] = {"Mars/Olympus_Mons", "../../etc/passwd", "/etc/localtime", "Europe/Berlin;rm",
+                                "", "Europe"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *b[] = {"ismod", "--display-tz", (char *)bad[i]};
+        ismo_config_defaults(&c);
+        why[0] = 0;
+        if (ismo_config_parse_args(&c, ARGC(b), b, why, sizeof why) != ISMO_ERR_INVALID) {
+            fail_msg("display_tz '%s' accepted", bad[i]);
+        }
+        assert_non_null(strstr(why, "display_tz"));
+        assert_string_equal(c.display_tz, "UTC"); /* a refused value changes nothing */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +389,8 @@ int main(void)
         cmocka_unit_test(test_yaml_bad_value_and_shape),
         cmocka_unit_test(test_command_line_wins),
         cmocka_unit_test(test_config_equals_form),
+        cmocka_unit_test(test_overdue_repeat),
+        cmocka_unit_test(test_display_tz),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

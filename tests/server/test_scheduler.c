@@ -1,5 +1,6 @@
 /* test_scheduler: reminder decisions of server/scheduler.h with offsets
- * 30 d, 7 d, 1 d. A small in-memory map of reminder keys plays the store's
+ * 30 d, 7 d, 1 d; OVERDUE repeats and escalation, acknowledgements, action
+ * reminders, work-should-start, review dates and cadence, late reminders. A small in-memory map of reminder keys plays the store's
  * part (what fired, what was suppressed), and every decision is recorded in
  * it the way server/monitor.c records it: suppressed -> SUPPRESSED, else
  * FIRED. */
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ismo_time.h"
@@ -62,6 +64,17 @@ static void record(keymap *m, const ismo_reminder_due *due, size_t n)
     }
 }
 
+/* The store's count: keys with prefix that fired with an event. */
+static uint32_t map_count(void *ctx, const char *prefix)
+{
+    keymap *m = ctx;
+    uint32_t n = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        n += strncmp(m->key[i], prefix, strlen(prefix)) == 0 && m->state[i] == ISMO_REMINDER_FIRED;
+    }
+    return n;
+}
+
 static size_t count_published(const ismo_reminder_due *due, size_t n)
 {
     size_t k = 0;
@@ -81,6 +94,15 @@ typedef struct fixture {
     ismo_reminder_due due[ISMO_MAX_REMINDER_OFFSETS + 4];
     uint32_t outstanding;
 } fixture;
+
+/* WORK_SHOULD_START of the current start is decided already (most tests
+ * are about other kinds). */
+static void quiet_start(fixture *f)
+{
+    char key[ISMO_REMINDER_KEY_BYTES];
+    snprintf(key, sizeof key, "start:%lld", (long long)f->o.start_ms);
+    map_set(&f->map, key, ISMO_REMINDER_SUPPRESSED);
+}
 
 static int setup(void **state)
 {
@@ -106,6 +128,7 @@ static int setup(void **state)
     f.in.last_sample_ms = 0;
     f.in.offsets_ms = offsets;
     f.in.n_offsets = 3;
+    quiet_start(&f);
     *state = &f;
     return 0;
 }
@@ -114,8 +137,8 @@ static size_t run_at(fixture *f, int64_t now)
 {
     f->in.now_ms = now;
     f->outstanding = 0xdeadbeef;
-    return ismo_schedule(&f->in, map_get, &f->map, f->due, sizeof f->due / sizeof f->due[0],
-                         &f->outstanding);
+    return ismo_schedule(&f->in, map_get, map_count, &f->map, f->due, sizeof f->due / sizeof f->due[0],
+                         &f->outstanding, NULL);
 }
 
 static void test_nothing_before_30d(void **state)
@@ -175,6 +198,7 @@ static void test_created_5d_before_deadline(void **state)
     int64_t now = T0 + 10 * DAY;
     f->o.start_ms = now;
     f->o.deadline_ms = now + 5 * DAY;
+    quiet_start(f);
     size_t n = run_at(f, now);
     /* 7 d fires; 30 d is recorded as suppressed; 1 d not yet due */
     assert_int_equal(count_published(f->due, n), 1);
@@ -256,7 +280,7 @@ static void test_no_reminders_when_achieved(void **state)
     assert_int_equal(f->outstanding, 0);
     assert_int_equal(run_at(f, f->o.deadline_ms + DAY), 0);
     assert_int_equal(f->outstanding, 0);
-    assert_int_equal(f->map.n, 0);
+    assert_int_equal(f->map.n, 1); /* only the start key of setup */
 }
 
 static void test_no_reminders_when_retired(void **state)
@@ -406,7 +430,7 @@ static void test_reminder_message(void **state)
     assert_int_equal(f->due[0].offset_ms, 7 * DAY);
     assert_int_equal(f->due[0].suppress, 0);
     char buf[256];
-    ismo_reminder_message(&f->o, &f->due[0], buf, sizeof buf);
+    ismo_reminder_message(&f->o, &f->due[0], NULL, buf, sizeof buf);
     assert_non_null(strstr(buf, "OBJ-1"));
     assert_non_null(strstr(buf, "7d"));
     /* T0 + 100 d is 2026-04-11T00:00Z, the end of 2026-04-10: shown as the
@@ -455,6 +479,272 @@ static void test_next_check(void **state)
     assert_true(ismo_next_check_ms(&f->in, 1, 0.9, 0.1, 0) > f->in.now_ms);
 }
 
+/* OVERDUE repeats every overdue_repeat_ms; after escalate_after published
+ * reminders of the episode the later ones are escalated; an ack stops it. */
+static void test_overdue_repeats_escalates_until_acked(void **state)
+{
+    fixture *f = *state;
+    f->in.health = ISMO__V1__HEALTH__MISSED;
+    f->in.overdue_repeat_ms = 7 * DAY;
+    f->o.has_escalate_after = 1;
+    f->o.escalate_after = 2;
+    f->o.escalate_to = "CISO";
+    int64_t dl = f->o.deadline_ms;
+    char want[ISMO_REMINDER_KEY_BYTES];
+    const int esc[] = {0, 0, 1, 1};
+    for (int k = 0; k < 4; k++) {
+        size_t n = run_at(f, dl + k * 7 * DAY + HOUR);
+        assert_int_equal(n, 1);
+        assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__OVERDUE);
+        assert_int_equal(f->due[0].repeat, k);
+        assert_int_equal(f->due[0].escalated, esc[k]);
+        assert_int_equal(f->due[0].late, 0);
+        assert_int_equal(f->due[0].at_ms, dl + k * 7 * DAY);
+        if (k == 0) {
+            snprintf(want, sizeof want, "overdue:%lld", (long long)dl);
+        } else {
+            snprintf(want, sizeof want, "overdue:%lld:%d", (long long)dl, k);
+        }
+        assert_string_equal(f->due[0].key, want);
+        assert_int_equal(f->outstanding, 1); /* an episode counts once */
+        record(&f->map, f->due, n);
+        assert_int_equal(run_at(f, dl + k * 7 * DAY + 2 * HOUR), 0);
+    }
+    /* acknowledged (server/ack.c records "ack:<episode>"): silence */
+    snprintf(want, sizeof want, "ack:overdue:%lld", (long long)dl);
+    map_set(&f->map, want, ISMO_REMINDER_FIRED);
+    assert_int_equal(run_at(f, dl + 28 * DAY + HOUR), 0);
+    assert_int_equal(run_at(f, dl + 90 * DAY), 0);
+    assert_int_equal(f->outstanding, 0);
+    /* the target met (ACHIEVED) also stops an un-acked episode: see
+     * test_no_reminders_when_achieved; -1/0 = never repeats: */
+}
+
+static void test_overdue_never_repeats(void **state)
+{
+    fixture *f = *state;
+    f->in.health = ISMO__V1__HEALTH__MISSED;
+    f->in.overdue_repeat_ms = -1;
+    int64_t dl = f->o.deadline_ms;
+    size_t n = run_at(f, dl);
+    assert_int_equal(n, 1);
+    record(&f->map, f->due, n);
+    assert_int_equal(run_at(f, dl + 100 * DAY), 0);
+}
+
+/* ismod was down across three repeat times: only the latest fires, late;
+ * the missed ones are recorded as suppressed. */
+static void test_missed_repeats_fire_once_late(void **state)
+{
+    fixture *f = *state;
+    f->in.health = ISMO__V1__HEALTH__MISSED;
+    f->in.overdue_repeat_ms = 7 * DAY;
+    int64_t dl = f->o.deadline_ms;
+    size_t n = run_at(f, dl);
+    record(&f->map, f->due, n);
+    f->in.late_before_ms = dl + 30 * DAY;
+    n = run_at(f, dl + 30 * DAY);
+    assert_int_equal(n, 4); /* repeat 4 published, 3, 2, 1 suppressed */
+    assert_int_equal(count_published(f->due, n), 1);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(f->due[i].repeat, 4 - (int)i);
+        assert_int_equal(f->due[i].suppress, i > 0);
+    }
+    assert_int_equal(f->due[0].late, 1);
+    assert_int_equal(f->due[0].at_ms, dl + 28 * DAY);
+    record(&f->map, f->due, n);
+    f->in.late_before_ms = 0;
+    assert_int_equal(run_at(f, dl + 31 * DAY), 0);
+    n = run_at(f, dl + 35 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].repeat, 5);
+    assert_int_equal(f->due[0].late, 0);
+}
+
+static void test_action_reminders(void **state)
+{
+    fixture *f = *state;
+    Ismo__V1__Action a0 = ISMO__V1__ACTION__INIT, a1 = ISMO__V1__ACTION__INIT;
+    Ismo__V1__Action *acts[] = {&a0, &a1};
+    int64_t due = T0 + 50 * DAY;
+    int64_t offs[] = {3 * DAY, 10 * DAY};
+    a0.what = "Deploy the patch tool";
+    a0.has_due_ms = 1;
+    a0.due_ms = due;
+    a0.n_reminder_offsets_ms = 2;
+    a0.reminder_offsets_ms = offs;
+    a1 = a0;
+    a1.has_status = 1;
+    a1.status = ISMO__V1__ACTION_STATUS__DONE; /* done: never reminded */
+    f->o.n_actions = 2;
+    f->o.actions = acts;
+    f->in.overdue_repeat_ms = 7 * DAY;
+    assert_int_equal(run_at(f, due - 11 * DAY), 0);
+    size_t n = run_at(f, due - 10 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__ACTION_DUE_APPROACHING);
+    assert_int_equal(f->due[0].action_index, 0);
+    assert_int_equal(f->due[0].offset_ms, 10 * DAY);
+    char want[ISMO_REMINDER_KEY_BYTES];
+    snprintf(want, sizeof want, "action-due:0:%lld:%lld", (long long)due, (long long)(10 * DAY));
+    assert_string_equal(f->due[0].key, want);
+    record(&f->map, f->due, n);
+    n = run_at(f, due - 3 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].offset_ms, 3 * DAY);
+    record(&f->map, f->due, n);
+    n = run_at(f, due);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__ACTION_OVERDUE);
+    assert_int_equal(f->due[0].action_index, 0);
+    assert_int_equal(f->due[0].due_ms, due);
+    snprintf(want, sizeof want, "action-overdue:0:%lld", (long long)due);
+    assert_string_equal(f->due[0].key, want);
+    record(&f->map, f->due, n);
+    char buf[512];
+    n = run_at(f, due + 7 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].repeat, 1);
+    ismo_reminder_message(&f->o, &f->due[0], NULL, buf, sizeof buf);
+    assert_non_null(strstr(buf, "Deploy the patch tool"));
+    assert_non_null(strstr(buf, "repeat 1"));
+    record(&f->map, f->due, n);
+    /* done now: silence */
+    a0.has_status = 1;
+    a0.status = ISMO__V1__ACTION_STATUS__DONE;
+    assert_int_equal(run_at(f, due + 14 * DAY), 0);
+}
+
+static void test_work_should_start(void **state)
+{
+    fixture *f = *state;
+    f->o.start_ms = T0 + 10 * DAY;
+    f->in.created_ms = T0;
+    assert_int_equal(run_at(f, T0 + 10 * DAY - 1), 0);
+    size_t n = run_at(f, T0 + 10 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__WORK_SHOULD_START);
+    assert_int_equal(f->due[0].suppress, 0);
+    assert_int_equal(f->due[0].due_ms, T0 + 10 * DAY);
+    record(&f->map, f->due, n);
+    assert_int_equal(run_at(f, T0 + 11 * DAY), 0);
+    /* an objective created after its start: recorded, not published */
+    f->o.start_ms = T0 + 20 * DAY;
+    f->in.created_ms = T0 + 21 * DAY;
+    n = run_at(f, T0 + 21 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__WORK_SHOULD_START);
+    assert_int_equal(f->due[0].suppress, 1);
+}
+
+static void test_review_dates_and_cadence(void **state)
+{
+    fixture *f = *state;
+    int64_t dates[] = {T0 + 10 * DAY, T0 + 20 * DAY};
+    f->o.n_review_dates_ms = 2;
+    f->o.review_dates_ms = dates;
+    /* both dates passed at once: the later one speaks */
+    size_t n = run_at(f, T0 + 25 * DAY);
+    assert_int_equal(n, 2);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__REVIEW_DUE);
+    assert_int_equal(f->due[0].due_ms, T0 + 20 * DAY);
+    assert_int_equal(f->due[0].suppress, 0);
+    assert_int_equal(f->due[1].due_ms, T0 + 10 * DAY);
+    assert_int_equal(f->due[1].suppress, 1);
+    record(&f->map, f->due, n);
+    assert_int_equal(run_at(f, T0 + 26 * DAY), 0);
+    /* cadence 30 d from the start (no review yet) */
+    f->o.has_review_cadence_ms = 1;
+    f->o.review_cadence_ms = 30 * DAY;
+    n = run_at(f, T0 + 30 * DAY);
+    assert_int_equal(n, 1);
+    char want[ISMO_REMINDER_KEY_BYTES];
+    snprintf(want, sizeof want, "review:%lld", (long long)(T0 + 30 * DAY));
+    assert_string_equal(f->due[0].key, want);
+    record(&f->map, f->due, n);
+    /* reviewed on day 35: next slot day 65, not day 60 */
+    f->in.last_review_ms = T0 + 35 * DAY;
+    assert_int_equal(run_at(f, T0 + 60 * DAY), 0);
+    f->in.now_ms = T0 + 40 * DAY;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), T0 + 41 * DAY); /* daily cap */
+    f->in.now_ms = T0 + 64 * DAY + HOUR;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), T0 + 65 * DAY);
+    n = run_at(f, T0 + 65 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].due_ms, T0 + 65 * DAY);
+    record(&f->map, f->due, n);
+    /* reviews come whatever the health */
+    f->in.health = ISMO__V1__HEALTH__ACHIEVED;
+    assert_int_equal(run_at(f, T0 + 95 * DAY), 1);
+}
+
+static void test_next_check_new_kinds(void **state)
+{
+    fixture *f = *state;
+    int64_t D = f->o.deadline_ms;
+    f->in.overdue_repeat_ms = 7 * DAY;
+    f->in.now_ms = D + 8 * DAY + HOUR;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), D + 9 * DAY + HOUR); /* daily cap */
+    f->in.now_ms = D + 13 * DAY + HOUR;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), D + 14 * DAY); /* repeat 2 */
+    /* an action due in 5 h with a 2 h offset */
+    Ismo__V1__Action a0 = ISMO__V1__ACTION__INIT;
+    Ismo__V1__Action *acts[] = {&a0};
+    int64_t offs[] = {2 * HOUR};
+    f->in.now_ms = T0 + 5 * DAY;
+    a0.has_due_ms = 1;
+    a0.due_ms = T0 + 5 * DAY + 5 * HOUR;
+    a0.n_reminder_offsets_ms = 1;
+    a0.reminder_offsets_ms = offs;
+    f->o.n_actions = 1;
+    f->o.actions = acts;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), T0 + 5 * DAY + 3 * HOUR);
+    f->in.now_ms = T0 + 5 * DAY + 4 * HOUR;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), T0 + 5 * DAY + 5 * HOUR);
+    /* the start */
+    f->o.n_actions = 0;
+    f->o.start_ms = T0 + 7 * DAY;
+    f->in.now_ms = T0 + 6 * DAY + HOUR;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), T0 + 7 * DAY);
+    /* out of room: look again at once */
+    f->in.more_pending = 1;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), f->in.now_ms + 1);
+}
+
+static void test_episode_of_key(void **state)
+{
+    (void)state;
+    char buf[ISMO_REMINDER_KEY_BYTES];
+    assert_int_equal(ismo_reminder_episode("overdue:1798761600000", buf, sizeof buf), 1);
+    assert_string_equal(buf, "overdue:1798761600000");
+    assert_int_equal(ismo_reminder_episode("overdue:1798761600000:3", buf, sizeof buf), 1);
+    assert_string_equal(buf, "overdue:1798761600000");
+    assert_int_equal(ismo_reminder_episode("action-overdue:2:1798761600000:12", buf, sizeof buf), 1);
+    assert_string_equal(buf, "action-overdue:2:1798761600000");
+    assert_int_equal(ismo_reminder_episode("deadline:1798761600000:86400000", buf, sizeof buf), 0);
+    assert_string_equal(buf, "deadline:1798761600000:86400000");
+}
+
+/* display_tz changes the text only; dates on a UTC midnight stay dates. */
+static void test_message_time_zone(void **state)
+{
+    fixture *f = *state;
+    ismo_reminder_due r;
+    memset(&r, 0, sizeof r);
+    r.kind = ISMO__V1__REMINDER_KIND__REVIEW_DUE;
+    r.due_ms = T0 + 14 * DAY + 12 * HOUR; /* 2026-01-15T12:00Z */
+    r.action_index = -1;
+    char buf[512];
+    ismo_reminder_message(&f->o, &r, "Europe/Berlin", buf, sizeof buf);
+    assert_non_null(strstr(buf, "2026-01-15 13:00 CET"));
+    ismo_reminder_message(&f->o, &r, "UTC", buf, sizeof buf);
+    assert_non_null(strstr(buf, "2026-01-15T12:00:00"));
+    r.due_ms = T0 + 15 * DAY; /* a date-only instant */
+    ismo_reminder_message(&f->o, &r, "America/New_York", buf, sizeof buf);
+    assert_non_null(strstr(buf, "2026-01-15"));
+    assert_null(getenv("TZ")); /* the process time zone is left as it was */
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -474,6 +764,15 @@ int main(void)
         T(test_duplicate_offsets_one_key),
         T(test_reminder_message),
         T(test_next_check),
+        T(test_overdue_repeats_escalates_until_acked),
+        T(test_overdue_never_repeats),
+        T(test_missed_repeats_fire_once_late),
+        T(test_action_reminders),
+        T(test_work_should_start),
+        T(test_review_dates_and_cadence),
+        T(test_next_check_new_kinds),
+        cmocka_unit_test(test_episode_of_key),
+        T(test_message_time_zone),
     };
     return cmocka_run_group_tests_name("scheduler", tests, NULL, NULL);
 }
