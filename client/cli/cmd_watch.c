@@ -18,7 +18,7 @@ static void event_print(const Ismo__V1__Event *e)
 {
     char t[40], d[40];
     printf("#%llu %s %s %s %s ", (unsigned long long)e->seq,
-           ismo_time_format_ms(e->time_ms, t, sizeof t), ismo_event_kind_topic(e->kind),
+           ismo_fmt_time(e->time_ms, t, sizeof t), ismo_event_kind_topic(e->kind),
            e->function && *e->function ? e->function : "-",
            e->objective_id && *e->objective_id ? e->objective_id : "-");
     switch (e->payload_case) {
@@ -41,14 +41,55 @@ static void event_print(const Ismo__V1__Event *e)
         const Ismo__V1__Reminder *r = e->reminder;
         printf("%s due %s", ismo_reminder_kind_name(r->reminder_kind),
                ismo_fmt_deadline(r->due_ms, d, sizeof d));
+        if (r->action && *r->action) {
+            printf(" action \"%s\"", r->action);
+        }
         if (r->owner && *r->owner) {
             printf(" owner \"%s\"", r->owner);
+        }
+        if (r->audience && *r->audience && (!r->owner || strcmp(r->audience, r->owner) != 0)) {
+            printf(" to \"%s\"", r->audience);
+        }
+        if (r->repeat) {
+            printf(" repeat %u", r->repeat);
+        }
+        if (r->escalated) {
+            printf(" escalated");
+        }
+        if (r->late) {
+            printf(" late");
+        }
+        if (r->key && *r->key) {
+            printf(" key %s", r->key);
+        }
+        break;
+    }
+    case ISMO__V1__EVENT__PAYLOAD_ACK: {
+        const Ismo__V1__Ack *a = e->ack;
+        printf("acknowledged %zu reminder%s by %s", a->n_keys, a->n_keys == 1 ? "" : "s",
+               a->actor && *a->actor ? a->actor : "-");
+        if (a->note && *a->note) {
+            printf(": %s", a->note);
+        }
+        break;
+    }
+    case ISMO__V1__EVENT__PAYLOAD_REVIEW: {
+        const Ismo__V1__Review *v = e->review;
+        printf("review %s by %s on %s", ismo_review_decision_name(v->decision),
+               v->reviewer && *v->reviewer ? v->reviewer : "-",
+               ismo_fmt_time(v->reviewed_ms, d, sizeof d));
+        if (v->note && *v->note) {
+            printf(": %s", v->note);
         }
         break;
     }
     case ISMO__V1__EVENT__PAYLOAD_OBJECTIVE_CHANGE: {
         const Ismo__V1__ObjectiveChange *o = e->objective_change;
         printf("%s version %u", o->retired ? "retired," : "changed,", o->version);
+        if (o->has_new_lifecycle && o->new_lifecycle != o->old_lifecycle) {
+            printf(" (lifecycle %s -> %s)", ismo_lifecycle_name(o->old_lifecycle),
+                   ismo_lifecycle_name(o->new_lifecycle));
+        }
         if (o->actor && *o->actor) {
             printf(" by %s", o->actor);
         }
@@ -72,7 +113,7 @@ static int parse_kind(const cli_t *cli, const char *text, int *kind)
         return 0;
     }
     if (ismo_event_kind_parse(text, kind) != 0) {
-        cli_usage(cli, "--kind must be status, reminder or objective, not '%s'", text);
+        cli_usage(cli, "--kind must be status, reminder, objective, ack or review, not '%s'", text);
         return -1;
     }
     return 0;
@@ -283,8 +324,8 @@ int cmd_watch(cli_t *cli, int argc, char **argv)
         ismo_sub_subscribe(sub, ismo_topic_prefix(ismo_event_kind_topic(w.kind), function, prefix,
                                                   sizeof prefix));
     } else if (function) {
-        static const char *const kinds[] = {"status", "reminder", "objective"};
-        for (size_t i = 0; i < 3; i++) {
+        static const char *const kinds[] = {"status", "reminder", "objective", "ack", "review"};
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
             ismo_sub_subscribe(sub, ismo_topic_prefix(kinds[i], function, prefix, sizeof prefix));
         }
     } else {
