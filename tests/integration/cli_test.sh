@@ -89,10 +89,10 @@ check "duplicate ids: both lines named" grep -q "first defined on line 2, again 
 
 # --- list / show --------------------------------------------------------------
 ismo list >"$TMP/list.out" 2>&1
-check "list shows 18 objectives" test "$(grep -c '^OBJ-' "$TMP/list.out")" -eq 18
+check "list shows 18 objectives" test "$(grep -c '^ *OBJ-' "$TMP/list.out")" -eq 18
 ismo list --function hr >"$TMP/list-hr.out" 2>&1
 check "list --function hr shows only OBJ-TRAINING" \
-    test "$(grep -c '^OBJ-' "$TMP/list-hr.out")" -eq 1 -a "$(grep -c '^OBJ-TRAINING ' "$TMP/list-hr.out")" -eq 1
+    test "$(grep -c '^ *OBJ-' "$TMP/list-hr.out")" -eq 1 -a "$(grep -c '^ *OBJ-TRAINING ' "$TMP/list-hr.out")" -eq 1
 ismo show OBJ-PATCH-48H >"$TMP/show.out" 2>&1
 check "show prints the plan" grep -q "Automate patch deployment for Linux servers" "$TMP/show.out"
 check "show prints the status" grep -q "health:" "$TMP/show.out"
@@ -169,7 +169,7 @@ for h in "## Summary" "## Objectives" "## Needs attention" "## Plans"; do
     check "report has '$h'" grep -q "^$h" "$TMP/report.md"
 done
 missing=0
-for id in $(grep -o '^OBJ-[A-Z0-9-]*' "$TMP/list.out"); do
+for id in $(grep -o '^ *OBJ-[A-Z0-9-]*' "$TMP/list.out" | tr -d ' '); do
     grep -q "\*\*$id\*\*" "$TMP/report.md" || { echo "  missing in report: $id"; missing=1; }
 done
 check "report names every objective" test $missing -eq 0
@@ -196,9 +196,9 @@ check "retire without --reason is a usage error (exit 2)" test $? -eq 2
 ismo retire OBJ-2026-10 --reason "merged into BCM programme" >"$TMP/retire.out" 2>&1
 check "retire exits 0" grep -q "^retired: OBJ-2026-10" "$TMP/retire.out"
 ismo list >"$TMP/list2.out" 2>&1
-check "retired objective left out of list" test "$(grep -c '^OBJ-2026-10 ' "$TMP/list2.out")" -eq 0
+check "retired objective left out of list" test "$(grep -c '^ *OBJ-2026-10 ' "$TMP/list2.out")" -eq 0
 ismo list --all >"$TMP/list3.out" 2>&1
-check "list --all shows it as retired" grep -q "^OBJ-2026-10 .*retired" "$TMP/list3.out"
+check "list --all shows it as retired" grep -q "^ *OBJ-2026-10 .*retired" "$TMP/list3.out"
 
 # --- history and lint ------------------------------------------------------------------
 ismo history OBJ-2026-10 >"$TMP/history.out" 2>&1
