@@ -115,6 +115,7 @@ int cmd_show(cli_t *cli, int argc, char **argv);      /* cmd_objectives.c */
 int cmd_push(cli_t *cli, int argc, char **argv);      /* cmd_objectives.c */
 int cmd_retire(cli_t *cli, int argc, char **argv);    /* cmd_objectives.c */
 int cmd_import(cli_t *cli, int argc, char **argv);    /* cmd_import.c */
+int cmd_export(cli_t *cli, int argc, char **argv);    /* cmd_export.c */
 int cmd_events(cli_t *cli, int argc, char **argv);    /* cmd_watch.c */
 int cmd_watch(cli_t *cli, int argc, char **argv);     /* cmd_watch.c */
 int cmd_report(cli_t *cli, int argc, char **argv);    /* cmd_report.c */

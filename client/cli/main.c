@@ -20,8 +20,13 @@ static const command commands[] = {
     {"ping", cmd_ping, "ping                              server version, time and last event seq"},
     {"import", cmd_import,
      "import FILE [--dry-run]           import a YAML or CSV register of objectives\n"
+     "  import [FILE] --policies FILE --risks FILE [--high-score N]\n"
+     "                                    policy and risk registers (objectives refer to them)\n"
      "  import FILE --samples-for ID --service SLUG [--per day|check] [--dry-run]\n"
      "                                    backfill samples from an Upptime status CSV"},
+    {"export", cmd_export,
+     "export [--format yaml|csv] [-o FILE] [--function F]\n"
+     "                                    the current register (re-importable, byte-identical round trip)"},
     {"list", cmd_list,
      "list [--function F] [--all]       objectives as a tree (children under parents), lifecycle"},
     {"show", cmd_show,
