@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess.h"
 #include "audit.h"
 #include "evaluator.h"
 #include "ismo_log.h"
+#include "ismo_smart.h"
 #include "ismo_time.h"
 #include "work.h"
 #include "zap.h"
@@ -81,6 +83,9 @@ static int same_objective(const Ismo__V1__Objective *a, const Ismo__V1__Objectiv
         v[i]->has_updated_ms = 0;
         v[i]->updated_by = NULL;
         v[i]->change_reason = NULL;
+        v[i]->has_lifecycle = 0;
+        v[i]->n_smart_gaps = 0;
+        v[i]->smart_gaps = NULL;
     }
     size_t la = protobuf_c_message_get_packed_size(&ca.base);
     size_t lb = protobuf_c_message_get_packed_size(&cb.base);
@@ -99,7 +104,70 @@ static int same_objective(const Ismo__V1__Objective *a, const Ismo__V1__Objectiv
     return same;
 }
 
-static ismo_err emit_objective_changed(ismo_work *w, const Ismo__V1__Objective *o, const char *what)
+/* ---- lifecycle (ISO/IEC 27001:2022 6.2; proto Lifecycle) ---- */
+
+/* The lifecycle of a stored objective; versions stored before lifecycles
+ * existed get theirs from the gate. */
+static int lifecycle_of(const Ismo__V1__Objective *o)
+{
+    if (o->retired) {
+        return ISMO__V1__LIFECYCLE__LIFECYCLE_RETIRED;
+    }
+    if (o->has_lifecycle && o->lifecycle != ISMO__V1__LIFECYCLE__LIFECYCLE_UNSPECIFIED) {
+        return (int)o->lifecycle;
+    }
+    return ismo_smart_gaps(o, NULL, 0) > 0 ? ISMO__V1__LIFECYCLE__LIFECYCLE_DRAFT
+                                           : ISMO__V1__LIFECYCLE__LIFECYCLE_ACTIVE;
+}
+
+/* The lifecycle of new version o (gaps: what the gate found; cur: the
+ * version before, NULL when new). ACHIEVED and MISSED are the monitor's
+ * verdict at the deadline and stay through later changes, unless the change
+ * moves the deadline into the future: that re-opens the objective. */
+static int lifecycle_on_put(const Ismo__V1__Objective *o, size_t n_gaps, const Ismo__V1__Objective *cur,
+                            int64_t now_ms)
+{
+    int gate = n_gaps > 0 ? ISMO__V1__LIFECYCLE__LIFECYCLE_DRAFT : ISMO__V1__LIFECYCLE__LIFECYCLE_ACTIVE;
+    if (!cur) {
+        return gate;
+    }
+    int before = lifecycle_of(cur);
+    if (before == ISMO__V1__LIFECYCLE__LIFECYCLE_ACHIEVED || before == ISMO__V1__LIFECYCLE__LIFECYCLE_MISSED) {
+        int reopened = o->has_deadline_ms && o->deadline_ms > now_ms;
+        return reopened ? gate : before;
+    }
+    return gate;
+}
+
+/* Severity for the roll-up: higher is worse (MISSED > OFF_TRACK > AT_RISK >
+ * NO_DATA > ON_TRACK > ACHIEVED). */
+static int health_rank(int health)
+{
+    switch (health) {
+    case ISMO__V1__HEALTH__MISSED: return 6;
+    case ISMO__V1__HEALTH__OFF_TRACK: return 5;
+    case ISMO__V1__HEALTH__AT_RISK: return 4;
+    case ISMO__V1__HEALTH__NO_DATA: return 3;
+    case ISMO__V1__HEALTH__ON_TRACK: return 2;
+    case ISMO__V1__HEALTH__ACHIEVED: return 1;
+    default: return 0;
+    }
+}
+
+static int worse(int a, int b) { return health_rank(b) > health_rank(a) ? b : a; }
+
+/* 1 if o has a metric of its own to judge it by (a target, or period
+ * targets, and not marked not_measurable). */
+static int has_own_metric(const Ismo__V1__Objective *o)
+{
+    if (o->has_not_measurable && o->not_measurable) {
+        return 0;
+    }
+    return o->has_target || o->n_period_targets > 0;
+}
+
+static ismo_err emit_objective_changed(ismo_work *w, const Ismo__V1__Objective *o, const char *what,
+                                       int old_lifecycle)
 {
     Ismo__V1__Event e = ISMO__V1__EVENT__INIT;
     Ismo__V1__ObjectiveChange oc = ISMO__V1__OBJECTIVE_CHANGE__INIT;
@@ -119,6 +187,16 @@ static ismo_err emit_objective_changed(ismo_work *w, const Ismo__V1__Objective *
     oc.reason = o->change_reason;
     oc.has_retired = 1;
     oc.retired = o->retired;
+    int new_lifecycle = lifecycle_of(o);
+    if (new_lifecycle != old_lifecycle) {
+        oc.has_old_lifecycle = 1;
+        oc.old_lifecycle = (Ismo__V1__Lifecycle)old_lifecycle;
+        oc.has_new_lifecycle = 1;
+        oc.new_lifecycle = (Ismo__V1__Lifecycle)new_lifecycle;
+        size_t used = strlen(msg);
+        snprintf(msg + used, sizeof msg - used, " (%s -> %s)", ismo_lifecycle_name(old_lifecycle),
+                 ismo_lifecycle_name(new_lifecycle));
+    }
     e.payload_case = ISMO__V1__EVENT__PAYLOAD_OBJECTIVE_CHANGE;
     e.objective_change = &oc;
     return ismo_work_emit(w, &e);
@@ -143,6 +221,56 @@ static ismo_err h_ping(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Rep
     return ISMO_OK;
 }
 
+/* Deepest objective tree accepted (strategic -> ... -> operational), levels. */
+#define MAX_TREE_DEPTH 32
+
+/* Refuse a parent_id that would close a cycle (the parent chain of the new
+ * version reaches id again) or make the tree deeper than MAX_TREE_DEPTH. An
+ * unknown parent is accepted (a register may be imported children first); it
+ * ends the chain. ISMO_ERR_INVALID with why. */
+static ismo_err check_parent_chain(ismo_work *w, const Ismo__V1__Objective *in, char *why, size_t why_len)
+{
+    char next[ISMO_MAX_ID_BYTES + 1];
+    snprintf(next, sizeof next, "%s", in->parent_id ? in->parent_id : "");
+    for (int depth = 1; next[0]; depth++) {
+        if (strcmp(next, in->id) == 0) {
+            snprintf(why, why_len, "parent_id '%s' would make a cycle in the objective tree (%s is above itself)",
+                     in->parent_id, in->id);
+            return ISMO_ERR_INVALID;
+        }
+        if (depth > MAX_TREE_DEPTH) {
+            snprintf(why, why_len, "the objective tree above %s is deeper than %d levels", in->id, MAX_TREE_DEPTH);
+            return ISMO_ERR_INVALID;
+        }
+        Ismo__V1__Objective *p = NULL;
+        ismo_err err = ismo_store_objective_get(w->txn, next, 0, &p);
+        if (err == ISMO_ERR_NOT_FOUND) {
+            return ISMO_OK;
+        }
+        if (err != ISMO_OK) {
+            return err;
+        }
+        snprintf(next, sizeof next, "%s", p->parent_id ? p->parent_id : "");
+        ismo__v1__objective__free_unpacked(p, NULL);
+    }
+    return ISMO_OK;
+}
+
+/* "stored as draft; the SMART gate lacks: owner, baseline date, ..." */
+static void gaps_message(Ismo__V1__Reply *reply, char **gaps, size_t n, size_t total)
+{
+    char msg[1024];
+    int used = snprintf(msg, sizeof msg, "stored as draft; the SMART gate (6.2) lacks: ");
+    for (size_t i = 0; i < n && used > 0 && (size_t)used < sizeof msg; i++) {
+        used += snprintf(msg + used, sizeof msg - (size_t)used, "%s%s", i ? ", " : "", gaps[i]);
+    }
+    if (total > n && used > 0 && (size_t)used < sizeof msg) {
+        snprintf(msg + used, sizeof msg - (size_t)used, " (and %zu more)", total - n);
+    }
+    free(reply->message);
+    reply->message = strdup(msg);
+}
+
 static ismo_err h_put_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     Ismo__V1__Objective *in = req->put_objective->objective;
@@ -151,8 +279,16 @@ static ismo_err h_put_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
         fail(reply, ISMO_ERR_INVALID, why);
         return ISMO_ERR_INVALID;
     }
+    ismo_err err = check_parent_chain(w, in, why, sizeof why);
+    if (err == ISMO_ERR_INVALID) {
+        fail(reply, err, why);
+        return err;
+    }
+    if (err != ISMO_OK) {
+        return err;
+    }
     Ismo__V1__Objective *cur = NULL;
-    ismo_err err = ismo_store_objective_get(w->txn, in->id, 0, &cur);
+    err = ismo_store_objective_get(w->txn, in->id, 0, &cur);
     if (err != ISMO_OK && err != ISMO_ERR_NOT_FOUND) {
         return err;
     }
@@ -190,6 +326,18 @@ static ismo_err h_put_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
     }
     /* store a copy with server-set fields; the request stays borrowed */
     Ismo__V1__Objective o = *in;
+    static char gap_text[ISMO_SMART_MAX_GAPS][ISMO_SMART_GAP_BYTES]; /* server thread only */
+    char *gap_ptrs[ISMO_SMART_MAX_GAPS];
+    size_t n_gaps = ismo_smart_gaps(&o, gap_text, ISMO_SMART_MAX_GAPS);
+    size_t n_listed = n_gaps < ISMO_SMART_MAX_GAPS ? n_gaps : ISMO_SMART_MAX_GAPS;
+    for (size_t i = 0; i < n_listed; i++) {
+        gap_ptrs[i] = gap_text[i];
+    }
+    o.n_smart_gaps = n_listed;
+    o.smart_gaps = gap_ptrs;
+    o.has_lifecycle = 1;
+    o.lifecycle = (Ismo__V1__Lifecycle)lifecycle_on_put(&o, n_gaps, cur, w->now_ms);
+    int old_lifecycle = cur ? lifecycle_of(cur) : ISMO__V1__LIFECYCLE__LIFECYCLE_UNSPECIFIED;
     o.has_version = 1;
     o.version = cur ? cur->version + 1 : 1;
     o.has_retired = 1;
@@ -206,7 +354,7 @@ static ismo_err h_put_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
         err = ismo_audit_objective(w, &o, "objective.put");
     }
     if (err == ISMO_OK) {
-        err = emit_objective_changed(w, &o, o.version == 1 ? "created" : "updated");
+        err = emit_objective_changed(w, &o, o.version == 1 ? "created" : "updated", old_lifecycle);
     }
     if (err == ISMO_OK) {
         err = ismo_monitor_objective(w, &o, 0);
@@ -218,6 +366,9 @@ static ismo_err h_put_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
     pr->version = o.version;
     pr->has_created = 1;
     pr->created = o.version == 1;
+    if (o.lifecycle == ISMO__V1__LIFECYCLE__LIFECYCLE_DRAFT && n_gaps > 0) {
+        gaps_message(reply, gap_ptrs, n_listed, n_gaps);
+    }
     return ISMO_OK;
 }
 
@@ -230,10 +381,15 @@ static ismo_err h_get_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
         return ISMO_ERR_INVALID;
     }
     Ismo__V1__Objective *o = NULL;
-    ismo_err err = ismo_store_objective_get(w->txn, g->id, g->has_version ? g->version : 0, &o);
+    int as_of = (!g->has_version || g->version == 0) && g->has_as_of_ms && g->as_of_ms != 0;
+    ismo_err err = as_of ? ismo_store_objective_get_as_of(w->txn, g->id, g->as_of_ms, &o)
+                         : ismo_store_objective_get(w->txn, g->id, g->has_version ? g->version : 0, &o);
     if (err == ISMO_ERR_NOT_FOUND) {
         if (g->has_version && g->version) {
             snprintf(why, sizeof why, "objective '%.80s' version %u not found", g->id, g->version);
+        } else if (as_of) {
+            snprintf(why, sizeof why, "objective '%.80s' not found as of %lld (UTC ms): unknown, or created later", g->id,
+                     (long long)g->as_of_ms);
         } else {
             snprintf(why, sizeof why, "objective '%.80s' not found", g->id);
         }
@@ -364,6 +520,9 @@ static ismo_err h_retire_objective(ismo_work *w, const Ismo__V1__Request *req, I
         return ISMO_OK;
     }
     char *saved_by = cur->updated_by, *saved_reason = cur->change_reason;
+    int old_lifecycle = lifecycle_of(cur);
+    cur->has_lifecycle = 1;
+    cur->lifecycle = ISMO__V1__LIFECYCLE__LIFECYCLE_RETIRED;
     cur->version++;
     cur->has_retired = 1;
     cur->retired = 1;
@@ -376,7 +535,7 @@ static ismo_err h_retire_objective(ismo_work *w, const Ismo__V1__Request *req, I
         err = ismo_audit_objective(w, cur, "objective.retire");
     }
     if (err == ISMO_OK) {
-        err = emit_objective_changed(w, cur, "retired");
+        err = emit_objective_changed(w, cur, "retired", old_lifecycle);
     }
     rr->version = cur->version;
     cur->updated_by = saved_by;
@@ -635,13 +794,224 @@ static ismo_err h_list_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
 
 /* ---- status ---- */
 
+/* The objective tree's roll-up (docs/evaluation.md "Objective tree"):
+ * rollup_health = the worst of the objective's own health and every
+ * non-retired descendant's, where a parent without a metric of its own
+ * (not_measurable, or no target) contributes only its children's roll-up.
+ * Now: own health = the stored Status. As of an instant (as_of_ms != 0):
+ * each node is the version in force then, evaluated at that instant, and a
+ * child counts when that version names the parent (the tree walked is the
+ * current children index; a child moved away since is not seen). */
+typedef struct tree_ctx {
+    ismo_work *w;
+    int64_t as_of_ms;          /* 0 = now */
+    size_t budget;             /* nodes still allowed in this request */
+    ismo_err err;
+} tree_ctx;
+
+/* Most objectives visited by the roll-ups of one request. */
+#define ROLLUP_BUDGET ((size_t)1000000)
+
+typedef struct id_list {
+    char (*ids)[ISMO_MAX_ID_BYTES + 1];
+    size_t n, cap;
+    ismo_err err;
+} id_list;
+
+static int id_list_add(void *ctx, const char *id)
+{
+    id_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        void *p = realloc(l->ids, cap * sizeof *l->ids);
+        if (!p) {
+            l->err = ISMO_ERR_NOMEM;
+            return 1;
+        }
+        l->ids = p;
+        l->cap = cap;
+    }
+    snprintf(l->ids[l->n++], ISMO_MAX_ID_BYTES + 1, "%s", id);
+    return 0;
+}
+
+static ismo_err own_health(tree_ctx *t, const Ismo__V1__Objective *o, int *health);
+
+/* *rollup = worst health in o's subtree (o's own is own_h); *children =
+ * non-retired direct children. */
+static ismo_err rollup_of(tree_ctx *t, const Ismo__V1__Objective *o, int own_h, int depth, int *rollup,
+                          uint32_t *children)
+{
+    int worst = ISMO__V1__HEALTH__HEALTH_UNSPECIFIED;
+    uint32_t live = 0;
+    id_list kids = {NULL, 0, 0, ISMO_OK};
+    ismo_err err = depth < MAX_TREE_DEPTH ? ismo_store_children(t->w->txn, o->id, id_list_add, &kids) : ISMO_OK;
+    if (err == ISMO_OK) {
+        err = kids.err;
+    }
+    for (size_t i = 0; i < kids.n && err == ISMO_OK && t->budget > 0; i++) {
+        Ismo__V1__Objective *c = NULL;
+        err = t->as_of_ms ? ismo_store_objective_get_as_of(t->w->txn, kids.ids[i], t->as_of_ms, &c)
+                          : ismo_store_objective_get(t->w->txn, kids.ids[i], 0, &c);
+        if (err == ISMO_ERR_NOT_FOUND) {
+            err = ISMO_OK;
+            continue;
+        }
+        if (err != ISMO_OK) {
+            break;
+        }
+        t->budget--;
+        if (!c->retired && c->parent_id && strcmp(c->parent_id, o->id) == 0) {
+            int ch = 0, cr = 0;
+            uint32_t grandchildren = 0;
+            live++;
+            err = own_health(t, c, &ch);
+            if (err == ISMO_OK) {
+                err = rollup_of(t, c, ch, depth + 1, &cr, &grandchildren);
+            }
+            worst = worse(worst, cr);
+        }
+        ismo__v1__objective__free_unpacked(c, NULL);
+    }
+    free(kids.ids);
+    if (live == 0 || has_own_metric(o)) {
+        worst = worse(worst, own_h);
+    }
+    *rollup = worst;
+    *children = live;
+    return err;
+}
+
+/* The objective deadline or the earliest open action's due time (as the
+ * monitor reports Status.next_deadline_ms), UTC ms; 0 = none. */
+static int64_t next_deadline_of(const Ismo__V1__Objective *o)
+{
+    int64_t next = o->has_deadline_ms ? o->deadline_ms : 0;
+    for (size_t i = 0; i < o->n_actions; i++) {
+        const Ismo__V1__Action *a = o->actions[i];
+        int open = !a->has_status || a->status == ISMO__V1__ACTION_STATUS__PLANNED ||
+                   a->status == ISMO__V1__ACTION_STATUS__IN_PROGRESS;
+        if (open && a->has_due_ms && a->due_ms > 0 && (next == 0 || a->due_ms < next)) {
+            next = a->due_ms;
+        }
+    }
+    return next;
+}
+
+/* A Status (heap; free with ismo__v1__status__free_unpacked) from an
+ * assessment of o at at_ms. as_of: mark it reconstructed. */
+static Ismo__V1__Status *status_from(const Ismo__V1__Objective *o, const ismo_assessment *a, int64_t at_ms,
+                                     int as_of)
+{
+    Ismo__V1__Status *st = malloc(sizeof *st);
+    if (!st) {
+        return NULL;
+    }
+    ismo__v1__status__init(st);
+    st->objective_id = strdup(o->id);
+    st->explanation = strdup(a->eval.explanation);
+    st->period_label = a->eval.period_label[0] ? strdup(a->eval.period_label) : NULL;
+    if (!st->objective_id || !st->explanation || (a->eval.period_label[0] && !st->period_label)) {
+        ismo__v1__status__free_unpacked(st, NULL);
+        return NULL;
+    }
+    st->has_health = 1;
+    st->health = (Ismo__V1__Health)a->eval.health;
+    st->has_value = a->eval.has_value;
+    st->value = a->eval.value;
+    st->has_progress = a->eval.has_value;
+    st->progress = a->eval.progress;
+    st->has_expected_progress = 1;
+    st->expected_progress = a->eval.expected;
+    st->has_evaluated_ms = 1;
+    st->evaluated_ms = at_ms;
+    st->has_last_sample_ms = 1;
+    st->last_sample_ms = a->last_sample_ms;
+    st->has_window_samples = 1;
+    st->window_samples = a->window_samples;
+    st->has_total_samples = 1;
+    st->total_samples = a->total_samples;
+    st->has_next_deadline_ms = 1;
+    st->next_deadline_ms = next_deadline_of(o);
+    st->has_periods_missed = 1;
+    st->periods_missed = a->eval.periods_missed;
+    st->has_objective_version = 1;
+    st->objective_version = o->version;
+    if (as_of) {
+        st->has_as_of_ms = 1;
+        st->as_of_ms = at_ms;
+    }
+    return st;
+}
+
+/* o (the version in force then) as of at_ms: evaluated at that instant on
+ * the samples received by then. Without hysteresis state: the health held
+ * before that instant is not reconstructed (docs/evaluation.md "As of"). */
+static ismo_err status_as_of(ismo_work *w, const Ismo__V1__Objective *o, int64_t at_ms, Ismo__V1__Status **st_p)
+{
+    *st_p = NULL;
+    ismo_assess_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.now_ms = at_ms;
+    opts.received_by_ms = at_ms;
+    opts.prev_health = ISMO__V1__HEALTH__HEALTH_UNSPECIFIED;
+    opts.margin = w->cfg->at_risk_margin;
+    opts.hysteresis = w->cfg->hysteresis;
+    ismo_assessment a;
+    ismo_err err = ismo_assess(w->txn, o, &opts, &a);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    *st_p = status_from(o, &a, at_ms, 1);
+    ismo_assessment_free(&a);
+    return *st_p ? ISMO_OK : ISMO_ERR_NOMEM;
+}
+
+static ismo_err status_now(tree_ctx *t, const Ismo__V1__Objective *o, Ismo__V1__Status **st_p);
+
+static ismo_err own_health(tree_ctx *t, const Ismo__V1__Objective *o, int *health)
+{
+    Ismo__V1__Status *st = NULL;
+    ismo_err err = t->as_of_ms ? status_now(t, o, &st) : ismo_store_status_get(t->w->txn, o->id, &st);
+    *health = ISMO__V1__HEALTH__NO_DATA; /* not evaluated yet */
+    if (err == ISMO_ERR_NOT_FOUND) {
+        return ISMO_OK;
+    }
+    if (err == ISMO_OK && st->has_health) {
+        *health = (int)st->health;
+    }
+    if (st) {
+        ismo__v1__status__free_unpacked(st, NULL);
+    }
+    return err;
+}
+
+/* o's Status now (stored), or as of t->as_of_ms (reconstructed). NOT_FOUND
+ * when o was never evaluated. The caller frees *st_p. */
+static ismo_err status_now(tree_ctx *t, const Ismo__V1__Objective *o, Ismo__V1__Status **st_p)
+{
+    if (t->as_of_ms) {
+        return status_as_of(t->w, o, t->as_of_ms, st_p);
+    }
+    ismo_err err = ismo_store_status_get(t->w->txn, o->id, st_p);
+    if (err == ISMO_OK) {
+        /* health is re-evaluated whenever it can change (due-time index); the
+         * expected progress moves with the clock, so it is computed for now */
+        (*st_p)->has_expected_progress = 1;
+        (*st_p)->expected_progress = ismo_expected_progress(o, t->w->now_ms);
+    }
+    return err;
+}
+
 typedef struct status_ctx {
     ismo_work *w;
     const char *function;
     int include_retired;
+    int64_t as_of_ms;
     Ismo__V1__Status **items;
     size_t n, cap;
     int more;
+    size_t budget;
     ismo_err err;
 } status_ctx;
 
@@ -651,8 +1021,9 @@ static int status_push(status_ctx *c, const Ismo__V1__Objective *o)
         c->more = 1;
         return 1;
     }
+    tree_ctx t = {c->w, c->as_of_ms, c->budget, ISMO_OK};
     Ismo__V1__Status *st = NULL;
-    ismo_err err = ismo_store_status_get(c->w->txn, o->id, &st);
+    ismo_err err = status_now(&t, o, &st);
     if (err == ISMO_ERR_NOT_FOUND) {
         return 0;
     }
@@ -660,10 +1031,25 @@ static int status_push(status_ctx *c, const Ismo__V1__Objective *o)
         c->err = err;
         return 1;
     }
-    /* health is re-evaluated whenever it can change (due-time index); the
-     * expected progress moves with the clock, so it is computed for now */
-    st->has_expected_progress = 1;
-    st->expected_progress = ismo_expected_progress(o, c->w->now_ms);
+    int rollup = 0;
+    uint32_t children = 0;
+    err = rollup_of(&t, o, st->has_health ? (int)st->health : ISMO__V1__HEALTH__NO_DATA, 0, &rollup, &children);
+    c->budget = t.budget;
+    if (err != ISMO_OK) {
+        ismo__v1__status__free_unpacked(st, NULL);
+        c->err = err;
+        return 1;
+    }
+    st->has_lifecycle = 1;
+    st->lifecycle = (Ismo__V1__Lifecycle)lifecycle_of(o);
+    st->has_children = 1;
+    st->children = children;
+    st->has_rollup_health = 1;
+    st->rollup_health = (Ismo__V1__Health)rollup;
+    if (!st->has_objective_version) {
+        st->has_objective_version = 1;
+        st->objective_version = o->version;
+    }
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 32;
         void *p = realloc(c->items, cap * sizeof *c->items);
@@ -679,26 +1065,63 @@ static int status_push(status_ctx *c, const Ismo__V1__Objective *o)
     return 0;
 }
 
-static int status_cb(void *ctx, const Ismo__V1__Objective *o)
+/* The version of o to report: o itself now; as of an instant the version in
+ * force then (*mine = 1: the caller frees it), NULL when it did not exist. */
+static ismo_err version_for(status_ctx *c, const Ismo__V1__Objective *o, const Ismo__V1__Objective **v,
+                            Ismo__V1__Objective **mine)
+{
+    *mine = NULL;
+    *v = o;
+    if (!c->as_of_ms) {
+        return ISMO_OK;
+    }
+    if (o->has_updated_ms && o->updated_ms <= c->as_of_ms) {
+        return ISMO_OK;
+    }
+    *v = NULL;
+    ismo_err err = ismo_store_objective_get_as_of(c->w->txn, o->id, c->as_of_ms, mine);
+    if (err == ISMO_OK) {
+        *v = *mine;
+    }
+    return err == ISMO_ERR_NOT_FOUND ? ISMO_OK : err;
+}
+
+static int status_cb(void *ctx, const Ismo__V1__Objective *cur)
 {
     status_ctx *c = ctx;
-    if ((o->retired && !c->include_retired) ||
-        (c->function && *c->function && strcmp(c->function, o->function ? o->function : "") != 0) ||
-        !may_function(c->w, o->function)) {
-        return 0;
+    const Ismo__V1__Objective *o = NULL;
+    Ismo__V1__Objective *mine = NULL;
+    ismo_err err = version_for(c, cur, &o, &mine);
+    if (err != ISMO_OK) {
+        c->err = err;
+        return 1;
     }
-    return status_push(c, o);
+    int stop = 0;
+    if (o && !((o->retired && !c->include_retired) ||
+               (c->function && *c->function && strcmp(c->function, o->function ? o->function : "") != 0) ||
+               !may_function(c->w, o->function))) {
+        stop = status_push(c, o);
+    }
+    if (mine) {
+        ismo__v1__objective__free_unpacked(mine, NULL);
+    }
+    return stop;
 }
 
 static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     const Ismo__V1__GetStatusRequest *g = req->get_status;
-    status_ctx c = {w, g->function, g->include_retired, NULL, 0, 0, 0, ISMO_OK};
+    int64_t as_of = g->has_as_of_ms ? g->as_of_ms : 0;
+    status_ctx c = {w, g->function, g->include_retired, as_of, NULL, 0, 0, 0, ROLLUP_BUDGET, ISMO_OK};
     ismo_err err = ISMO_OK;
     char why[200];
     if (g->n_ids > (size_t)w->cfg->max_list) {
         fail(reply, ISMO_ERR_TOO_LARGE, "too many ids (more than max_list)");
         return ISMO_ERR_TOO_LARGE;
+    }
+    if (as_of < 0 || as_of > ISMO_MAX_INSTANT_MS) {
+        fail(reply, ISMO_ERR_INVALID, "as_of_ms must be 0 (now) or an instant between 1970 and 9999");
+        return ISMO_ERR_INVALID;
     }
     if (g->n_ids == 0) {
         err = ismo_store_objective_foreach_after(w->txn, g->after_id, status_cb, &c);
@@ -709,6 +1132,16 @@ static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
         if (err == ISMO_ERR_NOT_FOUND) {
             snprintf(why, sizeof why, "objective '%.80s' not found", g->ids[i]);
             break;
+        }
+        if (err == ISMO_OK && as_of) {
+            /* the version in force then; created later: left out */
+            ismo__v1__objective__free_unpacked(o, NULL);
+            o = NULL;
+            err = ismo_store_objective_get_as_of(w->txn, g->ids[i], as_of, &o);
+            if (err == ISMO_ERR_NOT_FOUND) {
+                err = ISMO_OK;
+                continue;
+            }
         }
         if (err == ISMO_OK && !may_function(w, o->function)) {
             snprintf(why, sizeof why, "objective '%.80s' belongs to another function", g->ids[i]);
@@ -745,6 +1178,155 @@ static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
     reply->body_case = ISMO__V1__REPLY__BODY_GET_STATUS;
     reply->get_status = r;
     return ISMO_OK;
+}
+
+/* ---- explain ---- */
+
+static ismo_err h_explain(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
+{
+    const Ismo__V1__ExplainRequest *x = req->explain;
+    char why[200];
+    int64_t as_of = x->has_as_of_ms ? x->as_of_ms : 0;
+    if (!x->id || !*x->id) {
+        fail(reply, ISMO_ERR_INVALID, "id missing");
+        return ISMO_ERR_INVALID;
+    }
+    if (as_of < 0 || as_of > ISMO_MAX_INSTANT_MS) {
+        fail(reply, ISMO_ERR_INVALID, "as_of_ms must be 0 (now) or an instant between 1970 and 9999");
+        return ISMO_ERR_INVALID;
+    }
+    Ismo__V1__Objective *o = NULL;
+    ismo_err err = as_of ? ismo_store_objective_get_as_of(w->txn, x->id, as_of, &o)
+                         : ismo_store_objective_get(w->txn, x->id, 0, &o);
+    if (err == ISMO_ERR_NOT_FOUND) {
+        if (as_of) {
+            snprintf(why, sizeof why, "objective '%.80s' not found as of %lld (UTC ms): unknown, or created later",
+                     x->id, (long long)as_of);
+        } else {
+            snprintf(why, sizeof why, "objective '%.80s' not found", x->id);
+        }
+        fail(reply, err, why);
+        return err;
+    }
+    if (err != ISMO_OK) {
+        return err;
+    }
+    if (!may_function(w, o->function)) {
+        ismo__v1__objective__free_unpacked(o, NULL);
+        return deny(w, req, reply, "objective '%.80s' belongs to another function", x->id);
+    }
+    size_t max = (size_t)w->cfg->max_list;
+    size_t limit = x->has_sample_limit && x->sample_limit ? x->sample_limit : 100;
+    if (limit > max) {
+        limit = max;
+    }
+    int64_t at = as_of ? as_of : w->now_ms;
+    ismo_assess_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.now_ms = at;
+    opts.received_by_ms = as_of;
+    opts.prev_health = ISMO__V1__HEALTH__HEALTH_UNSPECIFIED;
+    opts.margin = w->cfg->at_risk_margin;
+    opts.hysteresis = w->cfg->hysteresis;
+    opts.keep_samples = limit;
+    if (!as_of) {
+        /* now: the same hysteresis state the monitor uses */
+        Ismo__V1__Status *prev = NULL;
+        err = ismo_store_status_get(w->txn, o->id, &prev);
+        if (err == ISMO_OK && prev->has_health) {
+            opts.prev_health = (int)prev->health;
+        }
+        if (prev) {
+            ismo__v1__status__free_unpacked(prev, NULL);
+        }
+        if (err != ISMO_OK && err != ISMO_ERR_NOT_FOUND) {
+            ismo__v1__objective__free_unpacked(o, NULL);
+            return err;
+        }
+    }
+    ismo_assessment a;
+    err = ismo_assess(w->txn, o, &opts, &a);
+    if (err != ISMO_OK) {
+        ismo__v1__objective__free_unpacked(o, NULL);
+        return err;
+    }
+    Ismo__V1__ExplainReply *r = malloc(sizeof *r);
+    if (!r) {
+        ismo_assessment_free(&a);
+        ismo__v1__objective__free_unpacked(o, NULL);
+        return ISMO_ERR_NOMEM;
+    }
+    ismo__v1__explain_reply__init(r);
+    reply->body_case = ISMO__V1__REPLY__BODY_EXPLAIN;
+    reply->explain = r; /* released with ismo__v1__explain_reply__free_unpacked */
+    r->objective = o;
+    r->status = status_from(o, &a, at, as_of != 0);
+    err = r->status ? ISMO_OK : ISMO_ERR_NOMEM;
+    if (err == ISMO_OK) {
+        tree_ctx t = {w, as_of, ROLLUP_BUDGET, ISMO_OK};
+        int rollup = 0;
+        uint32_t children = 0;
+        err = rollup_of(&t, o, a.eval.health, 0, &rollup, &children);
+        r->status->has_lifecycle = 1;
+        r->status->lifecycle = (Ismo__V1__Lifecycle)lifecycle_of(o);
+        r->status->has_children = 1;
+        r->status->children = children;
+        r->status->has_rollup_health = 1;
+        r->status->rollup_health = (Ismo__V1__Health)rollup;
+    }
+    if (err == ISMO_OK && a.eval.n_rules > 0) {
+        r->rules = calloc(a.eval.n_rules, sizeof *r->rules);
+        err = r->rules ? ISMO_OK : ISMO_ERR_NOMEM;
+        for (size_t i = 0; err == ISMO_OK && i < a.eval.n_rules; i++) {
+            r->rules[i] = strdup(a.eval.rules[i]);
+            err = r->rules[i] ? ISMO_OK : ISMO_ERR_NOMEM;
+            r->n_rules = i + 1;
+        }
+    }
+    r->has_window_from_ms = 1;
+    r->window_from_ms = a.window_from_ms;
+    r->has_window_to_ms = 1;
+    r->window_to_ms = a.window_to_ms;
+    r->has_window_samples = 1;
+    r->window_samples = a.window_samples;
+    if (err == ISMO_OK) {
+        /* the kept samples move into the reply */
+        r->samples = a.samples;
+        r->n_samples = a.n_samples;
+        a.samples = NULL;
+        a.n_samples = 0;
+    }
+    if (err == ISMO_OK && a.n_periods > 0) {
+        r->periods = calloc(a.n_periods, sizeof *r->periods);
+        err = r->periods ? ISMO_OK : ISMO_ERR_NOMEM;
+        for (size_t i = 0; err == ISMO_OK && i < a.n_periods; i++) {
+            const ismo_period_result *pr = &a.periods[i];
+            Ismo__V1__PeriodResult *p = malloc(sizeof *p);
+            if (!p) {
+                err = ISMO_ERR_NOMEM;
+                break;
+            }
+            ismo__v1__period_result__init(p);
+            r->periods[i] = p;
+            r->n_periods = i + 1;
+            p->label = strdup(pr->label);
+            if (!p->label) {
+                err = ISMO_ERR_NOMEM;
+                break;
+            }
+            p->has_from_ms = p->has_to_ms = p->has_target = p->has_samples = p->has_met = p->has_complete = 1;
+            p->from_ms = pr->from_ms;
+            p->to_ms = pr->to_ms;
+            p->target = pr->target;
+            p->has_value = pr->has_value;
+            p->value = pr->value;
+            p->samples = pr->samples;
+            p->met = pr->met;
+            p->complete = pr->complete;
+        }
+    }
+    ismo_assessment_free(&a);
+    return err;
 }
 
 /* ---- events ---- */
@@ -806,6 +1388,387 @@ static ismo_err h_list_events(ismo_work *w, const Ismo__V1__Request *req, Ismo__
     r->has_last_seq = 1;
     ismo_store_last_seq(w->txn, &r->last_seq);
     return err != ISMO_OK ? err : c.err;
+}
+
+/* ---- management reviews (ISO/IEC 27001:2022 9.3) ---- */
+
+static ismo_err h_add_review(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
+{
+    const Ismo__V1__Review *in = req->add_review->review;
+    char why[300];
+    if (ismo_review_validate(in, why, sizeof why) != ISMO_OK) {
+        fail(reply, ISMO_ERR_INVALID, why);
+        return ISMO_ERR_INVALID;
+    }
+    int64_t reviewed_ms = in->has_reviewed_ms && in->reviewed_ms ? in->reviewed_ms : w->now_ms;
+    if (reviewed_ms > w->now_ms + ISMO_MAX_CLOCK_SKEW_MS) {
+        snprintf(why, sizeof why, "reviewed_ms is in the future (more than %lld ms ahead of the server clock)",
+                 (long long)ISMO_MAX_CLOCK_SKEW_MS);
+        fail(reply, ISMO_ERR_INVALID, why);
+        return ISMO_ERR_INVALID;
+    }
+    Ismo__V1__Objective *o = NULL;
+    ismo_err err = ismo_store_objective_get(w->txn, in->objective_id, 0, &o);
+    if (err == ISMO_ERR_NOT_FOUND) {
+        snprintf(why, sizeof why, "objective '%.80s' not found", in->objective_id);
+        fail(reply, err, why);
+        return err;
+    }
+    if (err != ISMO_OK) {
+        return err;
+    }
+    if (!may_change(w, o)) {
+        ismo__v1__objective__free_unpacked(o, NULL);
+        return deny(w, req, reply, "an owner records reviews only of objectives whose owner is '%s' (objective %.80s)",
+                    w->peer->name, in->objective_id);
+    }
+    Ismo__V1__Status *st = NULL;
+    err = ismo_store_status_get(w->txn, o->id, &st);
+    if (err != ISMO_OK && err != ISMO_ERR_NOT_FOUND) {
+        ismo__v1__objective__free_unpacked(o, NULL);
+        return err;
+    }
+    Ismo__V1__Review r = *in;
+    r.base.n_unknown_fields = 0;
+    r.base.unknown_fields = NULL;
+    r.objective_id = o->id;
+    r.has_reviewed_ms = 1;
+    r.reviewed_ms = reviewed_ms;
+    r.reviewer = req->actor && *req->actor ? req->actor : (char *)"unknown";
+    r.has_objective_version = 1;
+    r.objective_version = o->version;
+    r.has_health = st && st->has_health;
+    r.health = st ? st->health : ISMO__V1__HEALTH__HEALTH_UNSPECIFIED;
+    r.has_value = st && st->has_value;
+    r.value = st ? st->value : 0;
+    r.has_recorded_ms = 1;
+    r.recorded_ms = w->now_ms;
+    r.has_seq = 0;
+    err = ismo_store_review_add(w->txn, &r);
+    if (err == ISMO_OK) {
+        Ismo__V1__Event e = ISMO__V1__EVENT__INIT;
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s reviewed by %s: %s (version %u, %s)%s%.200s", o->id, r.reviewer,
+                 ismo_review_decision_name(r.decision), o->version, ismo_health_name(r.health),
+                 r.note && *r.note ? ": " : "", r.note ? r.note : "");
+        e.has_kind = 1;
+        e.kind = ISMO__V1__EVENT_KIND__REVIEW_RECORDED;
+        e.function = o->function;
+        e.objective_id = o->id;
+        e.title = o->title;
+        e.message = msg;
+        e.payload_case = ISMO__V1__EVENT__PAYLOAD_REVIEW;
+        e.review = &r;
+        err = ismo_work_emit(w, &e);
+    }
+    if (err == ISMO_OK) {
+        /* evaluated again before the commit: REVIEW_DUE counts from this review */
+        err = ismo_work_touch(w, o->id);
+    }
+    Ismo__V1__AddReviewReply *ar = err == ISMO_OK ? malloc(sizeof *ar) : NULL;
+    if (ar) {
+        ismo__v1__add_review_reply__init(ar);
+        ar->review = (Ismo__V1__Review *)ismo_codec_copy(&r.base);
+        if (!ar->review) {
+            free(ar);
+            ar = NULL;
+        }
+    }
+    if (st) {
+        ismo__v1__status__free_unpacked(st, NULL);
+    }
+    ismo__v1__objective__free_unpacked(o, NULL);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    if (!ar) {
+        return ISMO_ERR_NOMEM;
+    }
+    reply->body_case = ISMO__V1__REPLY__BODY_ADD_REVIEW;
+    reply->add_review = ar;
+    return ISMO_OK;
+}
+
+/* One objective's function, remembered for a run of reviews of that objective. */
+typedef struct reviews_ctx {
+    ismo_work *w;
+    Ismo__V1__Review **items;
+    size_t n, cap;
+    char last_id[ISMO_MAX_ID_BYTES + 1];
+    int last_allowed;
+    ismo_err err;
+} reviews_ctx;
+
+static int reviews_cb(void *ctx, const Ismo__V1__Review *r)
+{
+    reviews_ctx *c = ctx;
+    if (strcmp(c->last_id, r->objective_id) != 0) {
+        Ismo__V1__Objective *o = NULL;
+        ismo_err err = ismo_store_objective_get(c->w->txn, r->objective_id, 0, &o);
+        if (err != ISMO_OK && err != ISMO_ERR_NOT_FOUND) {
+            c->err = err;
+            return 1;
+        }
+        snprintf(c->last_id, sizeof c->last_id, "%s", r->objective_id);
+        c->last_allowed = o && may_function(c->w, o->function);
+        if (o) {
+            ismo__v1__objective__free_unpacked(o, NULL);
+        }
+    }
+    if (!c->last_allowed) {
+        return 0;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        void *p = realloc(c->items, cap * sizeof *c->items);
+        if (!p) {
+            c->err = ISMO_ERR_NOMEM;
+            return 1;
+        }
+        c->items = p;
+        c->cap = cap;
+    }
+    c->items[c->n] = (Ismo__V1__Review *)ismo_codec_copy(&r->base);
+    if (!c->items[c->n]) {
+        c->err = ISMO_ERR_NOMEM;
+        return 1;
+    }
+    c->n++;
+    return 0;
+}
+
+static int review_order(const void *a, const void *b)
+{
+    const Ismo__V1__Review *x = *(const Ismo__V1__Review *const *)a, *y = *(const Ismo__V1__Review *const *)b;
+    if (x->reviewed_ms != y->reviewed_ms) {
+        return x->reviewed_ms < y->reviewed_ms ? -1 : 1;
+    }
+    return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static ismo_err h_list_reviews(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
+{
+    const Ismo__V1__ListReviewsRequest *l = req->list_reviews;
+    char why[200];
+    const char *id = l->objective_id && *l->objective_id ? l->objective_id : NULL;
+    if (id) {
+        Ismo__V1__Objective *o = NULL;
+        ismo_err err = ismo_store_objective_get(w->txn, id, 0, &o);
+        if (err == ISMO_ERR_NOT_FOUND) {
+            snprintf(why, sizeof why, "objective '%.80s' not found", id);
+            fail(reply, err, why);
+            return err;
+        }
+        if (err != ISMO_OK) {
+            return err;
+        }
+        int allowed = may_function(w, o->function);
+        ismo__v1__objective__free_unpacked(o, NULL);
+        if (!allowed) {
+            return deny(w, req, reply, "objective '%.80s' belongs to another function", id);
+        }
+    }
+    int64_t since = l->has_since_ms && l->since_ms ? l->since_ms : INT64_MIN;
+    int64_t until = l->has_until_ms && l->until_ms ? l->until_ms : INT64_MAX;
+    reviews_ctx c = {w, NULL, 0, 0, "", 0, ISMO_OK};
+    ismo_err err = ismo_store_reviews_scan(w->txn, id, since, until, reviews_cb, &c);
+    if (err == ISMO_OK) {
+        err = c.err;
+    }
+    Ismo__V1__ListReviewsReply *r = err == ISMO_OK ? malloc(sizeof *r) : NULL;
+    if (!r) {
+        for (size_t i = 0; i < c.n; i++) {
+            ismo__v1__review__free_unpacked(c.items[i], NULL);
+        }
+        free(c.items);
+        return err != ISMO_OK ? err : ISMO_ERR_NOMEM;
+    }
+    if (c.n > 1) {
+        qsort(c.items, c.n, sizeof *c.items, review_order);
+    }
+    size_t max = (size_t)w->cfg->max_list;
+    ismo__v1__list_reviews_reply__init(r);
+    r->has_more = 1;
+    r->more = c.n > max;
+    while (c.n > max) {
+        ismo__v1__review__free_unpacked(c.items[--c.n], NULL);
+    }
+    r->reviews = c.items;
+    r->n_reviews = c.n;
+    reply->body_case = ISMO__V1__REPLY__BODY_LIST_REVIEWS;
+    reply->list_reviews = r;
+    return ISMO_OK;
+}
+
+/* ---- context registers: policy commitments (6.2 a) and risks (6.2 c) ---- */
+
+/* A risk rated high, critical or very high (any case, '-' or '_' for ' '). */
+static int rating_is_high(const char *rating)
+{
+    static const char *high[] = {"high", "critical", "very high"};
+    char norm[32];
+    size_t n = 0;
+    if (!rating) {
+        return 0;
+    }
+    while (*rating == ' ') {
+        rating++;
+    }
+    for (; rating[n] && n < sizeof norm - 1; n++) {
+        char ch = rating[n];
+        norm[n] = (char)(ch == '-' || ch == '_' ? ' ' : (ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch));
+    }
+    while (n > 0 && norm[n - 1] == ' ') {
+        n--;
+    }
+    norm[n] = 0;
+    for (size_t i = 0; i < sizeof high / sizeof high[0]; i++) {
+        if (strcmp(norm, high[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static ismo_err h_put_context(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
+{
+    const Ismo__V1__PutContextRequest *p = req->put_context;
+    char why[300];
+    size_t max = (size_t)w->cfg->max_list;
+    if (p->n_policies > max || p->n_risks > max) {
+        snprintf(why, sizeof why, "at most %zu policy commitments and %zu risks per request", max, max);
+        fail(reply, ISMO_ERR_TOO_LARGE, why);
+        return ISMO_ERR_TOO_LARGE;
+    }
+    for (size_t i = 0; i < p->n_policies; i++) {
+        if (ismo_policy_validate(p->policies[i], why, sizeof why) != ISMO_OK) {
+            fail(reply, ISMO_ERR_INVALID, why);
+            return ISMO_ERR_INVALID;
+        }
+    }
+    for (size_t i = 0; i < p->n_risks; i++) {
+        if (ismo_risk_validate(p->risks[i], why, sizeof why) != ISMO_OK) {
+            fail(reply, ISMO_ERR_INVALID, why);
+            return ISMO_ERR_INVALID;
+        }
+    }
+    ismo_err err = p->replace ? ismo_store_context_clear(w->txn) : ISMO_OK;
+    for (size_t i = 0; i < p->n_policies && err == ISMO_OK; i++) {
+        Ismo__V1__PolicyCommitment c = *p->policies[i];
+        c.base.n_unknown_fields = 0;
+        c.base.unknown_fields = NULL;
+        err = ismo_store_policy_put(w->txn, &c);
+    }
+    for (size_t i = 0; i < p->n_risks && err == ISMO_OK; i++) {
+        Ismo__V1__Risk r = *p->risks[i];
+        r.base.n_unknown_fields = 0;
+        r.base.unknown_fields = NULL;
+        if (rating_is_high(r.rating)) {
+            r.has_high = 1;
+            r.high = 1;
+        } else if (!r.has_high) {
+            r.has_high = 1;
+            r.high = 0;
+        }
+        err = ismo_store_risk_put(w->txn, &r);
+    }
+    if (err == ISMO_OK) {
+        char detail[ISMO_AUDIT_MAX_DETAIL_BYTES + 1];
+        snprintf(detail, sizeof detail, "%zu policy commitments, %zu risks%s", p->n_policies, p->n_risks,
+                 p->replace ? " (replacing the registers)" : "");
+        err = ismo_audit_work(w, req->actor, "context.put", "", detail);
+    }
+    if (err != ISMO_OK) {
+        return err;
+    }
+    Ismo__V1__PutContextReply *r = malloc(sizeof *r);
+    if (!r) {
+        return ISMO_ERR_NOMEM;
+    }
+    ismo__v1__put_context_reply__init(r);
+    r->has_policies = 1;
+    r->policies = (uint32_t)p->n_policies;
+    r->has_risks = 1;
+    r->risks = (uint32_t)p->n_risks;
+    reply->body_case = ISMO__V1__REPLY__BODY_PUT_CONTEXT;
+    reply->put_context = r;
+    return ISMO_OK;
+}
+
+typedef struct context_ctx {
+    ProtobufCMessage **items;
+    size_t n, cap, max;
+    int more;
+    ismo_err err;
+} context_ctx;
+
+static int context_add(context_ctx *c, const ProtobufCMessage *m)
+{
+    if (c->n >= c->max) {
+        c->more = 1;
+        return 1;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        void *p = realloc(c->items, cap * sizeof *c->items);
+        if (!p) {
+            c->err = ISMO_ERR_NOMEM;
+            return 1;
+        }
+        c->items = p;
+        c->cap = cap;
+    }
+    c->items[c->n] = ismo_codec_copy(m);
+    if (!c->items[c->n]) {
+        c->err = ISMO_ERR_NOMEM;
+        return 1;
+    }
+    c->n++;
+    return 0;
+}
+
+static int policy_cb(void *ctx, const Ismo__V1__PolicyCommitment *p) { return context_add(ctx, &p->base); }
+static int risk_cb(void *ctx, const Ismo__V1__Risk *r) { return context_add(ctx, &r->base); }
+
+static void context_free(context_ctx *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        protobuf_c_message_free_unpacked(c->items[i], NULL);
+    }
+    free(c->items);
+}
+
+static ismo_err h_list_context(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
+{
+    size_t max = (size_t)w->cfg->max_list;
+    context_ctx pc = {NULL, 0, 0, max, 0, ISMO_OK}, rc = {NULL, 0, 0, max, 0, ISMO_OK};
+    ismo_err err = ismo_store_policies_scan(w->txn, policy_cb, &pc);
+    if (err == ISMO_OK) {
+        err = pc.err;
+    }
+    if (err == ISMO_OK) {
+        err = ismo_store_risks_scan(w->txn, risk_cb, &rc);
+    }
+    if (err == ISMO_OK) {
+        err = rc.err;
+    }
+    Ismo__V1__ListContextReply *r = err == ISMO_OK ? malloc(sizeof *r) : NULL;
+    if (!r) {
+        context_free(&pc);
+        context_free(&rc);
+        return err != ISMO_OK ? err : ISMO_ERR_NOMEM;
+    }
+    if (pc.more || rc.more) {
+        ISMO_WARN("dispatch", "ListContext cut at max_list (%zu) entries per register", max);
+    }
+    ismo__v1__list_context_reply__init(r);
+    r->policies = (Ismo__V1__PolicyCommitment **)pc.items;
+    r->n_policies = pc.n;
+    r->risks = (Ismo__V1__Risk **)rc.items;
+    r->n_risks = rc.n;
+    reply->body_case = ISMO__V1__REPLY__BODY_LIST_CONTEXT;
+    reply->list_context = r;
+    return ISMO_OK;
 }
 
 /* ---- backup ---- */
@@ -891,6 +1854,11 @@ static const route routes[] = {
     {ISMO__V1__REQUEST__BODY_BACKUP, h_backup, 0, "Backup", ADMIN},
     {ISMO__V1__REQUEST__BODY_AUDIT_VERIFY, ismo_audit_handle_verify, 0, "AuditVerify", AUDITOR | ADMIN}, /* audit.c */
     {ISMO__V1__REQUEST__BODY_AUDIT_EXPORT, ismo_audit_handle_export, 0, "AuditExport", AUDITOR | ADMIN}, /* audit.c */
+    {ISMO__V1__REQUEST__BODY_ADD_REVIEW, h_add_review, 1, "AddReview", OWNER | ADMIN},
+    {ISMO__V1__REQUEST__BODY_LIST_REVIEWS, h_list_reviews, 0, "ListReviews", ANY},
+    {ISMO__V1__REQUEST__BODY_EXPLAIN, h_explain, 0, "Explain", ANY},
+    {ISMO__V1__REQUEST__BODY_PUT_CONTEXT, h_put_context, 1, "PutContext", ADMIN},
+    {ISMO__V1__REQUEST__BODY_LIST_CONTEXT, h_list_context, 0, "ListContext", ANY},
     {ISMO__V1__REQUEST__BODY_ACK, ismo_ack_handle, 1, "Ack", OWNER | ADMIN}, /* ack.c */
 };
 
@@ -991,6 +1959,32 @@ void ismo_dispatch_release(Ismo__V1__Reply *reply)
         }
         free(reply->list_events->events);
         free(reply->list_events);
+        break;
+    case ISMO__V1__REPLY__BODY_ADD_REVIEW:
+        if (reply->add_review->review) {
+            ismo__v1__review__free_unpacked(reply->add_review->review, NULL);
+        }
+        free(reply->add_review);
+        break;
+    case ISMO__V1__REPLY__BODY_LIST_REVIEWS:
+        for (size_t i = 0; i < reply->list_reviews->n_reviews; i++) {
+            ismo__v1__review__free_unpacked(reply->list_reviews->reviews[i], NULL);
+        }
+        free(reply->list_reviews->reviews);
+        free(reply->list_reviews);
+        break;
+    case ISMO__V1__REPLY__BODY_PUT_CONTEXT: free(reply->put_context); break;
+    case ISMO__V1__REPLY__BODY_EXPLAIN: ismo__v1__explain_reply__free_unpacked(reply->explain, NULL); break;
+    case ISMO__V1__REPLY__BODY_LIST_CONTEXT:
+        for (size_t i = 0; i < reply->list_context->n_policies; i++) {
+            ismo__v1__policy_commitment__free_unpacked(reply->list_context->policies[i], NULL);
+        }
+        for (size_t i = 0; i < reply->list_context->n_risks; i++) {
+            ismo__v1__risk__free_unpacked(reply->list_context->risks[i], NULL);
+        }
+        free(reply->list_context->policies);
+        free(reply->list_context->risks);
+        free(reply->list_context);
         break;
     case ISMO__V1__REPLY__BODY_LIST_SAMPLES:
         for (size_t i = 0; i < reply->list_samples->n_samples; i++) {
