@@ -817,8 +817,8 @@ ismo_err ismo_server_run(ismo_server_t *s)
         if (wait > 200) {
             wait = 200; /* re-check the stop flag regularly */
         }
-        if (s->cfg.now_fn && wait > 10) {
-            wait = 10; /* a test clock may jump at any time: notice it promptly */
+        if (s->cfg.now_fn && wait > 2) {
+            wait = 2; /* a test clock may jump at any time: notice it promptly */
         }
         zmq_pollitem_t items[2] = {{s->router, 0, ZMQ_POLLIN, 0}, {s->pub, 0, ZMQ_POLLIN, 0}};
         zmq_pollitem_t *item = &items[0];
