@@ -215,6 +215,184 @@ check "lint names what the CSV register's objectives lack" \
 check "lint counts the complete ones" grep -q "complete (SMART, with a plan)" "$TMP/lint.out"
 check "lint passes the example register's OBJ-PATCH-48H" test "$(grep -c '^OBJ-PATCH-48H:' "$TMP/lint.out")" -eq 0
 
+# --- explain -----------------------------------------------------------------------------
+ismo explain OBJ-PATCH-48H >"$TMP/explain.out" 2>&1
+check "explain exits 0" test $? -eq 0
+check "explain prints numbered rule lines" grep -q "^  1\. " "$TMP/explain.out"
+check "explain prints the samples" grep -q "^samples (newest first, " "$TMP/explain.out"
+ismo explain OBJ-PATCH-48H -o json >"$TMP/explain.json" 2>&1
+ismo status -o json OBJ-PATCH-48H >"$TMP/explain-status.json" 2>&1
+check "explain -o json: rules, samples newest first, the health of status" \
+    python3 - "$TMP/explain.json" "$TMP/explain-status.json" <<'PY'
+import json, sys
+x = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))[0]
+assert x["objective_id"] == "OBJ-PATCH-48H"
+assert x["rules"] and all(isinstance(r, str) and r for r in x["rules"]), x["rules"]
+t = [m["effective_ms"] for m in x["samples"]]
+assert t and t == sorted(t, reverse=True), t
+assert x["window_samples"] >= len(x["samples"])
+assert x["health"] == s["health"], (x["health"], s["health"])
+PY
+ismo explain OBJ-NOPE >"$TMP/explain-nope.out" 2>&1
+check "explain of an unknown objective exits 1" test $? -eq 1
+
+# --- ack ------------------------------------------------------------------------------------
+# OBJ-AVAIL-CANVAS is past its deadline and missed: ismod fired an OVERDUE reminder
+for _ in $(seq 1 30); do
+    ismo events --kind reminder >"$TMP/reminders.out" 2>&1
+    grep -q " OBJ-AVAIL-CANVAS overdue " "$TMP/reminders.out" && break
+    sleep 0.2
+done
+check "an OVERDUE reminder of OBJ-AVAIL-CANVAS was published, with its key" \
+    grep -q " OBJ-AVAIL-CANVAS overdue .* key " "$TMP/reminders.out"
+ismo ack OBJ-AVAIL-CANVAS --key no-such-key >"$TMP/ack-bad.out" 2>&1
+check "ack of an unknown key exits 1" test $? -eq 1
+ismo ack OBJ-AVAIL-CANVAS --note "vendor outage, see INC-4711" >"$TMP/ack.out" 2>&1
+check "ack exits 0" test $? -eq 0
+check "ack lists what it acknowledged" grep -q "^acknowledged [0-9]* reminders* of OBJ-AVAIL-CANVAS (event #" "$TMP/ack.out"
+ismo ack OBJ-AVAIL-CANVAS >"$TMP/ack2.out" 2>&1
+check "a second ack has nothing to acknowledge" grep -q "^nothing to acknowledge" "$TMP/ack2.out"
+ismo events --kind ack >"$TMP/ack-events.out" 2>&1
+check "the ack is an event with actor and note" \
+    grep -q " ack it-ops OBJ-AVAIL-CANVAS acknowledged .* by cli-test: vendor outage" "$TMP/ack-events.out"
+ismo ack OBJ-NOPE >/dev/null 2>&1
+check "ack of an unknown objective exits 1" test $? -eq 1
+
+# --- review add / list -----------------------------------------------------------------------
+ismo review add OBJ-PATCH-48H --decision adjust >/dev/null 2>&1
+check "review add without --note is a usage error (exit 2)" test $? -eq 2
+ismo review add OBJ-PATCH-48H --decision maybe --note x >/dev/null 2>&1
+check "review add with an unknown decision is a usage error (exit 2)" test $? -eq 2
+ismo review add OBJ-NOPE --decision continue --note x >/dev/null 2>&1
+check "review add of an unknown objective exits 1" test $? -eq 1
+ismo review add OBJ-PATCH-48H --decision adjust --note 'target 36 h from 2027 <ok> & "fine"' \
+    --date 2026-11-02 >"$TMP/review.out" 2>&1
+check "review add exits 0" test $? -eq 0
+check "review add prints the stored record" \
+    grep -q "^review #[0-9]* of OBJ-PATCH-48H recorded: adjust on 2026-11-02T00:00:00.000Z by cli-test" "$TMP/review.out"
+ismo review add OBJ-TRAINING --decision continue --note "on plan" >/dev/null 2>&1
+ismo review list OBJ-PATCH-48H -o json >"$TMP/reviews.json" 2>&1
+check "review list -o json: the record as stored" python3 - "$TMP/reviews.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert len(a) == 1, a
+r = a[0]
+assert r["objective_id"] == "OBJ-PATCH-48H" and r["decision"] == "adjust", r
+assert r["note"] == 'target 36 h from 2027 <ok> & "fine"', r
+assert r["reviewer"] == "cli-test" and r["objective_version"] >= 1 and r["seq"] >= 1, r
+assert r["reviewed_ms"] == 1793577600000, r   # 2026-11-02T00:00Z
+PY
+ismo review list >"$TMP/reviews.out" 2>&1
+check "review list shows both records" test "$(grep -c -E ' (OBJ-PATCH-48H|OBJ-TRAINING) ' "$TMP/reviews.out")" -eq 2
+ismo report -o "$TMP/report2.md" >/dev/null 2>&1
+check "report after reviews: the period starts at the last review record" \
+    grep -q "^Review period: .*(since the last review record)" "$TMP/report2.md"
+check "report carries the decision forward" \
+    grep -q '^- \*\*OBJ-PATCH-48H\*\*: adjust on 2026-11-02' "$TMP/report2.md"
+check "report lists the reviews held in the period" \
+    grep -q ' \*\*OBJ-TRAINING\*\* continue by cli-test' "$TMP/report2.md"
+
+# --- as of a past instant, time zones, the tree --------------------------------------------------
+now_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
+cat >"$TMP/asof.yaml" <<'EOF'
+objectives:
+  - id: OBJ-ASOF
+    title: As-of check
+    level: strategic
+    function: asof
+    owner: CISO
+    metric: {name: m, unit: count, direction: higher_is_better, aggregation: last}
+    baseline: 0
+    baseline_at: 2026-01-01
+    target: 10
+    start: 2026-01-01
+    deadline: 2027-12-31
+    evaluation_method: count
+    plan:
+      - {what: do it, resources: time, responsible: CISO, due: 2027-06-30}
+  - id: OBJ-ASOF-CHILD
+    parent: OBJ-ASOF
+    title: As-of child
+    level: tactical
+    function: asof
+    owner: CISO
+    metric: {name: m, unit: count, direction: higher_is_better, aggregation: last}
+    baseline: 0
+    baseline_at: 2026-01-01
+    target: 10
+    start: 2026-01-01
+    deadline: 2026-02-01
+    evaluation_method: count
+    plan:
+      - {what: do it, resources: time, responsible: CISO, due: 2026-01-31}
+EOF
+T0=$(now_ms)
+sleep 0.1
+ismo import "$TMP/asof.yaml" >"$TMP/asof-imp.out" 2>&1
+check "import of a parent and a child objective" test $? -eq 0
+sleep 0.1
+T1=$(now_ms)
+sleep 0.1
+sed 's/^    target: 10$/    target: 20/' "$TMP/asof.yaml" >"$TMP/asof2.yaml"
+ismo import "$TMP/asof2.yaml" --reason "raise the target" >/dev/null 2>&1
+ismo push OBJ-ASOF 7 >/dev/null 2>&1
+ismo show OBJ-ASOF --as-of "@$T1" >"$TMP/asof-show.out" 2>&1
+check "show --as-of: the version in force then" grep -q "^version: *1$" "$TMP/asof-show.out"
+check "show --as-of: its target then" grep -q "^target: *>= 10 count" "$TMP/asof-show.out"
+check "show --as-of: the status as of then" grep -q "^status as of " "$TMP/asof-show.out"
+ismo show OBJ-ASOF >"$TMP/asof-now.out" 2>&1
+check "show without --as-of: the current version" grep -q "^version: *2$" "$TMP/asof-now.out"
+ismo show OBJ-ASOF --as-of "@$T0" >/dev/null 2>&1
+check "show --as-of before the objective existed exits 1" test $? -eq 1
+ismo show OBJ-ASOF --as-of 2026-13-45 >/dev/null 2>&1
+check "show --as-of with a bad date is a usage error (exit 2)" test $? -eq 2
+ismo status -o json --as-of "@$T1" OBJ-ASOF >"$TMP/asof-status.json" 2>&1
+ismo status -o json OBJ-ASOF >"$TMP/asof-status-now.json" 2>&1
+check "status --as-of: no sample then, the sample now" \
+    python3 - "$TMP/asof-status.json" "$TMP/asof-status-now.json" "$T1" <<'PY'
+import json, sys
+then = json.load(open(sys.argv[1]))[0]
+now = json.load(open(sys.argv[2]))[0]
+assert then["as_of_ms"] == int(sys.argv[3]), then
+assert then["total_samples"] == 0 and then["value"] is None, then
+assert then["objective_version"] == 1, then
+assert now["total_samples"] == 1 and now["value"] == 7, now
+PY
+ismo explain OBJ-ASOF --as-of "@$T1" -o json >"$TMP/asof-explain.json" 2>&1
+check "explain --as-of: the version then, no samples" python3 - "$TMP/asof-explain.json" <<'PY'
+import json, sys
+x = json.load(open(sys.argv[1]))
+assert x["objective_version"] == 1 and x["samples"] == [] and x["target"] == 10, x
+PY
+ismo list --function asof >"$TMP/tree.out" 2>&1
+check "list shows the child indented under its parent" python3 - "$TMP/tree.out" <<'PY'
+import sys
+rows = open(sys.argv[1]).read().splitlines()[1:]
+ids = [r[:len(r) - len(r.lstrip())] + r.split()[0] for r in rows]
+assert ids == ["OBJ-ASOF", "  OBJ-ASOF-CHILD"], ids
+PY
+ismo status -o json --function asof >"$TMP/tree.json" 2>&1
+check "status: the parent's health rolls up the child's (missed)" python3 - "$TMP/tree.json" <<'PY'
+import json, sys
+l = json.load(open(sys.argv[1]))
+assert [s["objective_id"] for s in l] == ["OBJ-ASOF", "OBJ-ASOF-CHILD"], l
+a = {s["objective_id"]: s for s in l}
+p, c = a["OBJ-ASOF"], a["OBJ-ASOF-CHILD"]
+assert c["depth"] == 1 and p["depth"] == 0 and c["parent_id"] == "OBJ-ASOF", (p, c)
+assert c["health"] == "missed", c
+assert p["rollup_health"] == "missed" and p["children"] == 1, p
+assert p["health"] != "missed", p
+PY
+ismo --tz Europe/Berlin show OBJ-ASOF >"$TMP/tz.out" 2>&1
+check "--tz Europe/Berlin: times with the zone's offset" grep -q "^updated: .*+01:00$" "$TMP/tz.out"
+ISMO_TZ=America/New_York "$ISMO" --timeout-ms 5000 show OBJ-ASOF >"$TMP/tz2.out" 2>&1
+check "ISMO_TZ=America/New_York: times with the zone's offset" grep -q "^updated: .*-05:00$" "$TMP/tz2.out"
+check "the deadline stays the UTC day" grep -q "^deadline: *2027-12-31$" "$TMP/tz2.out"
+ISMO_TZ=Mars/Base "$ISMO" status >"$TMP/tz3.out" 2>&1
+check "an unknown zone is a usage error (exit 2)" test $? -eq 2
+check "  ... with a clear message" grep -q "unknown time zone 'Mars/Base'" "$TMP/tz3.out"
+
 # --- usage and a dead server ------------------------------------------------------------
 "$ISMO" frobnicate >/dev/null 2>&1
 check "unknown command exits 2" test $? -eq 2
