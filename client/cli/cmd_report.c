@@ -308,6 +308,10 @@ static int fetch_reviews(ismo_client_t *client, report *r, int64_t until_ms,
         return 0;
     }
     keep_reply(r, reply);
+    if (reply->list_reviews->more) {
+        fprintf(stderr, "ismo: report: the review records are cut (more at one instant than the "
+                        "server lists at once)\n");
+    }
     r->reviews_available = 1;
     *out = reply->list_reviews;
     return 0;

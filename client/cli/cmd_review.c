@@ -233,6 +233,10 @@ static int review_list(cli_t *cli, int argc, char **argv)
         rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err,
                              "cannot list reviews");
     } else if (strcmp(format, "json") == 0) {
+        if (reply->list_reviews->more) {
+            fprintf(stderr, "ismo: review list: the list is cut: more records at one instant than "
+                            "the server lists at once\n");
+        }
         json_t *arr = json_array();
         for (size_t i = 0; i < reply->list_reviews->n_reviews; i++) {
             json_array_append_new(arr, review_json(reply->list_reviews->reviews[i]));
@@ -280,6 +284,10 @@ static int review_list(cli_t *cli, int argc, char **argv)
             printf("no review records%s%s\n", id ? " of " : "", id ? id : "");
         } else {
             ismo_table_print(t, stdout);
+        }
+        if (reply->list_reviews->more) {
+            fprintf(stderr, "ismo: review list: the list is cut: more records at one instant than "
+                            "the server lists at once\n");
         }
         ismo_table_destroy(&t);
     }

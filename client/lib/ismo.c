@@ -557,8 +557,8 @@ ismo_err ismo_add_review(ismo_client_t *self, const Ismo__V1__Review *review,
     return ismo_client_call(self, &req, reply_p);
 }
 
-ismo_err ismo_list_reviews(ismo_client_t *self, const char *objective_id, int64_t since_ms,
-                           int64_t until_ms, Ismo__V1__Reply **reply_p)
+static ismo_err reviews_page(ismo_client_t *self, const char *objective_id, int64_t since_ms,
+                             int64_t until_ms, Ismo__V1__Reply **reply_p)
 {
     Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
     Ismo__V1__ListReviewsRequest body = ISMO__V1__LIST_REVIEWS_REQUEST__INIT;
@@ -570,6 +570,61 @@ ismo_err ismo_list_reviews(ismo_client_t *self, const char *objective_id, int64_
     req.body_case = ISMO__V1__REQUEST__BODY_LIST_REVIEWS;
     req.list_reviews = &body;
     return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_list_reviews(ismo_client_t *self, const char *objective_id, int64_t since_ms,
+                           int64_t until_ms, Ismo__V1__Reply **reply_p)
+{
+    ismo_err err = reviews_page(self, objective_id, since_ms, until_ms, reply_p);
+    for (int page = 0; err == ISMO_OK && page < ISMO_MAX_PAGES; page++) {
+        Ismo__V1__ListReviewsReply *first = (*reply_p)->list_reviews;
+        if (!first || !first->more || first->n_reviews == 0) {
+            break;
+        }
+        /* next page: from the last review time; the records at that time
+         * already received come again and are dropped by seq */
+        int64_t last = first->reviews[first->n_reviews - 1]->reviewed_ms;
+        Ismo__V1__Reply *next = NULL;
+        err = reviews_page(self, objective_id, last, until_ms, &next);
+        if (err != ISMO_OK || !next->list_reviews) {
+            ismo__v1__reply__free_unpacked(*reply_p, NULL);
+            *reply_p = next;
+            return err != ISMO_OK ? err : ISMO_ERR_PROTOCOL;
+        }
+        Ismo__V1__ListReviewsReply *nl = next->list_reviews;
+        size_t keep = 0;
+        for (size_t i = 0; i < nl->n_reviews; i++) {
+            Ismo__V1__Review *r = nl->reviews[i];
+            int seen = 0;
+            for (size_t k = first->n_reviews; k > 0 && !seen; k--) {
+                const Ismo__V1__Review *o = first->reviews[k - 1];
+                if (o->reviewed_ms != last) {
+                    break;
+                }
+                seen = o->seq == r->seq;
+            }
+            if (seen) {
+                ismo__v1__review__free_unpacked(r, NULL);
+            } else {
+                nl->reviews[keep++] = r;
+            }
+        }
+        nl->n_reviews = keep;
+        if (keep == 0 && nl->more) {
+            /* no progress: more than max_list records share one reviewed_ms;
+             * the rest cannot be asked for (more stays 1) */
+            ismo__v1__reply__free_unpacked(next, NULL);
+            break;
+        }
+        if (append_items((void ***)&first->reviews, &first->n_reviews, (void **)nl->reviews,
+                         &nl->n_reviews) != 0) {
+            ismo__v1__reply__free_unpacked(next, NULL);
+            return ISMO_ERR_NOMEM;
+        }
+        first->more = nl->more;
+        ismo__v1__reply__free_unpacked(next, NULL);
+    }
+    return err;
 }
 
 ismo_err ismo_explain(ismo_client_t *self, const char *id, int64_t as_of_ms, uint32_t sample_limit,

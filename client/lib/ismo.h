@@ -178,7 +178,11 @@ ismo_err ismo_add_review(ismo_client_t *self, const Ismo__V1__Review *review,
                          Ismo__V1__Reply **reply_p);
 /* Review records with since_ms <= reviewed_ms < until_ms (UTC ms; 0 = no
  * bound), of one objective (objective_id NULL/"" = all), in reviewed_ms
- * order (reply->list_reviews->reviews). */
+ * order (reply->list_reviews->reviews). Pages through the server's
+ * max_list-item replies (asking again from the last reviewed_ms and dropping
+ * the records already received, by seq) into one Reply (more = 0; more
+ * stays 1 only when more than the server's max_list records share one
+ * reviewed_ms, which cannot be paged). */
 ismo_err ismo_list_reviews(ismo_client_t *self, const char *objective_id, int64_t since_ms,
                            int64_t until_ms, Ismo__V1__Reply **reply_p);
 
