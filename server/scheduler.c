@@ -45,7 +45,9 @@ static ismo_reminder_due *push(acc *a, int kind, const char *key, int64_t due_ms
 static size_t sorted_offsets(const int64_t *src, size_t n, int64_t *offs)
 {
     size_t k = n < ISMO_MAX_REMINDER_OFFSETS ? n : ISMO_MAX_REMINDER_OFFSETS;
-    memcpy(offs, src, k * sizeof *offs);
+    if (k > 0) {
+        memcpy(offs, src, k * sizeof *offs); /* src may be NULL when k is 0 */
+    }
     for (size_t i = 1; i < k; i++) { /* insertion sort ascending */
         int64_t v = offs[i];
         size_t j = i;
