@@ -184,6 +184,16 @@ rc=$(rc_of as alice retire OBJ-HR --reason "not mine")
 check "owner cannot retire another owner's objective (exit $rc)" bash -c "test $rc = 1 && grep -q PERMISSION_DENIED '$TMP/err'"
 rc=$(rc_of as bob backup "$TMP/backup")
 check "owner cannot back up (exit $rc)" bash -c "test $rc = 1 && grep -q PERMISSION_DENIED '$TMP/err'"
+rc=$(rc_of as alice review add OBJ-HR --decision continue --note "not mine")
+check "owner cannot record a review of another owner's objective (exit $rc)" bash -c "test $rc = 1 && grep -q PERMISSION_DENIED '$TMP/err'"
+rc=$(rc_of as itops review add OBJ-IT --decision continue --note "agents do not review")
+check "agent cannot record a review (exit $rc)" bash -c "test $rc = 1 && grep -q PERMISSION_DENIED '$TMP/err'"
+rc=$(rc_of as bob review add OBJ-HR --decision continue --note "on plan")
+check "owner records a review of its own objective (exit $rc)" test "$rc" = 0
+rc=$(rc_of as itops review list)
+check "agent's review list holds only its function (exit $rc)" bash -c "test $rc = 0 && ! grep -q OBJ-HR '$TMP/out'"
+rc=$(rc_of as itops explain OBJ-HR)
+check "agent cannot explain another function's objective (exit $rc)" bash -c "test $rc = 1 && grep -q PERMISSION_DENIED '$TMP/err'"
 rc=$(rc_of as alice retire OBJ-IT --reason "done")
 check "owner retires its own objective (exit $rc)" test "$rc" = 0
 as boss audit export -o "$TMP/trail.jsonl" >/dev/null 2>&1
