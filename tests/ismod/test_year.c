@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 
 #include "harness.h"
 #include "ismo.h"
+#include "ismo_keys.h"
 #include "ismo_time.h"
 
 #define T0 INT64_C(1767225600000) /* 2026-01-01T00:00:00Z */
@@ -502,10 +504,73 @@ static void test_year(void **state)
     fprintf(stderr, "test_year: a simulated year in %.1f s\n", took);
 }
 
+static void keygen(const char *dir, const char *name, const char *role, char *secret, size_t len)
+{
+    char path[500], why[300];
+    const char *meta[2][2] = {{"name", name}, {"role", role}};
+    snprintf(path, sizeof path, "%s/%s.cert", dir, name);
+    assert_int_equal(ismo_keys_generate(path, (const char *const(*)[2])meta, 2, NULL, why, sizeof why), ISMO_OK);
+    snprintf(secret, len, "%s_secret", path);
+}
+
+/* With CURVE: an owner acknowledges only reminders of its own objectives
+ * (the PutObjective rule), an auditor none; a refusal writes nothing. */
+static void test_ack_owner_only(void **state)
+{
+    (void)state;
+    char keys[400], certs[400], server_secret[600], server_pub[600], alice[600], mallory[600], auditor[600];
+    harness_init(&H);
+    snprintf(keys, sizeof keys, "%s/keys", H.dir);
+    snprintf(certs, sizeof certs, "%s/certs", H.dir);
+    mkdir(keys, 0700);
+    mkdir(certs, 0700);
+    keygen(keys, "server", "server", server_secret, sizeof server_secret);
+    snprintf(server_pub, sizeof server_pub, "%s/server.cert", keys);
+    keygen(certs, "alice", "owner", alice, sizeof alice);
+    keygen(certs, "mallory", "owner", mallory, sizeof mallory);
+    keygen(certs, "audrey", "auditor", auditor, sizeof auditor);
+    H.cfg.insecure = 0;
+    snprintf(H.cfg.curve_cert, sizeof H.cfg.curve_cert, "%s", server_secret);
+    snprintf(H.cfg.certs_dir, sizeof H.cfg.certs_dir, "%s", certs);
+    H.cfg.now_fn = sim_now;
+    H.cfg.no_sync = 1;
+    g_now = T0;
+    atomic_store(&g_clock, T0);
+    harness_start(&H);
+    wait_tick(T0);
+    ismo_client_t *ca = ismo_client_new(H.endpoint, "alice");
+    ismo_client_t *cm = ismo_client_new(H.endpoint, "mallory");
+    ismo_client_t *cu = ismo_client_new(H.endpoint, "audrey");
+    assert_int_equal(ismo_client_set_curve(ca, server_pub, alice), ISMO_OK);
+    assert_int_equal(ismo_client_set_curve(cm, server_pub, mallory), ISMO_OK);
+    assert_int_equal(ismo_client_set_curve(cu, server_pub, auditor), ISMO_OK);
+    ismo_client_set_timeout_ms(ca, 5000);
+    ismo_client_set_timeout_ms(cm, 5000);
+    ismo_client_set_timeout_ms(cu, 5000);
+    assert_int_equal(put(ca, D1, 0), ISMO_OK); /* owner alice: her own */
+    advance_to(AT(12)); /* WORK_SHOULD_START fired on day 10 */
+    Ismo__V1__Reply *r = ack(cm, ID, NULL, 0, ISMO_ERR_PERMISSION);
+    assert_non_null(strstr(r->message, "owner"));
+    ismo__v1__reply__free_unpacked(r, NULL);
+    r = ack(cu, ID, NULL, 0, ISMO_ERR_PERMISSION);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    r = ack(ca, ID, NULL, 0, ISMO_OK);
+    char k[1][96];
+    snprintf(k[0], sizeof k[0], "start:%lld", (long long)AT(10));
+    assert_keys(r, k, 1); /* the refusals acknowledged nothing */
+    ismo__v1__reply__free_unpacked(r, NULL);
+    ismo_client_destroy(&ca);
+    ismo_client_destroy(&cm);
+    ismo_client_destroy(&cu);
+    harness_stop(&H);
+    harness_cleanup(&H);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_year),
+        cmocka_unit_test(test_ack_owner_only),
     };
     return cmocka_run_group_tests_name("year", tests, NULL, NULL);
 }
