@@ -201,9 +201,13 @@ static void lint_add(lint_out *L, int g, const char *id, json_t *extra, const ch
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    json_t *j = extra ? extra : json_object();
+    json_t *j = json_object();
     json_object_set_new(j, "id", json_string(id));
     json_object_set_new(j, "text", json_string(text));
+    if (extra) {
+        json_object_update(j, extra);
+        json_decref(extra);
+    }
     json_array_append_new(L->group[g], j);
 }
 

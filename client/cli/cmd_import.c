@@ -237,6 +237,7 @@ static int known_from_server(ismo_client_t *client, const ismo_register_t *reg, 
     k->have_policies = l->n_policies > 0;
     k->have_risks = l->n_risks > 0;
     ismo__v1__reply__free_unpacked(reply, NULL);
+    reply = NULL;
     int need_objectives = 0;
     for (size_t i = 0; i < ismo_register_objective_count(reg); i++) {
         const Ismo__V1__Objective *o = ismo_register_objective(reg, i);

@@ -1902,7 +1902,7 @@ static void yaml_samples(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
          it < node->data.sequence.items.top; it++) {
         yaml_node_t *sn = ynode(y, *it);
         int line = ynode_line(sn);
-        const char *at = NULL, *val = NULL, *source = NULL, *sid = NULL;
+        const char *at = NULL, *val = NULL, *source = NULL, *sid = NULL, *total = NULL;
         if (sn->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *p = sn->data.mapping.pairs.start;
                  p < sn->data.mapping.pairs.top; p++) {
@@ -1916,6 +1916,8 @@ static void yaml_samples(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
                     source = v;
                 } else if (k && strcmp(k, "id") == 0) {
                     sid = v;
+                } else if (k && strcmp(k, "total") == 0) {
+                    total = v; /* RATIO metrics: value good of total */
                 } else {
                     char *t = xprintf("%s: %s", k ? k : "?", v ? v : "(not a value)");
                     keep_unparsed(y->self, o, line, "samples", t, "is not a known sample key");
@@ -1923,10 +1925,14 @@ static void yaml_samples(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
                 }
             }
         }
-        double d;
+        double d, tot = 0;
         int64_t ms;
         if (!at || !val) {
             keep_unparsed(y->self, o, line, "samples", ytext(sn), "sample needs 'at' and 'value'");
+        } else if (total && (number_full(total, &tot) != 0 || tot <= 0)) {
+            char *t = xprintf("at: %s, value: %s, total: %s", at, val, total);
+            keep_unparsed(y->self, o, line, "samples", t, "has a total that is not a number > 0");
+            free(t);
         } else if (number_full(val, &d) != 0) {
             char *t = xprintf("at: %s, value: %s", at, val);
             keep_unparsed(y->self, o, line, "samples", t, "has a value that is not a finite number");
@@ -1937,7 +1943,12 @@ static void yaml_samples(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
             free(t);
         } else {
             char *id = sid ? xstrdup(sid) : xprintf("import:%s:%s", o->id, at);
-            add_sample(y->self, sample_new(o->id, d, ms, source ? source : src, id));
+            Ismo__V1__Sample *smp = sample_new(o->id, d, ms, source ? source : src, id);
+            if (total) {
+                smp->has_total = 1;
+                smp->total = tot;
+            }
+            add_sample(y->self, smp);
             free(id);
         }
     }

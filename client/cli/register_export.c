@@ -182,7 +182,7 @@ static int plain_ok(const char *s, int flow)
     }
     for (const char *p = s; *p; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c >= 0x80 || !(isalnum(c) || strchr(flow ? " ._/%+-" : " ._/%+-,()'&;", c))) {
+        if (c >= 0x80 || !(isalnum(c) || strchr(flow ? " ._/%+=<>-" : " ._/%+=<>-,()'&;", c))) {
             return 0;
         }
     }

@@ -70,11 +70,11 @@ check "ping answers" grep -q "^ismod " "$TMP/ping.out"
 # --- import: YAML register, CSV register -----------------------------------
 ismo import "$ROOT/examples/register.yaml" >"$TMP/imp1.out" 2>&1
 check "import register.yaml exits 0" test $? -eq 0
-check "import register.yaml creates 8 objectives" \
-    grep -q "objectives: 8 (created 8, updated 0, unchanged 0, failed 0)" "$TMP/imp1.out"
+check "import register.yaml creates 14 objectives" \
+    grep -q "objectives: 14 (created 14, updated 0, unchanged 0, failed 0)" "$TMP/imp1.out"
 ismo import "$ROOT/examples/register.yaml" >"$TMP/imp2.out" 2>&1
 check "re-import of register.yaml: all unchanged, samples duplicates" \
-    grep -q "objectives: 8 (created 0, updated 0, unchanged 8" "$TMP/imp2.out"
+    grep -q "objectives: 14 (created 0, updated 0, unchanged 14" "$TMP/imp2.out"
 ismo import "$ROOT/examples/cenedril-register.csv" >"$TMP/imp3.out" 2>&1
 check "import CSV register exits 0" test $? -eq 0
 check "CSV register: 10 objectives created" grep -q "objectives: 10 (created 10" "$TMP/imp3.out"
@@ -89,10 +89,10 @@ check "duplicate ids: both lines named" grep -q "first defined on line 2, again 
 
 # --- list / show --------------------------------------------------------------
 ismo list >"$TMP/list.out" 2>&1
-check "list shows 18 objectives" test "$(grep -c '^ *OBJ-' "$TMP/list.out")" -eq 18
+check "list shows 24 objectives" test "$(grep -c '^ *OBJ-' "$TMP/list.out")" -eq 24
 ismo list --function hr >"$TMP/list-hr.out" 2>&1
-check "list --function hr shows only OBJ-TRAINING" \
-    test "$(grep -c '^ *OBJ-' "$TMP/list-hr.out")" -eq 1 -a "$(grep -c '^ *OBJ-TRAINING ' "$TMP/list-hr.out")" -eq 1
+check "list --function hr shows only the 3 hr objectives" \
+    test "$(grep -c '^ *OBJ-' "$TMP/list-hr.out")" -eq 3 -a "$(grep -c -E '^ *(OBJ-TRAINING|OBJ-TRAINING-NEWJOINERS|OBJ-SEC-CULTURE) ' "$TMP/list-hr.out")" -eq 3
 ismo show OBJ-PATCH-48H >"$TMP/show.out" 2>&1
 check "show prints the plan" grep -q "Automate patch deployment for Linux servers" "$TMP/show.out"
 check "show prints the status" grep -q "health:" "$TMP/show.out"
@@ -116,10 +116,10 @@ check "push with a stored sample id is a duplicate" grep -q "^duplicate:" "$TMP/
 
 # --- status -o json ----------------------------------------------------------------
 ismo status -o json >"$TMP/status.json" 2>&1
-check "status -o json is a JSON array of 18 with proto field names" python3 - "$TMP/status.json" <<'PY'
+check "status -o json is a JSON array of 24 with proto field names" python3 - "$TMP/status.json" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1]))
-assert isinstance(a, list) and len(a) == 18, len(a)
+assert isinstance(a, list) and len(a) == 24, len(a)
 keys = {"objective_id", "health", "value", "progress", "expected_progress", "evaluated_ms",
         "last_sample_ms", "window_samples", "total_samples", "explanation", "next_deadline_ms",
         "reminders_outstanding", "title", "function", "owner", "target", "unit", "deadline_ms"}
