@@ -103,6 +103,7 @@ objectives:
     samples:
       - {at: 2026-03-31, value: -999999999999}
   - id: OBJ-ONE
+    parent: OBJ-ESC.1:x
     title: One sample only
     level: operational
     function: hr
@@ -118,11 +119,13 @@ objectives:
 EOF
 ismo import "$TMP/nasty.yaml" >"$TMP/import2.out" 2>&1
 check "import of the objectives that need escaping" test $? -eq 0 || cat "$TMP/import2.out"
-ismo push OBJ-AVAIL 99.95 >/dev/null 2>&1
-ismo push OBJ-AVAIL 99.97 --at 2026-11-01 >/dev/null 2>&1
-ismo push OBJ-PATCH-48H 50 >/dev/null 2>&1
-ismo push OBJ-ESC.1:x --at 2026-06-30 -- -5e14 >/dev/null 2>&1
-check "samples pushed" test "$(ismo samples OBJ-AVAIL | grep -c '^20')" -eq 2
+{
+    ismo push OBJ-AVAIL 99.95
+    ismo push OBJ-AVAIL 99.97 --at 2026-11-01
+    ismo push OBJ-PATCH-48H 50
+    ismo push OBJ-ESC.1:x --at 2026-06-30 -- -5e14
+} >"$TMP/push.out" 2>&1
+check "4 samples pushed" test "$(grep -c '^accepted: ' "$TMP/push.out")" -eq 4
 
 # the ids of the register and how many samples each has
 grep -E '^  - id: ' "$ROOT/examples/register.yaml" | sed 's/^  - id: *//' >"$TMP/ids"
