@@ -253,6 +253,26 @@ assert want in p.texts, [t for t in p.texts if "ESC" in t]
 assert "b" not in p.tags and "script" not in p.tags, "markup from a title became elements"
 PY
 
+check "rendered DOM: sections in tree order (children after their parent, one level deeper)" \
+    python3 - "$TMP/dom.html" "$TMP/status.json" <<'PY'
+import json, re, sys
+dom = open(sys.argv[1], encoding="utf-8").read()
+parent = {s["objective_id"]: s["parent_id"] for s in json.load(open(sys.argv[2]))}
+secs = []  # (id, depth) in document order
+for m in re.finditer(r'<section class="objective depth-(\d+)" id="objective-([^"]+)"', dom):
+    secs.append((m.group(2), int(m.group(1))))
+pos = {i: k for k, (i, _) in enumerate(secs)}
+assert any(d >= 2 for _, d in secs), "the example register is a tree of three levels"
+for k, (i, d) in enumerate(secs):
+    p = parent.get(i) or ""
+    if p in pos:
+        pk, pd = pos[p], secs[pos[p]][1]
+        assert pk < k and d == pd + 1, (i, d, p, pd)
+        assert all(secs[j][1] > pd for j in range(pk + 1, k)), (i, p)
+    else:
+        assert d == 0, (i, d)
+PY
+
 # the checker must fail when a chart or an objective is missing
 python3 - "$TMP/dom.html" "$TMP/nochart.html" "$TMP/noobj.html" <<'PY'
 import re, sys
