@@ -75,7 +75,7 @@ static void event_print(const Ismo__V1__Event *e)
     }
     case ISMO__V1__EVENT__PAYLOAD_REVIEW: {
         const Ismo__V1__Review *v = e->review;
-        printf("review %s by %s on %s", ismo_review_decision_name(v->decision),
+        printf("%s by %s on %s", ismo_review_decision_name(v->decision),
                v->reviewer && *v->reviewer ? v->reviewer : "-",
                ismo_fmt_time(v->reviewed_ms, d, sizeof d));
         if (v->note && *v->note) {
