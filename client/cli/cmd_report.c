@@ -355,8 +355,10 @@ static void tree_sort(report *r)
     free(depth);
 }
 
+/* by_function: md groups by function (else tree order); samples: fetch the
+ * samples (the charts and counts of html and csv; md needs none). */
 static int gather(cli_t *cli, ismo_client_t *client, report *r, int64_t from_opt, int64_t to_opt,
-                  int by_function)
+                  int by_function, int samples)
 {
     int64_t now = ismo_now_ms();
     r->to_ms = to_opt ? to_opt : now;
@@ -454,7 +456,7 @@ static int gather(cli_t *cli, ismo_client_t *client, report *r, int64_t from_opt
             w->overdue_actions += action_overdue(r, w->o->actions[a]);
         }
         rc = fetch_versions(cli, client, r, w);
-        if (rc == CLI_EXIT_OK) {
+        if (rc == CLI_EXIT_OK && samples) {
             rc = fetch_samples(cli, client, r, w);
         }
     }
@@ -1513,7 +1515,7 @@ int cmd_report(cli_t *cli, int argc, char **argv)
     }
     report rep = {0};
     rep.function = function;
-    int rc = gather(cli, client, &rep, from_ms, to_ms, fmt_md);
+    int rc = gather(cli, client, &rep, from_ms, to_ms, fmt_md, !fmt_md);
     if (rc == CLI_EXIT_OK) {
         FILE *f = stdout;
         if (out && strcmp(out, "-") != 0) {
