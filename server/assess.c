@@ -69,22 +69,20 @@ static void ring_free(scan_ctx *c)
     c->ring_n = 0;
 }
 
-ismo_err ismo_assess(ismo_txn_t *txn, const Ismo__V1__Objective *o, const ismo_assess_opts *opts,
-                     ismo_assessment *out)
+/* One pass; *again set when the P95 bound (the stored sample count) proved too small. */
+static ismo_err assess_once(ismo_txn_t *txn, const Ismo__V1__Objective *o, const ismo_assess_opts *opts,
+                            const ismo_store_agg *all, uint64_t bound, ismo_assessment *out,
+                            int *again)
 {
     memset(out, 0, sizeof *out);
+    *again = 0;
     ismo_eval_run run;
     ismo_err err = ismo_eval_run_init(&run, o, opts->now_ms);
     if (err != ISMO_OK) {
         ismo_eval_run_free(&run);
         return err;
     }
-    ismo_store_agg all;
-    err = ismo_store_agg_get(txn, o->id, &all);
-    if (err != ISMO_OK) {
-        ismo_eval_run_free(&run);
-        return err;
-    }
+    ismo_eval_run_bound(&run, bound);
     scan_ctx c;
     memset(&c, 0, sizeof c);
     c.run = &run;
@@ -94,10 +92,10 @@ ismo_err ismo_assess(ismo_txn_t *txn, const Ismo__V1__Objective *o, const ismo_a
     ismo_eval_run_range(&run, &from, &to);
     if (opts->received_by_ms == 0 && opts->keep_samples == 0 && ismo_eval_run_summary_ok(&run)) {
         /* all samples count: the incremental aggregate, no scan */
-        ismo_eval_run_add_summary(&run, all.count, all.sum, all.min, all.max, all.first_ms,
-                                  all.last_ms, all.last);
-        c.total = all.count;
-        c.last_ms = all.count > 0 ? all.last_ms : 0;
+        ismo_eval_run_add_summary(&run, all->count, all->sum, all->min, all->max, all->first_ms,
+                                  all->last_ms, all->last);
+        c.total = all->count;
+        c.last_ms = all->count > 0 ? all->last_ms : 0;
     } else {
         if (opts->keep_samples > 0) {
             c.ring = calloc(opts->keep_samples, sizeof *c.ring);
@@ -116,10 +114,16 @@ ismo_err ismo_assess(ismo_txn_t *txn, const Ismo__V1__Objective *o, const ismo_a
             err = c.err;
         }
         if (opts->received_by_ms == 0) {
-            c.total = all.count;
-            c.last_ms = all.count > 0 ? all.last_ms : 0;
+            c.total = all->count;
+            c.last_ms = all->count > 0 ? all->last_ms : 0;
         }
         out->scanned = 1;
+    }
+    if (err == ISMO_OK && ismo_eval_run_overflowed(&run)) {
+        *again = 1; /* the stored count was stale; the caller runs again without a bound */
+        ring_free(&c);
+        ismo_eval_run_free(&run);
+        return ISMO_OK;
     }
     ismo_eval_params p = {opts->now_ms, opts->margin, opts->hysteresis, opts->prev_health};
     if (err == ISMO_OK) {
@@ -131,18 +135,15 @@ ismo_err ismo_assess(ismo_txn_t *txn, const Ismo__V1__Objective *o, const ismo_a
         memset(out, 0, sizeof *out);
         return err;
     }
+    out->mode = run.mode;
     out->window_from_ms = from <= INT64_MIN / 2 ? 0 : from;
     out->window_to_ms = to;
     if (run.mode != ISMO_EVAL_MODE_WINDOW) {
-        /* periods: from the first judged period's start to its last sample's limit */
         size_t n;
         const ismo_period_result *res = ismo_eval_run_results(&run, &n);
-        if (n > 0) {
-            out->window_from_ms = res[0].from_ms;
-            out->window_to_ms = to;
-        }
+        out->window_from_ms = n > 0 ? res[0].from_ms : out->window_from_ms;
+        out->window_to_ms = n > 0 && res[n - 1].to_ms - 1 < to ? res[n - 1].to_ms - 1 : to;
     }
-    out->mode = run.mode;
     out->window_samples = run.samples;
     out->oldest_in_window_ms = run.samples > 0 ? run.oldest_ms : 0;
     out->total_samples = c.total;
@@ -163,7 +164,7 @@ ismo_err ismo_assess(ismo_txn_t *txn, const Ismo__V1__Objective *o, const ismo_a
         }
         size_t keep = opts->keep_samples;
         for (size_t i = 0; i < c.ring_n; i++) {
-            /* newest first: the ring's last written slot backwards (scan order is time order) */
+            /* newest first: from the last written slot backwards (the scan is in time order) */
             out->samples[i] = c.ring[(c.ring_head + keep - 1 - i) % keep];
         }
         out->n_samples = c.ring_n;
@@ -172,6 +173,24 @@ ismo_err ismo_assess(ismo_txn_t *txn, const Ismo__V1__Objective *o, const ismo_a
     ring_free(&c);
     ismo_eval_run_free(&run);
     return ISMO_OK;
+}
+
+ismo_err ismo_assess(ismo_txn_t *txn, const Ismo__V1__Objective *o, const ismo_assess_opts *opts,
+                     ismo_assessment *out)
+{
+    memset(out, 0, sizeof *out);
+    ismo_store_agg all;
+    ismo_err err = ismo_store_agg_get(txn, o->id, &all);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    int again = 0;
+    /* the stored sample count bounds what a scan can add (P95 memory ~ count / 20) */
+    err = assess_once(txn, o, opts, &all, all.count, out, &again);
+    if (err == ISMO_OK && again) {
+        err = assess_once(txn, o, opts, &all, 0, out, &again);
+    }
+    return err;
 }
 
 void ismo_assessment_free(ismo_assessment *a)

@@ -143,6 +143,9 @@ void ismo_agg_init(ismo_agg *a, int aggregation)
     a->top = NULL;
     a->n_top = 0;
     a->cap_top = 0;
+    a->keep_max = 0;
+    a->bound = 0;
+    a->overflow = 0;
 }
 
 void ismo_agg_release(ismo_agg *a)
@@ -153,11 +156,12 @@ void ismo_agg_release(ismo_agg *a)
     a->cap_top = 0;
 }
 
-/* P95 keeps the k largest of n values, k = n - ceil(0.95 n) + 1; the
- * nearest-rank 95th percentile is then the smallest of them. k never shrinks
- * as n grows and grows by at most one, so when it grows the new value joins
- * without anything leaving: the top k of n values are always among the kept
- * top k - 1 of n - 1 values plus the new one. */
+/* P95 (nearest rank) is the ceil(0.95 n)-th smallest of n values, i.e. the
+ * k-th largest with k = n - ceil(0.95 n) + 1. Without a bound every value is
+ * kept. With a bound N on the number of samples (ismo_agg_bound), only the
+ * k(N) largest are kept in a min-heap: k(n) <= k(N) for every n <= N, so the
+ * k(n)-th largest is always among them. More samples than N set overflow
+ * (the caller must start again without a bound). */
 static size_t p95_keep(uint64_t n)
 {
     return (size_t)(n - (95 * n + 99) / 100 + 1);
@@ -200,26 +204,48 @@ static void heap_down(double *h, size_t n, size_t i)
     }
 }
 
+void ismo_agg_bound(ismo_agg *a, uint64_t max_count)
+{
+    a->keep_max = a->aggregation == ISMO__V1__AGGREGATION__P95 && max_count > 0 ? p95_keep(max_count)
+                                                                                 : 0;
+    a->bound = max_count;
+}
+
+static ismo_err top_push(ismo_agg *a, double value)
+{
+    if (a->n_top == a->cap_top) {
+        size_t cap = a->cap_top ? a->cap_top * 2 : 16;
+        double *p = realloc(a->top, cap * sizeof *p);
+        if (!p) {
+            return ISMO_ERR_NOMEM;
+        }
+        a->top = p;
+        a->cap_top = cap;
+    }
+    a->top[a->n_top++] = value;
+    return ISMO_OK;
+}
+
 ismo_err ismo_agg_add_total(ismo_agg *a, int64_t effective_ms, double value, double total)
 {
     if (a->aggregation == ISMO__V1__AGGREGATION__P95) {
-        size_t k = p95_keep(a->count + 1);
-        if (a->n_top < k) {
-            if (a->n_top == a->cap_top) {
-                size_t cap = a->cap_top ? a->cap_top * 2 : 16;
-                double *p = realloc(a->top, cap * sizeof *p);
-                if (!p) {
-                    return ISMO_ERR_NOMEM;
-                }
-                a->top = p;
-                a->cap_top = cap;
+        if (a->keep_max == 0) {
+            ismo_err err = top_push(a, value); /* unbounded: every value */
+            if (err != ISMO_OK) {
+                return err;
             }
-            a->top[a->n_top] = value;
-            heap_up(a->top, a->n_top);
-            a->n_top++;
+        } else if (a->n_top < a->keep_max) {
+            ismo_err err = top_push(a, value);
+            if (err != ISMO_OK) {
+                return err;
+            }
+            heap_up(a->top, a->n_top - 1);
         } else if (value > a->top[0]) {
             a->top[0] = value;
             heap_down(a->top, a->n_top, 0);
+        }
+        if (a->bound > 0 && a->count + 1 > a->bound) {
+            a->overflow = 1;
         }
     }
     a->count++;
@@ -243,7 +269,13 @@ ismo_err ismo_agg_add(ismo_agg *a, int64_t effective_ms, double value)
     return ismo_agg_add_total(a, effective_ms, value, 1.0);
 }
 
-int ismo_agg_value(const ismo_agg *a, double *value)
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+int ismo_agg_value(ismo_agg *a, double *value)
 {
     if (a->aggregation == ISMO__V1__AGGREGATION__COUNT) {
         *value = (double)a->count;
@@ -263,12 +295,16 @@ int ismo_agg_value(const ismo_agg *a, double *value)
         }
         *value = 100.0 * a->sum / a->total;
         break;
-    case ISMO__V1__AGGREGATION__P95:
-        if (a->n_top == 0) {
-            return 0;
+    case ISMO__V1__AGGREGATION__P95: {
+        size_t k = p95_keep(a->count); /* the k-th largest of the kept values */
+        if (a->n_top == 0 || k > a->n_top) {
+            return 0; /* cannot happen unless more samples than the bound were added */
         }
-        *value = a->top[0];
+        /* ascending order (a sorted array is also a valid min-heap) */
+        qsort(a->top, a->n_top, sizeof *a->top, cmp_double);
+        *value = a->top[a->n_top - k];
         break;
+    }
     default: *value = a->last; break;
     }
     return 1;
@@ -478,6 +514,16 @@ static int health_value(const judge *j, int maintain, int met, double progress, 
                                                     : ISMO__V1__HEALTH__OFF_TRACK;
 }
 
+/* health as written in rule lines and explanations: "ON_TRACK" */
+static const char *health_word(int h)
+{
+    static const char *words[] = {"HEALTH_UNSPECIFIED", "NO_DATA",  "ON_TRACK", "AT_RISK",
+                                  "OFF_TRACK",          "ACHIEVED", "MISSED"};
+    return h >= 0 && (size_t)h < sizeof words / sizeof words[0] ? words[h] : "?";
+}
+
+static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
+
 /* better health first: ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK; -1 = outside the hysteresis set */
 static int health_rank(int h)
 {
@@ -595,10 +641,13 @@ static int64_t earliest(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-static void hysteresis_rule(ismo_eval *out, int prev, int raw, double h)
+static void hysteresis_rule(ismo_eval *out, int prev, int raw, int health, double h)
 {
-    add_rule(out, "hysteresis %.3g%%: %s kept (the rule gives %s, but not by more than the hysteresis)",
-             h * 100, ismo_health_name(prev), ismo_health_name(raw));
+    add_rule(out, "hysteresis %.3g%%: the rule alone gives %s; %s (was %s): a worse health needs "
+                  "progress more than %.3g%% past its threshold",
+             h * 100, health_word(raw), health_word(health), health_word(prev), h * 100);
+    add_expl(out, "; %s by hysteresis %.3g%% (rule alone: %s)", health_word(health), h * 100,
+             health_word(raw));
 }
 
 void ismo_evaluate_value(const Ismo__V1__Objective *o, int has_value, double value,
@@ -626,7 +675,7 @@ void ismo_evaluate_value(const Ismo__V1__Objective *o, int has_value, double val
                  j.past ? "no sample in the window up to the deadline"
                         : "no sample in the metric's window yet");
         add_rule(out, "no value %s -> %s", j.past ? "up to the deadline" : "in the window yet",
-                 ismo_health_name(out->health));
+                 health_word(out->health));
         return;
     }
     int met = is_met(&j, value, o->target);
@@ -661,7 +710,7 @@ void ismo_evaluate_value(const Ismo__V1__Objective *o, int has_value, double val
             set_expl(out, "maintain: value %s %s target %s%s%s", vs,
                      cmp, ts, ex, j.past ? " at the deadline" : " so far");
             add_rule(out, "maintain: met%s -> %s", j.past ? " at the deadline" : " so far",
-                     ismo_health_name(raw));
+                     health_word(raw));
         } else if (j.past) {
             set_expl(out,
                      "maintain: value %s did not hold target %s %s%s by the deadline", vs, cmp, ts, ex);
@@ -670,9 +719,9 @@ void ismo_evaluate_value(const Ismo__V1__Objective *o, int has_value, double val
             set_expl(out,
                      "maintain: value %s misses target %s %s%s (progress %.0f%%, at-risk margin %.0f%%)",
                      vs, cmp, ts, ex, out->progress * 100, p->margin * 100);
-            add_rule(out, "maintain: not met, progress %.0f%% %s 1 - margin %.0f%% -> %s",
+            add_rule(out, "maintain: not met, progress %.0f%% %s %.0f%% (1 - at-risk margin) -> %s",
                      out->progress * 100, raw == ISMO__V1__HEALTH__AT_RISK ? ">=" : "<",
-                     p->margin * 100, ismo_health_name(raw));
+                     (1 - p->margin) * 100, health_word(raw));
         }
     } else if (met) {
         set_expl(out, "reach: value %s %s target %s%s", vs, cmp,
@@ -693,11 +742,10 @@ void ismo_evaluate_value(const Ismo__V1__Objective *o, int has_value, double val
                  raw == ISMO__V1__HEALTH__ON_TRACK ? ""
                  : raw == ISMO__V1__HEALTH__AT_RISK ? " but within the at-risk margin"
                                                     : " beyond the at-risk margin",
-                 ismo_health_name(raw));
+                 health_word(raw));
     }
     if (out->held) {
-        hysteresis_rule(out, p->prev_health, raw, h);
-        add_expl(out, "; %s kept by hysteresis %.3g%%", ismo_health_name(health), h * 100);
+        hysteresis_rule(out, p->prev_health, raw, health, h);
     }
     /* when expected progress alone crosses a hysteresis-shifted threshold */
     if (h > 0 && !j.maintain && !met) {
@@ -876,6 +924,7 @@ static ismo_err calendar_period(ismo_eval_run *r, int64_t key, ismo_eval_period 
     memset(p, 0, sizeof *p);
     p->key_ms = key;
     ismo_agg_init(&p->agg, r->aggregation);
+    ismo_agg_bound(&p->agg, r->bound);
     *p_out = p;
     return ISMO_OK;
 }
@@ -905,6 +954,28 @@ ismo_err ismo_eval_run_add(ismo_eval_run *r, int64_t t, double value, double tot
         note_time(r, t);
     }
     return err;
+}
+
+void ismo_eval_run_bound(ismo_eval_run *r, uint64_t max_samples)
+{
+    r->bound = max_samples;
+    ismo_agg_bound(&r->window, max_samples);
+    for (size_t i = 0; i < r->n_periods; i++) {
+        ismo_agg_bound(&r->periods[i].agg, max_samples);
+    }
+}
+
+int ismo_eval_run_overflowed(const ismo_eval_run *r)
+{
+    if (r->window.overflow) {
+        return 1;
+    }
+    for (size_t i = 0; i < r->n_periods; i++) {
+        if (r->periods[i].agg.overflow) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int ismo_eval_run_summary_ok(const ismo_eval_run *r)
@@ -953,14 +1024,15 @@ static void finish_window(ismo_eval_run *r, const ismo_eval_params *p, ismo_eval
     char line[ISMO_EVAL_RULE_BYTES], fr[40], to[40], vs[64];
     int64_t window = r->o->metric && r->o->metric->has_window_ms ? r->o->metric->window_ms : 0;
     if (window > 0) {
-        snprintf(line, sizeof line, "aggregation %s over %s..%s: %llu samples -> %s",
+        snprintf(line, sizeof line, "aggregation %s over %s..%s: %llu sample%s -> %s",
                  ismo_aggregation_name(r->aggregation), fmt_instant(r->from_ms, fr, sizeof fr),
                  fmt_instant(r->to_ms, to, sizeof to), (unsigned long long)r->window.count,
+                 plural(r->window.count),
                  has_value ? ismo_value_format(r->o, value, vs, sizeof vs) : "no value");
     } else {
-        snprintf(line, sizeof line, "aggregation %s over all samples up to %s: %llu samples -> %s",
+        snprintf(line, sizeof line, "aggregation %s over all samples up to %s: %llu sample%s -> %s",
                  ismo_aggregation_name(r->aggregation), fmt_instant(r->to_ms, to, sizeof to),
-                 (unsigned long long)r->window.count,
+                 (unsigned long long)r->window.count, plural(r->window.count),
                  has_value ? ismo_value_format(r->o, value, vs, sizeof vs) : "no value");
     }
     if (r->aggregation == ISMO__V1__AGGREGATION__RATIO) {
@@ -986,7 +1058,7 @@ static ismo_err build_results(ismo_eval_run *r)
             return ISMO_ERR_NOMEM;
         }
         for (size_t i = 0; i < r->n_periods; i++) {
-            const ismo_eval_period *p = &r->periods[i];
+            ismo_eval_period *p = &r->periods[i];
             ismo_period_result *res = &r->results[r->n_results++];
             snprintf(res->label, sizeof res->label, "%s",
                      p->label && p->label[0] ? p->label : "(unnamed)");
@@ -1039,7 +1111,7 @@ static ismo_err build_results(ismo_eval_run *r)
         res->target = o->target;
         res->complete = res->to_ms <= r->now_ms;
         if (j < r->n_periods && r->periods[j].key_ms == k) {
-            const ismo_agg *a = &r->periods[j].agg;
+            ismo_agg *a = &r->periods[j].agg;
             res->samples = a->count;
             res->has_value = a->count > 0 && ismo_agg_value(a, &res->value);
         }
@@ -1152,7 +1224,7 @@ static void finish_periods(ismo_eval_run *r, const ismo_eval_params *p, ismo_eva
         if (missed > 0) {
             add_rule(out, "completed: %u of %u missed: %s", missed, complete, missed_list);
         } else {
-            add_rule(out, "completed: all %u met", complete);
+            add_rule(out, "completed: %u of %u met", complete, complete);
         }
     }
 
@@ -1196,8 +1268,9 @@ static void finish_periods(ismo_eval_run *r, const ismo_eval_params *p, ismo_eva
         }
         if (c->has_value) {
             char vs[64], ts[64];
-            add_rule(out, "current %s: %llu samples -> %s %s %s target %s so far", c->label,
-                     (unsigned long long)c->samples, ismo_value_format(o, c->value, vs, sizeof vs),
+            add_rule(out, "current %s: %llu sample%s -> %s %s %s target %s so far", c->label,
+                     (unsigned long long)c->samples, plural(c->samples),
+                     ismo_value_format(o, c->value, vs, sizeof vs),
                      c->met ? "meets" : "misses", cmp_text(&j),
                      ismo_value_format(o, c->target, ts, sizeof ts));
         } else {
@@ -1230,10 +1303,8 @@ static void finish_periods(ismo_eval_run *r, const ismo_eval_params *p, ismo_eva
         why = any_complete ? "completed periods met; the current one has no sample yet"
                            : "no sample in a period yet";
     }
-    add_rule(out, "%s -> %s", why, ismo_health_name(raw));
-    if (out->held) {
-        hysteresis_rule(out, p->prev_health, raw, h);
-    }
+    add_rule(out, "%s -> %s", why, health_word(raw));
+
     char vs[64], ts[64];
     const char *tgt = "";
     if (shown >= 0) {
@@ -1244,15 +1315,16 @@ static void finish_periods(ismo_eval_run *r, const ismo_eval_params *p, ismo_eva
         set_expl(out, "%s: %u of %u completed periods missed: %s",
                  ps, missed, complete, missed_list);
     } else if (shown >= 0) {
-        set_expl(out, "%s: %u completed met; %s %s %s %s %s%s", ps,
-                 complete, r->results[shown].label, ismo_value_format(o, out->value, vs, sizeof vs),
+        set_expl(out, "%s: %u completed period%s met; %s %s %s %s %s%s", ps, complete,
+                 plural(complete), r->results[shown].label,
+                 ismo_value_format(o, out->value, vs, sizeof vs),
                  r->results[shown].met ? "meets" : "misses", cmp_text(&j), tgt,
-                 j.past ? "" : " so far");
+                 r->results[shown].complete ? "" : " so far");
     } else {
         set_expl(out, "%s: %s", ps, why);
     }
     if (out->held) {
-        add_expl(out, "; %s kept by hysteresis %.3g%%", ismo_health_name(health), h * 100);
+        hysteresis_rule(out, p->prev_health, raw, health, h);
     }
 }
 

@@ -64,8 +64,9 @@ char *ismo_period_label(int period, int64_t t_ms, char *buf, size_t len);
 
 /* Running aggregation of samples. Initialise with ismo_agg_init, add samples
  * in any order, read with ismo_agg_value, release with ismo_agg_release.
- * Memory: none, except P95, which keeps the largest n - ceil(0.95 n) + 1
- * values (8 bytes each: about n / 20 + 1 for n samples) in a min-heap. */
+ * Memory: none, except P95, which keeps values (8 bytes each): all n of them,
+ * or, after ismo_agg_bound(a, N), only the largest N - ceil(0.95 N) + 1
+ * (about N / 20 + 1) in a min-heap. */
 typedef struct ismo_agg {
     int aggregation;        /* ismo.v1.Aggregation */
     uint64_t count;
@@ -75,18 +76,26 @@ typedef struct ismo_agg {
     double max;
     int64_t last_ms;        /* effective time of the latest sample */
     double last;            /* its value */
-    double *top;            /* P95: min-heap of the largest values (owned) */
+    double *top;            /* P95: the kept values (owned) */
     size_t n_top, cap_top;
+    size_t keep_max;        /* P95 with a bound: keep at most this many (0 = all) */
+    uint64_t bound;         /* the bound N (0 = none) */
+    int overflow;           /* more than N samples were added: the P95 may be wrong */
 } ismo_agg;
 
 void ismo_agg_init(ismo_agg *a, int aggregation);
+/* P95: at most max_count samples will be added (e.g. all samples of the
+ * objective); keep only what the percentile of up to that many needs. Call
+ * before adding. Adding more sets a->overflow. Other aggregations: no effect. */
+void ismo_agg_bound(ismo_agg *a, uint64_t max_count);
 /* Add a sample with total 1. ISMO_ERR_NOMEM (P95 only; the sample is not counted). */
 ismo_err ismo_agg_add(ismo_agg *a, int64_t effective_ms, double value);
 /* Add a sample with its RATIO denominator (Sample.total; pass 1 when absent). */
 ismo_err ismo_agg_add_total(ismo_agg *a, int64_t effective_ms, double value, double total);
 /* 1 and *value set when there is a value: at least one sample (RATIO: and a
- * non-zero sum of totals); COUNT: always 1. */
-int ismo_agg_value(const ismo_agg *a, double *value);
+ * non-zero sum of totals); COUNT: always 1. P95 sorts the kept values
+ * (O(m log m) for m kept); adding more afterwards stays correct. */
+int ismo_agg_value(ismo_agg *a, double *value);
 /* Free the P95 memory; a may be initialised again. Safe twice. */
 void ismo_agg_release(ismo_agg *a);
 
@@ -122,7 +131,8 @@ typedef struct ismo_eval {
     double value;            /* current value, metric unit (periods: the period_label period's) */
     double progress;         /* fraction baseline -> target */
     double expected;         /* expected fraction by now */
-    int held;                /* 1: hysteresis kept prev_health */
+    int held;                /* 1: hysteresis changed the health from what the rule alone
+                                gives (kept prev_health, or a smaller step down) */
     char explanation[320];   /* one line: rule and numbers */
     size_t n_rules;          /* rule lines, in order of application */
     char rules[ISMO_EVAL_MAX_RULES][ISMO_EVAL_RULE_BYTES];
@@ -182,6 +192,7 @@ typedef struct ismo_eval_run {
     ismo_period_result *results; /* after finish; owned */
     size_t n_results;
     int dropped;             /* CALENDAR: older periods beyond ISMO_MAX_PERIODS not judged */
+    uint64_t bound;          /* most samples that will be added (P95 memory); 0 = unknown */
 } ismo_eval_run;
 
 /* Set up the run of o at now_ms. ISMO_ERR_NOMEM. */
@@ -190,6 +201,13 @@ ismo_err ismo_eval_run_init(ismo_eval_run *r, const Ismo__V1__Objective *o, int6
 void ismo_eval_run_range(const ismo_eval_run *r, int64_t *from_ms, int64_t *to_ms);
 /* 1 when a sample with this effective time is taken (in the window or in a judged period). */
 int ismo_eval_run_wants(const ismo_eval_run *r, int64_t effective_ms);
+/* At most max_samples samples will be added (e.g. the objective's sample
+ * count): P95 then keeps about max_samples / 20 + 1 values per aggregate
+ * instead of all. Call before adding. */
+void ismo_eval_run_bound(ismo_eval_run *r, uint64_t max_samples);
+/* 1 when more samples than the bound were added (the P95 may be wrong: run
+ * again without a bound). */
+int ismo_eval_run_overflowed(const ismo_eval_run *r);
 /* Take one sample (total: Sample.total, 1 when absent). Samples outside the
  * range are ignored. Any order. ISMO_ERR_NOMEM. */
 ismo_err ismo_eval_run_add(ismo_eval_run *r, int64_t effective_ms, double value, double total);
