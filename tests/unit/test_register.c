@@ -7,11 +7,13 @@
 #include <stdint.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "ismo_smart.h"
 #include "ismo_time.h"
 #include "register.h"
 
@@ -78,6 +80,16 @@ static void print_messages(const ismo_register_t *r)
     }
 }
 
+static void assert_gate(const Ismo__V1__Objective *o, size_t want_gaps)
+{
+    char gaps[ISMO_SMART_MAX_GAPS][ISMO_SMART_GAP_BYTES];
+    size_t n = ismo_smart_gaps(o, gaps, ISMO_SMART_MAX_GAPS);
+    for (size_t i = 0; i < n && n != want_gaps; i++) {
+        print_message("%s lacks %s\n", o->id, gaps[i]);
+    }
+    assert_int_equal(n, want_gaps);
+}
+
 static void test_yaml_example(void **state)
 {
     (void)state;
@@ -86,11 +98,38 @@ static void test_yaml_example(void **state)
     print_messages(r);
     assert_int_equal(err, ISMO_OK);
     assert_int_equal(ismo_register_format_of(r), ISMO_REGISTER_YAML);
-    assert_int_equal(ismo_register_objective_count(r), 8);
+    assert_int_equal(ismo_register_objective_count(r), 14);
     assert_int_equal(ismo_register_warning_count(r), 0);
 
-    const Ismo__V1__Objective *o = find(r, "OBJ-PATCH-48H");
+    /* every objective passes the SMART gate except the deliberate draft */
+    for (size_t i = 0; i < ismo_register_objective_count(r); i++) {
+        const Ismo__V1__Objective *o = ismo_register_objective(r, i);
+        if (strcmp(o->id, "OBJ-SUPPLIER-REVIEWS") != 0) {
+            assert_gate(o, 0);
+        }
+    }
+    assert_gate(find(r, "OBJ-SUPPLIER-REVIEWS"), 4);
+
+    /* the tree: strategic -> tactical -> operational, parents listed first */
+    const Ismo__V1__Objective *o = find(r, "OBJ-SEC-2026");
+    assert_int_equal(o->level, ISMO__V1__LEVEL__STRATEGIC);
+    assert_null(o->parent_id);
+    o = find(r, "OBJ-PATCH-48H");
+    assert_string_equal(o->parent_id, "OBJ-SEC-2026");
     assert_int_equal(o->level, ISMO__V1__LEVEL__TACTICAL);
+    o = find(r, "OBJ-PENDING-UPDATES");
+    assert_string_equal(o->parent_id, "OBJ-PATCH-48H");
+    assert_int_equal(o->level, ISMO__V1__LEVEL__OPERATIONAL);
+    for (size_t i = 0; i < ismo_register_objective_count(r); i++) {
+        const Ismo__V1__Objective *c = ismo_register_objective(r, i);
+        int parent_before = !c->parent_id;
+        for (size_t j = 0; j < i && !parent_before; j++) {
+            parent_before = strcmp(ismo_register_objective(r, j)->id, c->parent_id) == 0;
+        }
+        assert_true(parent_before);
+    }
+
+    o = find(r, "OBJ-PATCH-48H");
     assert_string_equal(o->function, "it-ops");
     assert_string_equal(o->owner, "Head of IT Operations");
     assert_non_null(o->metric);
@@ -114,25 +153,79 @@ static void test_yaml_example(void **state)
     assert_int_equal(o->n_control_refs, 2);
     assert_string_equal(o->control_refs[0], "A.8.8");
     assert_string_equal(o->risk_refs[0], "R-007");
+    assert_string_equal(o->policy_refs[0], "POL-02");
+    /* per-objective reminders, overdue repeat, escalation; action ids and reminders */
+    assert_int_equal(o->n_reminder_offsets_ms, 4);
+    assert_true(o->reminder_offsets_ms[0] == 30 * ISMO_DAY_MS);
+    assert_true(o->reminder_offsets_ms[3] == ISMO_DAY_MS);
+    assert_true(o->has_overdue_repeat_ms && o->overdue_repeat_ms == ISMO_DAY_MS);
+    assert_true(o->has_escalate_after && o->escalate_after == 2);
+    assert_string_equal(o->escalate_to, "head-of-it");
+    assert_string_equal(o->actions[2]->id, "PATCH-3");
+    assert_int_equal(o->actions[2]->n_reminder_offsets_ms, 2);
+    assert_true(o->actions[2]->reminder_offsets_ms[0] == 7 * ISMO_DAY_MS);
 
+    /* maintain in every calendar month: the period replaces the window */
     o = find(r, "OBJ-AVAIL");
     assert_int_equal(o->target_mode, ISMO__V1__TARGET_MODE__MAINTAIN);
+    assert_true(o->metric->has_period && o->metric->period == ISMO__V1__CALENDAR_PERIOD__PERIOD_MONTH);
+    assert_false(o->metric->has_window_ms);
     assert_true(o->metric->frequency_ms == ISMO_HOUR_MS);
-    assert_true(o->metric->window_ms == 30 * ISMO_DAY_MS);
     assert_true(o->deadline_ms == t_of("2027-01-01", 0));
+    assert_true(o->target == 99.9);
+
+    /* period targets "100 % in 2026-Q3 and Q4" */
+    o = find(r, "OBJ-VULN-SLA");
+    assert_int_equal(o->n_period_targets, 2);
+    assert_string_equal(o->period_targets[0]->label, "2026-Q3");
+    assert_true(o->period_targets[0]->from_ms == t_of("2026-07-01", 0));
+    assert_true(o->period_targets[0]->to_ms == t_of("2026-10-01", 0));
+    assert_true(o->period_targets[1]->to_ms == t_of("2027-01-01", 0));
+    assert_true(o->period_targets[1]->target == 100);
+    assert_int_equal(o->metric->period, ISMO__V1__CALENDAR_PERIOD__PERIOD_QUARTER);
+
+    /* yes/no: "no" -> "yes" */
     o = find(r, "OBJ-CERT");
     assert_string_equal(o->metric->unit, "yes/no");
+    assert_int_equal(o->metric->value_kind, ISMO__V1__VALUE_KIND__YES_NO);
+    assert_true(o->has_baseline && o->baseline == 0);
+    assert_true(o->has_target && o->target == 1);
+
+    /* a duration "< 2 h" on the p95 of "2h 45min" */
+    o = find(r, "OBJ-MTTD");
+    assert_int_equal(o->metric->value_kind, ISMO__V1__VALUE_KIND__DURATION);
+    assert_int_equal(o->metric->aggregation, ISMO__V1__AGGREGATION__P95);
+    assert_true(fabs(o->baseline - 2.75) < 1e-12);
+    assert_true(o->target == 2);
+    assert_true(o->has_target_exclusive && o->target_exclusive);
+
+    /* ratio: samples carry value (good) and total */
+    o = find(r, "OBJ-TRAINING-NEWJOINERS");
+    assert_int_equal(o->metric->aggregation, ISMO__V1__AGGREGATION__RATIO);
+    const Ismo__V1__Sample *s = find_sample(r, "import:OBJ-TRAINING-NEWJOINERS:2026-03-31");
+    assert_true(s->value == 7 && s->has_total && s->total == 11);
+
+    /* not measurable: reason, qualitative method, review dates */
+    o = find(r, "OBJ-SEC-CULTURE");
+    assert_true(o->has_not_measurable && o->not_measurable);
+    assert_non_null(o->not_measurable_reason);
+    assert_non_null(strstr(o->evaluation_method, "Qualitative"));
+    assert_int_equal(o->n_review_dates_ms, 2);
+    assert_true(o->review_dates_ms[0] == t_of("2026-06-30", 0));
+    assert_null(o->metric);
+
     o = find(r, "OBJ-PENDING-UPDATES");
     assert_int_equal(o->level, ISMO__V1__LEVEL__OPERATIONAL);
     o = find(r, "OBJ-AVAIL-CANVAS");
     assert_true(o->metric->window_ms == 0);
     assert_true(o->deadline_ms == t_of("2026-08-22", 0));
 
-    const Ismo__V1__Sample *s = find_sample(r, "import:OBJ-PATCH-48H:2026-03-31");
+    s = find_sample(r, "import:OBJ-PATCH-48H:2026-03-31");
     assert_string_equal(s->objective_id, "OBJ-PATCH-48H");
     assert_true(s->value == 96);
     assert_true(s->effective_ms == t_of("2026-03-31", 0));
     assert_string_equal(s->source, "import:register.yaml");
+    assert_false(s->has_total);
     ismo_register_destroy(&r);
     assert_null(r);
     ismo_register_destroy(&r); /* safe twice */
@@ -170,11 +263,25 @@ static void check_cenedril(const ismo_register_t *r, const char *name)
     assert_non_null(n);
     assert_string_equal(n->text, "On track");
     assert_non_null(find_note(o, "Function"));
+    /* "<5% by 2026-12-31": strictly below */
+    assert_true(o->has_target_exclusive && o->target_exclusive);
+    /* the Linked Action is an id of the risk treatment plan */
+    assert_string_equal(o->actions[0]->id, "RTP-005");
+    /* Review Date -> a review date (REVIEW_DUE), not a note */
+    assert_int_equal(o->n_review_dates_ms, 1);
+    assert_true(o->review_dates_ms[0] == t_of("2026-06-30", 0));
+    assert_null(find_note(o, "Review Date"));
 
     o = find(r, "OBJ-2026-02");
     assert_int_equal(o->metric->direction, ISMO__V1__DIRECTION__HIGHER_IS_BETTER);
     assert_true(o->target == 100);
     assert_true(o->deadline_ms == t_of("2026-07-01", 0));
+    assert_false(o->target_exclusive); /* "100% by": reach 100, not "more than" */
+    assert_int_equal(o->n_risk_refs, 2);
+    assert_string_equal(o->risk_refs[1], "R-002");
+
+    o = find(r, "OBJ-2026-06"); /* ">95%" */
+    assert_true(o->target == 95 && o->target_exclusive);
 
     /* "100% in 2026-Q3 and Q4": maintain from the start of Q3 to the end of Q4 */
     o = find(r, "OBJ-2026-04");
@@ -182,6 +289,17 @@ static void check_cenedril(const ismo_register_t *r, const char *name)
     assert_true(o->target == 100);
     assert_true(o->start_ms == t_of("2026-07-01", 0));
     assert_true(o->deadline_ms == t_of("2027-01-01", 0));
+    /* ... as two period targets, each quarter judged on its own */
+    assert_int_equal(o->n_period_targets, 2);
+    assert_string_equal(o->period_targets[0]->label, "2026-Q3");
+    assert_true(o->period_targets[0]->from_ms == t_of("2026-07-01", 0));
+    assert_true(o->period_targets[0]->to_ms == t_of("2026-10-01", 0));
+    assert_true(o->period_targets[0]->target == 100);
+    assert_string_equal(o->period_targets[1]->label, "2026-Q4");
+    assert_true(o->period_targets[1]->from_ms == t_of("2026-10-01", 0));
+    assert_true(o->period_targets[1]->to_ms == t_of("2027-01-01", 0));
+    assert_int_equal(o->metric->period, ISMO__V1__CALENDAR_PERIOD__PERIOD_QUARTER);
+    assert_false(o->metric->has_window_ms);
     assert_string_equal(o->function, "it-operations-lead");
     assert_string_equal(o->control_refs[0], "A.8.8");
     assert_true(o->baseline == 89 && o->baseline_at_ms == t_of("2026-01-01", 0));
@@ -203,9 +321,12 @@ static void check_cenedril(const ismo_register_t *r, const char *name)
     snprintf(where, sizeof where, "%s:6: Linked Action", name);
     assert_true(any_message(ismo_register_warning_count(r), ismo_register_warning, r, where, NULL));
 
-    /* "2h 45min (2025)" -> 2.75 h */
+    /* "2h 45min (2025)" -> 2.75 h, a duration metric; "<2h" is strict */
     o = find(r, "OBJ-2026-07");
     assert_string_equal(o->metric->unit, "h");
+    assert_int_equal(o->metric->value_kind, ISMO__V1__VALUE_KIND__DURATION);
+    assert_true(o->target_exclusive);
+    assert_true(o->baseline_at_ms == t_of("2026-01-01", 0)); /* the end of 2025 */
     assert_true(fabs(o->baseline - 2.75) < 1e-9);
     assert_true(o->target == 2);
     assert_int_equal(o->metric->direction, ISMO__V1__DIRECTION__LOWER_IS_BETTER);
@@ -213,6 +334,8 @@ static void check_cenedril(const ismo_register_t *r, const char *name)
     /* "No" -> "Yes by 2026-12-31" */
     o = find(r, "OBJ-2026-08");
     assert_string_equal(o->metric->unit, "yes/no");
+    assert_int_equal(o->metric->value_kind, ISMO__V1__VALUE_KIND__YES_NO);
+    assert_false(o->target_exclusive);
     assert_true(o->baseline == 0 && o->target == 1);
     assert_int_equal(o->metric->direction, ISMO__V1__DIRECTION__HIGHER_IS_BETTER);
     n = find_note(o, "Current Value");
@@ -258,7 +381,11 @@ static void test_csv_shared_data(void **state)
 static ismo_register_t *load_text(const char *name, const char *text, ismo_err want)
 {
     ismo_register_t *r = ismo_register_new();
-    assert_int_equal(ismo_register_load_text(r, name, text, strlen(text)), want);
+    ismo_err err = ismo_register_load_text(r, name, text, strlen(text));
+    if (err != want) {
+        print_messages(r);
+    }
+    assert_int_equal(err, want);
     return r;
 }
 
@@ -455,6 +582,466 @@ static void test_upptime_shared_data(void **state)
     check_canvas(path);
 }
 
+/* The free-text rules of the CSV register, one cell each, and what happens
+ * to text that fits none: a note naming row (line) and column, every row kept. */
+static void test_csv_parse_rules(void **state)
+{
+    (void)state;
+    const char *csv =
+        "ID,Objective,Owner,Metric,Baseline (start of year),Target,Review Date,Linked Action\n"
+        "R-1,le,ISO,x,10% (2025-12),\xe2\x89\xa4" "5% by 2026-12-31,2026-06-30,\n"
+        "R-2,range,ISO,x,80% (2025),90% in 2026-Q3 to 2027-Q2,,\n"
+        "R-3,months,ISO,x,80% (2025),95% in 2026-01 and 02,,\n"
+        "R-4,odd,ISO,x,\"3,5 h\",Maybe next year,sometime,\n"
+        "R-5,\"a, quoted \"\"title\"\"\nover two lines\",ISO,x,No,Yes by 2026-12-31,,Do it now\n"
+        "R-6,dur,ISO,x,90 minutes (2025),<=1h 30min by 2026-09-30,,\n";
+    ismo_register_t *r = load_text("rules.csv", csv, ISMO_OK);
+    assert_int_equal(ismo_register_objective_count(r), 6); /* every row kept */
+
+    const Ismo__V1__Objective *o = find(r, "R-1"); /* "<=" is not strict */
+    assert_true(o->target == 5 && !o->target_exclusive);
+    assert_int_equal(o->metric->direction, ISMO__V1__DIRECTION__LOWER_IS_BETTER);
+
+    o = find(r, "R-2"); /* every quarter of a range */
+    assert_int_equal(o->n_period_targets, 4);
+    assert_string_equal(o->period_targets[0]->label, "2026-Q3");
+    assert_string_equal(o->period_targets[1]->label, "2026-Q4");
+    assert_string_equal(o->period_targets[2]->label, "2027-Q1");
+    assert_string_equal(o->period_targets[3]->label, "2027-Q2");
+    assert_true(o->period_targets[3]->to_ms == t_of("2027-07-01", 0));
+    assert_true(o->start_ms == t_of("2026-07-01", 0) && o->deadline_ms == t_of("2027-07-01", 0));
+
+    o = find(r, "R-3"); /* months; a short "02" takes the year before it */
+    assert_int_equal(o->n_period_targets, 2);
+    assert_string_equal(o->period_targets[1]->label, "2026-02");
+    assert_int_equal(o->metric->period, ISMO__V1__CALENDAR_PERIOD__PERIOD_MONTH);
+    assert_true(o->period_targets[1]->target == 95);
+
+    o = find(r, "R-4"); /* nothing parsable: kept verbatim, warned with line and column */
+    const Ismo__V1__ImportNote *n = find_note(o, "Target");
+    assert_non_null(n);
+    assert_string_equal(n->text, "Maybe next year");
+    assert_false(o->has_target);
+    assert_true(any_message(ismo_register_warning_count(r), ismo_register_warning, r,
+                            "rules.csv:5: Target", "Maybe next year"));
+    n = find_note(o, "Review Date");
+    assert_non_null(n);
+    assert_string_equal(n->text, "sometime");
+    assert_true(any_message(ismo_register_warning_count(r), ismo_register_warning, r,
+                            "rules.csv:5: Review Date", "sometime"));
+    assert_non_null(find_note(o, "Baseline (start of year)"));
+
+    o = find(r, "R-5"); /* a quoted multi-line title; the action is no id */
+    assert_string_equal(o->title, "a, quoted \"title\"\nover two lines");
+    assert_int_equal(o->metric->value_kind, ISMO__V1__VALUE_KIND__YES_NO);
+    assert_true(o->baseline == 0 && o->target == 1);
+    assert_string_equal(o->actions[0]->what, "Do it now");
+    assert_null(o->actions[0]->id);
+    assert_int_equal(ismo_register_objective_line(r, 4), 6);
+
+    o = find(r, "R-6"); /* minutes and hours become hours */
+    assert_int_equal(o->metric->value_kind, ISMO__V1__VALUE_KIND__DURATION);
+    assert_true(o->baseline == 1.5 && o->target == 1.5 && !o->target_exclusive);
+    ismo_register_destroy(&r);
+}
+
+/* The new YAML keys: values they cannot use are kept as notes with line and key. */
+static void test_yaml_new_fields_bad(void **state)
+{
+    (void)state;
+    const char *text = "objectives:\n"
+                       "  - id: OBJ-A\n"                                   /* 2 */
+                       "    title: t\n"
+                       "    function: hr\n"
+                       "    parent: \"not an id!\"\n"                       /* 5 */
+                       "    not_measurable: maybe\n"                       /* 6 */
+                       "    reminders: [7d, soon]\n"                       /* 7 */
+                       "    overdue_repeat: sometimes\n"                   /* 8 */
+                       "    escalate_after: -1\n"                          /* 9 */
+                       "    metric: {value_kind: colour, period: fortnight, unit: h}\n" /* 10 */
+                       "    period_targets:\n"
+                       "      - {label: spring, target: 5}\n"              /* 12 */
+                       "      - {label: 2026-Q3, target: lots}\n"          /* 13 */
+                       "      - {label: 2026-Q4, target: 7, colour: red}\n"  /* 14 */
+                       "    baseline: 2h 45min\n"                          /* 15 */
+                       "    target: a while\n"                             /* 16 */
+                       "    review_dates: [2026-06-30, someday]\n"         /* 17 */
+                       "    plan:\n"
+                       "      - {id: \"bad id\", what: x, reminders: [1d, never]}\n" /* 19 */
+                       "    overdue_repeat: never\n";                      /* 20 */
+    ismo_register_t *r = load_text("new.yaml", text, ISMO_OK);
+    const Ismo__V1__Objective *o = find(r, "OBJ-A");
+    static const struct {
+        const char *where, *what;
+    } want[] = {
+        {"new.yaml:5: parent", "not an id!"},       {"new.yaml:6: not_measurable", "maybe"},
+        {"new.yaml:7: reminders", "soon"},          {"new.yaml:8: overdue_repeat", "sometimes"},
+        {"new.yaml:9: escalate_after", "-1"},       {"new.yaml:10: metric.value_kind", "colour"},
+        {"new.yaml:10: metric.period", "fortnight"}, {"new.yaml:12: period_targets", "spring"},
+        {"new.yaml:13: period_targets", "lots"},    {"new.yaml:14: period_targets", "colour"},
+        {"new.yaml:16: target", "a while"},         {"new.yaml:17: review_dates", "someday"},
+        {"new.yaml:19: plan.id", "bad id"},         {"new.yaml:19: plan.reminders", "never"},
+        {"new.yaml:20: overdue_repeat", "line 8"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        if (!any_message(ismo_register_warning_count(r), ismo_register_warning, r, want[i].where,
+                         want[i].what)) {
+            fail_msg("no warning '%s' ... '%s'", want[i].where, want[i].what);
+        }
+    }
+    assert_null(o->parent_id);
+    assert_false(o->has_not_measurable);
+    assert_int_equal(o->n_reminder_offsets_ms, 1);
+    assert_false(o->has_overdue_repeat_ms);
+    assert_false(o->has_escalate_after);
+    assert_int_equal(o->n_period_targets, 1); /* only 2026-Q4 */
+    assert_string_equal(o->period_targets[0]->label, "2026-Q4");
+    /* the unit h makes "2h 45min" a duration in hours; "a while" stays a note */
+    assert_true(o->has_baseline && o->baseline == 2.75);
+    assert_false(o->has_target);
+    assert_int_equal(o->n_review_dates_ms, 1);
+    assert_null(o->actions[0]->id);
+    assert_int_equal(o->actions[0]->n_reminder_offsets_ms, 1);
+    /* every problem is on the objective as a note */
+    assert_true(o->n_import_notes >= sizeof want / sizeof want[0]);
+    ismo_register_destroy(&r);
+}
+
+static void test_policy_register(void **state)
+{
+    (void)state;
+    ismo_register_t *r = ismo_register_new();
+    assert_int_equal(ismo_register_load_policies(r, ISMO_SOURCE_DIR "/examples/policies.yaml"),
+                     ISMO_OK);
+    assert_int_equal(ismo_register_format_of(r), ISMO_REGISTER_POLICIES);
+    assert_int_equal(ismo_register_policy_count(r), 7);
+    Ismo__V1__PolicyCommitment **p = ismo_register_policies(r);
+    assert_string_equal(p[1]->id, "POL-02");
+    assert_non_null(strstr(p[1]->text, "vulnerabilities"));
+    assert_string_equal(p[1]->source, "Information Security Policy v3, section 5.2");
+    assert_int_equal(ismo_register_warning_count(r), 0);
+    ismo_register_destroy(&r);
+
+    /* CSV, columns by name; a quoted comma; an unknown column is a warning */
+    const char *csv = "Source,ID,Commitment,Approved by\n"
+                      "\"ISP \xc2\xa7" "2, p. 3\",POL-A,\"We comply, always\",Board\n"
+                      "ISP,POL-B,Second,Board\n";
+    r = ismo_register_new();
+    assert_int_equal(ismo_register_load_policies_text(r, "p.csv", csv, strlen(csv)), ISMO_OK);
+    assert_int_equal(ismo_register_policy_count(r), 2);
+    p = ismo_register_policies(r);
+    assert_string_equal(p[0]->text, "We comply, always");
+    assert_string_equal(p[0]->source, "ISP \xc2\xa7" "2, p. 3");
+    assert_int_equal(ismo_register_policy_line(r, 1), 3);
+    assert_true(any_message(ismo_register_warning_count(r), ismo_register_warning, r,
+                            "p.csv:1: Approved by", NULL));
+    ismo_register_destroy(&r);
+
+    /* duplicate ids: refused, naming both lines */
+    const char *dup = "policies:\n  - id: POL-1\n    text: a\n  - id: POL-2\n    text: b\n"
+                      "  - id: POL-1\n    text: c\n";
+    r = ismo_register_new();
+    assert_int_equal(ismo_register_load_policies_text(r, "d.yaml", dup, strlen(dup)),
+                     ISMO_ERR_PARSE);
+    const char *e = ismo_register_error(r, 0);
+    assert_non_null(strstr(e, "d.yaml:6:"));
+    assert_non_null(strstr(e, "first defined on line 2, again on line 6"));
+    ismo_register_destroy(&r);
+
+    /* an invalid id is an error with its line */
+    const char *bad = "ID,Text\nPOL 1,has a space\n";
+    r = ismo_register_new();
+    assert_int_equal(ismo_register_load_policies_text(r, "b.csv", bad, strlen(bad)),
+                     ISMO_ERR_PARSE);
+    assert_non_null(strstr(ismo_register_error(r, 0), "b.csv:2:"));
+    ismo_register_destroy(&r);
+}
+
+static void test_risk_register(void **state)
+{
+    (void)state;
+    ismo_register_t *r = ismo_register_new();
+    assert_int_equal(ismo_register_load_risks(r, ISMO_SOURCE_DIR "/examples/risks.csv",
+                                              ISMO_RISK_HIGH_SCORE),
+                     ISMO_OK);
+    assert_int_equal(ismo_register_format_of(r), ISMO_REGISTER_RISKS);
+    assert_int_equal(ismo_register_risk_count(r), 13);
+    size_t high = 0;
+    for (size_t i = 0; i < ismo_register_risk_count(r); i++) {
+        high += ismo_register_risks(r)[i]->high;
+    }
+    assert_int_equal(high, 7);
+    Ismo__V1__Risk *k = ismo_register_risks(r)[5];
+    assert_string_equal(k->id, "R-006");
+    assert_string_equal(k->rating, "Critical");
+    assert_true(k->has_score && k->score == 25 && k->high);
+    assert_string_equal(k->treatment, "modify");
+    assert_string_equal(k->owner, "Head of IT Operations");
+    ismo_register_destroy(&r);
+
+    /* YAML; high by rating word or by score >= the threshold */
+    const char *y = "risks:\n"
+                    "  - {id: R-1, title: a, rating: Very High}\n"
+                    "  - {id: R-2, title: b, rating: medium, score: 12}\n"
+                    "  - {id: R-3, title: c, rating: medium, score: 9}\n"
+                    "  - {id: R-4, title: d, rating: amber, score: 3}\n";
+    r = ismo_register_new();
+    assert_int_equal(ismo_register_load_risks_text(r, "r.yaml", y, strlen(y), 10), ISMO_OK);
+    Ismo__V1__Risk **v = ismo_register_risks(r);
+    assert_true(v[0]->high && !v[0]->has_score);
+    assert_true(v[1]->high);  /* 12 >= 10 */
+    assert_false(v[2]->high); /* 9 < 10 */
+    assert_false(v[3]->high);
+    assert_string_equal(v[3]->rating, "amber"); /* kept as written, with a warning */
+    assert_true(any_message(ismo_register_warning_count(r), ismo_register_warning, r,
+                            "r.yaml:5: rating", "amber"));
+    ismo_register_destroy(&r);
+
+    /* a score that is not a number refuses the file, naming row and column */
+    const char *bad = "ID,Title,Rating,Score\nR-1,a,high,16\nR-2,b,low,n/a\n";
+    r = ismo_register_new();
+    assert_int_equal(ismo_register_load_risks_text(r, "bad.csv", bad, strlen(bad), 15),
+                     ISMO_ERR_PARSE);
+    assert_non_null(strstr(ismo_register_error(r, 0), "bad.csv:3: score: 'n/a'"));
+    ismo_register_destroy(&r);
+
+    const char *dup = "ID,Title\nR-1,a\nR-2,b\nR-1,c\n";
+    r = ismo_register_new();
+    assert_int_equal(ismo_register_load_risks_text(r, "dup.csv", dup, strlen(dup), 15),
+                     ISMO_ERR_PARSE);
+    assert_non_null(strstr(ismo_register_error(r, 0), "first defined on line 2, again on line 4"));
+    ismo_register_destroy(&r);
+
+    assert_true(ismo_risk_is_high(" CRITICAL ", 0, 0, 15));
+    assert_true(ismo_risk_is_high(NULL, 1, 15, 15));
+    assert_false(ismo_risk_is_high("low", 1, 14.9, 15));
+}
+
+/* Objectives of r as an array for ismo_register_export (borrowed). */
+static char *export_of(const ismo_register_t *r, ismo_register_format f, size_t *len)
+{
+    size_t n = ismo_register_objective_count(r);
+    Ismo__V1__Objective **v = calloc(n + 1, sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = ismo_register_objective(r, i);
+    }
+    char *text = ismo_register_export(v, n, f, len);
+    free(v);
+    assert_non_null(text);
+    return text;
+}
+
+/* Packed objectives of a register, by id, for an equality check. */
+static void assert_same_objectives(const ismo_register_t *a, const ismo_register_t *b)
+{
+    assert_int_equal(ismo_register_objective_count(a), ismo_register_objective_count(b));
+    for (size_t i = 0; i < ismo_register_objective_count(a); i++) {
+        const Ismo__V1__Objective *x = ismo_register_objective(a, i);
+        const Ismo__V1__Objective *y = find(b, x->id);
+        uint8_t *bx = NULL, *by = NULL;
+        size_t lx = 0, ly = 0;
+        assert_int_equal(ismo_codec_pack(&x->base, &bx, &lx), ISMO_OK);
+        assert_int_equal(ismo_codec_pack(&y->base, &by, &ly), ISMO_OK);
+        if (lx != ly || memcmp(bx, by, lx) != 0) {
+            fail_msg("objective %s differs after the round trip", x->id);
+        }
+        free(bx);
+        free(by);
+    }
+}
+
+/* export -> import -> export is byte-identical, and import -> export ->
+ * import gives equal objectives: YAML, ismo CSV, and across the two. */
+static void roundtrip(const char *name, const char *text, size_t len)
+{
+    ismo_register_t *r0 = ismo_register_new();
+    ismo_err err = ismo_register_load_text(r0, name, text, len);
+    print_messages(r0);
+    assert_int_equal(err, ISMO_OK);
+    static const ismo_register_format fmts[] = {ISMO_REGISTER_YAML, ISMO_REGISTER_ISMO_CSV};
+    static const char *const names[] = {"export.yaml", "export.csv"};
+    char *first[2];
+    size_t first_len[2];
+    for (int f = 0; f < 2; f++) {
+        size_t l1 = 0, l2 = 0;
+        char *e1 = export_of(r0, fmts[f], &l1);
+        ismo_register_t *r1 = ismo_register_new();
+        err = ismo_register_load_text(r1, names[f], e1, l1);
+        print_messages(r1);
+        assert_int_equal(err, ISMO_OK);
+        assert_int_equal(ismo_register_format_of(r1), f ? ISMO_REGISTER_ISMO_CSV : ISMO_REGISTER_YAML);
+        for (size_t i = 0; i < ismo_register_warning_count(r1); i++) {
+            /* the export is read without a problem, except an action without
+             * 'what' in the original (warned again, as it should be) */
+            print_message("warning: %s\n", ismo_register_warning(r1, i));
+            assert_non_null(strstr(ismo_register_warning(r1, i), "has no 'what'"));
+        }
+        assert_same_objectives(r0, r1);
+        char *e2 = export_of(r1, fmts[f], &l2);
+        if (l1 != l2 || memcmp(e1, e2, l1) != 0) {
+            print_message("first:\n%s\nsecond:\n%s\n", e1, e2);
+            fail_msg("%s: export -> import -> export is not byte-identical", names[f]);
+        }
+        free(e2);
+        ismo_register_destroy(&r1);
+        first[f] = e1;
+        first_len[f] = l1;
+    }
+    /* the CSV, read back and written as YAML, is the YAML export */
+    ismo_register_t *rc = ismo_register_new();
+    assert_int_equal(ismo_register_load_text(rc, "x.csv", first[1], first_len[1]), ISMO_OK);
+    size_t ly = 0;
+    char *y = export_of(rc, ISMO_REGISTER_YAML, &ly);
+    assert_true(ly == first_len[0] && memcmp(y, first[0], ly) == 0);
+    free(y);
+    ismo_register_destroy(&rc);
+    free(first[0]);
+    free(first[1]);
+    ismo_register_destroy(&r0);
+}
+
+static char *file_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 20];
+    *len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[*len] = '\0';
+    return buf;
+}
+
+static void test_export_roundtrip(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *t = file_text(ISMO_SOURCE_DIR "/examples/register.yaml", &len);
+    roundtrip("register.yaml", t, len);
+    t = file_text(ISMO_SOURCE_DIR "/examples/cenedril-register.csv", &len);
+    roundtrip("cenedril-register.csv", t, len);
+
+    /* text with commas, quotes, newlines, tabs, UTF-8 and what YAML or CSV
+     * would read as syntax; lists whose items hold commas, newlines and a
+     * backslash; import notes */
+    const char *hostile =
+        "objectives:\n"
+        "  - id: OBJ-X:1\n"
+        "    title: \"Cost, \\\"quoted\\\" & \xc3\xbcn\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9 \xe2\x9c\x93 # not a comment\"\n"
+        "    description: \"line 1\\nline 2\\n  indented\\ttab\\r\\nend \\\\ back\\\\slash \\L ls \\u0085 nel\"\n"
+        "    level: operational\n"
+        "    function: it-ops\n"
+        "    owner: \"null\"\n"
+        "    parent: OBJ-Y\n"
+        "    metric: {name: \"- dash: colon\", unit: \"%\", direction: higher_is_better, aggregation: p95, window: 2h45m, frequency: 90s, period: week, value_kind: number}\n"
+        "    baseline: -0.1\n"
+        "    baseline_at: 2026-01-01T12:34:56.789Z\n"
+        "    target: 0.30000000000000004\n"
+        "    target_exclusive: true\n"
+        "    target_mode: maintain\n"
+        "    period_targets: [{label: \"W, 1\", from: 2026-01-05, to: 2026-01-11, target: 1e-7}]\n"
+        "    start: 2026-01-05\n"
+        "    deadline: 2026-12-31T23:00:00Z\n"
+        "    review_cadence: 1w\n"
+        "    review_dates: [2026-03-01, 2026-06-01T08:00:00Z]\n"
+        "    reminders: [14d, 36h, 90m]\n"
+        "    overdue_repeat: never\n"
+        "    escalate_after: 3\n"
+        "    escalate_to: \"head-of-it, deputy\"\n"
+        "    policy_refs: [\"ISP-01 5.2 \\\"prompt\\\", always\", \"two\\nlines\", \"back\\\\n\"]\n"
+        "    risk_refs: [R-1]\n"
+        "    controls: [\"A.8.8\", \"[x]\", \"{y}\"]\n"
+        "    evaluation_method: \"'single' | pipe > gt * star & amp ! bang % pct @ at ` tick\"\n"
+        "    plan:\n"
+        "      - {id: A-1, what: \"  leading and trailing  \", resources: \"1,000 EUR\", responsible: \"Ren\xc3\xa9" "e\", due: 2026-06-30, status: in_progress, reminders: [7d, 1d]}\n"
+        "      - {what: \"true\"}\n"
+        "      - {}\n"
+        "    import_notes:\n"
+        "      - {field: Target, text: \"Pending, \\\"audit\\\"\\n2nd line\", problem: is not a number}\n"
+        "  - id: OBJ-Y\n"
+        "    title: \"~\"\n"
+        "    function: it-ops\n"
+        "    not_measurable: yes\n"
+        "    not_measurable_reason: \"yes\"\n"
+        "    overdue_repeat: 2h\n";
+    roundtrip("hostile.yaml", hostile, strlen(hostile));
+
+    /* the export lists parents first, whatever the input order */
+    ismo_register_t *r = load_text("h.yaml", hostile, ISMO_OK);
+    const Ismo__V1__Objective *x = find(r, "OBJ-X:1"); /* the input is what it means to be */
+    assert_string_equal(x->description, "line 1\nline 2\n  indented\ttab\r\nend \\ back\\slash "
+                                        "\xe2\x80\xa8 ls \xc2\x85 nel");
+    assert_non_null(strstr(x->title, "\"quoted\" & \xc3\xbc"));
+    assert_string_equal(x->policy_refs[0], "ISP-01 5.2 \"prompt\", always");
+    assert_string_equal(x->policy_refs[1], "two\nlines");
+    assert_string_equal(x->policy_refs[2], "back\\n");
+    assert_string_equal(x->owner, "null");
+    assert_string_equal(x->actions[0]->what, "  leading and trailing  ");
+    assert_true(x->target == 0.30000000000000004 && x->baseline == -0.1);
+    assert_true(x->has_overdue_repeat_ms && x->overdue_repeat_ms == -1);
+    assert_int_equal(x->n_import_notes, 1);
+    size_t l = 0;
+    char *e = export_of(r, ISMO_REGISTER_YAML, &l);
+    assert_true(strstr(e, "id: OBJ-Y") < strstr(e, "id: \"OBJ-X:1\""));
+    assert_non_null(strstr(e, "overdue_repeat: never"));
+    free(e);
+    ismo_register_destroy(&r);
+}
+
+static void test_export_order_cycle(void **state)
+{
+    (void)state;
+    const char *text = "objectives:\n"
+                       "  - {id: C, title: t, function: x, parent: B}\n"
+                       "  - {id: B, title: t, function: x, parent: C}\n"
+                       "  - {id: D, title: t, function: x, parent: A}\n"
+                       "  - {id: A, title: t, function: x}\n"
+                       "  - {id: E, title: t, function: x, parent: GONE}\n";
+    ismo_register_t *r = load_text("c.yaml", text, ISMO_OK);
+    size_t l = 0;
+    char *e = export_of(r, ISMO_REGISTER_ISMO_CSV, &l);
+    /* roots (A, E: its parent is not in the list) in id order, children
+     * after their parent, the cycle B <-> C last */
+    const char *a = strstr(e, "\nA,"), *d = strstr(e, "\nD,"), *ee = strstr(e, "\nE,"),
+               *b = strstr(e, "\nB,"), *c = strstr(e, "\nC,");
+    assert_true(a && d && ee && b && c);
+    assert_true(a < d && d < ee && ee < b && b < c);
+    free(e);
+    ismo_register_destroy(&r);
+}
+
+static void test_ismo_csv_errors(void **state)
+{
+    (void)state;
+    /* a child row that does not follow its objective, an unknown row kind */
+    const char *csv = "ID,Row,Objective,Function,What,Colour\n"
+                      "OBJ-1,objective,one,hr,,blue\n"
+                      "OBJ-2,action,,,orphan,\n"
+                      "OBJ-1,thing,,,,\n";
+    ismo_register_t *r = load_text("i.csv", csv, ISMO_ERR_PARSE);
+    assert_int_equal(ismo_register_format_of(r), ISMO_REGISTER_ISMO_CSV);
+    assert_true(any_message(ismo_register_error_count(r), ismo_register_error, r, "i.csv:3:",
+                            "does not follow"));
+    assert_true(any_message(ismo_register_error_count(r), ismo_register_error, r, "i.csv:4:",
+                            "thing"));
+    ismo_register_destroy(&r);
+
+    /* an unknown column: warned once, its values kept as notes */
+    csv = "ID,Row,Objective,Function,Colour\nOBJ-1,objective,one,hr,blue\n"
+          "OBJ-1,objective,again,hr,\n";
+    r = load_text("j.csv", csv, ISMO_ERR_PARSE); /* duplicate id, both lines */
+    assert_non_null(strstr(ismo_register_error(r, 0), "first defined on line 2, again on line 3"));
+    ismo_register_destroy(&r);
+    csv = "ID,Row,Objective,Function,Colour\nOBJ-1,objective,one,hr,blue\n";
+    r = load_text("k.csv", csv, ISMO_OK);
+    assert_true(any_message(ismo_register_warning_count(r), ismo_register_warning, r,
+                            "k.csv:1: Colour", NULL));
+    const Ismo__V1__ImportNote *n = find_note(find(r, "OBJ-1"), "Colour");
+    assert_non_null(n);
+    assert_string_equal(n->text, "blue");
+    ismo_register_destroy(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,7 +1049,10 @@ int main(void)
         cmocka_unit_test(test_csv_shared_data),   cmocka_unit_test(test_yaml_broken),
         cmocka_unit_test(test_duplicate_ids),     cmocka_unit_test(test_bad_values_kept),
         cmocka_unit_test(test_function_from),     cmocka_unit_test(test_upptime_example),
-        cmocka_unit_test(test_upptime_shared_data),
+        cmocka_unit_test(test_upptime_shared_data), cmocka_unit_test(test_csv_parse_rules),
+        cmocka_unit_test(test_yaml_new_fields_bad), cmocka_unit_test(test_policy_register),
+        cmocka_unit_test(test_risk_register),      cmocka_unit_test(test_export_roundtrip),
+        cmocka_unit_test(test_export_order_cycle), cmocka_unit_test(test_ismo_csv_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
