@@ -944,9 +944,30 @@ static Ismo__V1__Status *status_from(const Ismo__V1__Objective *o, const ismo_as
     return st;
 }
 
+/* The health o held at at_ms, for hysteresis, when that is cheap to know:
+ * the stored health if it has not changed since (Status.changed_ms <=
+ * at_ms); else HEALTH_UNSPECIFIED (docs/evaluation.md "As of"). */
+static ismo_err health_held_at(ismo_work *w, const char *id, int64_t at_ms, int *health)
+{
+    *health = ISMO__V1__HEALTH__HEALTH_UNSPECIFIED;
+    Ismo__V1__Status *st = NULL;
+    ismo_err err = ismo_store_status_get(w->txn, id, &st);
+    if (err == ISMO_ERR_NOT_FOUND) {
+        return ISMO_OK;
+    }
+    if (err != ISMO_OK) {
+        return err;
+    }
+    if (st->has_health && st->has_changed_ms && st->changed_ms > 0 && st->changed_ms <= at_ms) {
+        *health = (int)st->health;
+    }
+    ismo__v1__status__free_unpacked(st, NULL);
+    return ISMO_OK;
+}
+
 /* o (the version in force then) as of at_ms: evaluated at that instant on
- * the samples received by then. Without hysteresis state: the health held
- * before that instant is not reconstructed (docs/evaluation.md "As of"). */
+ * the samples received by then, with the health held then as hysteresis
+ * state when health_held_at knows it. */
 static ismo_err status_as_of(ismo_work *w, const Ismo__V1__Objective *o, int64_t at_ms, Ismo__V1__Status **st_p)
 {
     *st_p = NULL;
@@ -954,11 +975,14 @@ static ismo_err status_as_of(ismo_work *w, const Ismo__V1__Objective *o, int64_t
     memset(&opts, 0, sizeof opts);
     opts.now_ms = at_ms;
     opts.received_by_ms = at_ms;
-    opts.prev_health = ISMO__V1__HEALTH__HEALTH_UNSPECIFIED;
     opts.margin = w->cfg->at_risk_margin;
     opts.hysteresis = w->cfg->hysteresis;
+    ismo_err err = health_held_at(w, o->id, at_ms, &opts.prev_health);
+    if (err != ISMO_OK) {
+        return err;
+    }
     ismo_assessment a;
-    ismo_err err = ismo_assess(w->txn, o, &opts, &a);
+    err = ismo_assess(w->txn, o, &opts, &a);
     if (err != ISMO_OK) {
         return err;
     }
@@ -1229,7 +1253,13 @@ static ismo_err h_explain(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__
     opts.margin = w->cfg->at_risk_margin;
     opts.hysteresis = w->cfg->hysteresis;
     opts.keep_samples = limit;
-    if (!as_of) {
+    if (as_of) {
+        err = health_held_at(w, o->id, as_of, &opts.prev_health);
+        if (err != ISMO_OK) {
+            ismo__v1__objective__free_unpacked(o, NULL);
+            return err;
+        }
+    } else {
         /* now: the same hysteresis state the monitor uses */
         Ismo__V1__Status *prev = NULL;
         err = ismo_store_status_get(w->txn, o->id, &prev);
