@@ -801,7 +801,9 @@ static ismo_err h_list_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
  * Now: own health = the stored Status. As of an instant (as_of_ms != 0):
  * each node is the version in force then, evaluated at that instant, and a
  * child counts when that version names the parent (the tree walked is the
- * current children index; a child moved away since is not seen). */
+ * current children index; a child moved away since is not seen). A peer
+ * limited to functions (an agent) gets the roll-up of the descendants it may
+ * read only. */
 typedef struct tree_ctx {
     ismo_work *w;
     int64_t as_of_ms;          /* 0 = now */
@@ -861,7 +863,8 @@ static ismo_err rollup_of(tree_ctx *t, const Ismo__V1__Objective *o, int own_h, 
             break;
         }
         t->budget--;
-        if (!c->retired && c->parent_id && strcmp(c->parent_id, o->id) == 0) {
+        /* a peer limited to functions sees only the part of the tree it may read */
+        if (!c->retired && c->parent_id && strcmp(c->parent_id, o->id) == 0 && may_function(t->w, c->function)) {
             int ch = 0, cr = 0;
             uint32_t grandchildren = 0;
             live++;

@@ -63,7 +63,11 @@ static int teardown(void **state)
     return 0;
 }
 
-static void put(ismo_client_t *c, const char *id, const char *function)
+static void put_under(ismo_client_t *c, const char *id, const char *function, const char *parent);
+
+static void put(ismo_client_t *c, const char *id, const char *function) { put_under(c, id, function, NULL); }
+
+static void put_under(ismo_client_t *c, const char *id, const char *function, const char *parent)
 {
     Ismo__V1__Objective o = ISMO__V1__OBJECTIVE__INIT;
     Ismo__V1__Metric m = ISMO__V1__METRIC__INIT;
@@ -89,6 +93,7 @@ static void put(ismo_client_t *c, const char *id, const char *function)
     o.start_ms = now - 10 * ISMO_DAY_MS;
     o.has_deadline_ms = 1;
     o.deadline_ms = now + 10 * ISMO_DAY_MS;
+    o.parent_id = (char *)parent;
     Ismo__V1__Reply *r = NULL;
     assert_int_equal(ismo_put_objective(c, &o, &r), ISMO_OK);
     ismo__v1__reply__free_unpacked(r, NULL);
@@ -201,10 +206,52 @@ static void test_agent_gets_only_its_function(void **state)
     ismo_client_destroy(&boss);
 }
 
+static Ismo__V1__Status *status_as(ismo_client_t *c, const char *id)
+{
+    const char *ids[1] = {id};
+    Ismo__V1__Reply *r = NULL;
+    assert_int_equal(ismo_get_status(c, ids, 1, NULL, &r), ISMO_OK);
+    assert_int_equal(r->get_status->n_statuses, 1);
+    Ismo__V1__Status *st = (Ismo__V1__Status *)ismo_codec_copy(&r->get_status->statuses[0]->base);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_non_null(st);
+    return st;
+}
+
+/* An it-ops parent with an hr child and an it-ops child: the agent's roll-up
+ * holds only what it may read (hr's off-track health does not leak). */
+static void test_rollup_only_readable(void **state)
+{
+    (void)state;
+    ismo_client_t *boss = ismo_client_new(H.endpoint, "boss");
+    ismo_client_t *itops = ismo_client_new(H.endpoint, "itops");
+    assert_non_null(boss);
+    assert_non_null(itops);
+    assert_int_equal(ismo_client_set_curve(boss, server_pub, boss_secret), ISMO_OK);
+    assert_int_equal(ismo_client_set_curve(itops, server_pub, itops_secret), ISMO_OK);
+    put(boss, "TREE-IT", "it-ops");
+    put_under(boss, "TREE-IT-C", "it-ops", "TREE-IT");
+    put_under(boss, "TREE-HR-C", "hr", "TREE-IT");
+    push(boss, "TREE-IT", 100);
+    push(boss, "TREE-IT-C", 100);
+    push(boss, "TREE-HR-C", 1); /* 1 % of the way at half time: off track */
+    Ismo__V1__Status *st = status_as(boss, "TREE-IT");
+    assert_int_equal(st->children, 2);
+    assert_int_equal(st->rollup_health, ISMO__V1__HEALTH__OFF_TRACK);
+    ismo__v1__status__free_unpacked(st, NULL);
+    st = status_as(itops, "TREE-IT");
+    assert_int_equal(st->children, 1);
+    assert_int_equal(st->rollup_health, ISMO__V1__HEALTH__ACHIEVED);
+    ismo__v1__status__free_unpacked(st, NULL);
+    ismo_client_destroy(&itops);
+    ismo_client_destroy(&boss);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_agent_gets_only_its_function),
+        cmocka_unit_test(test_rollup_only_readable),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
