@@ -373,7 +373,9 @@ static int gather(cli_t *cli, ismo_client_t *client, report *r, int64_t from_opt
         return rc;
     }
     keep_reply(r, oreply);
-    /* the status at the end of the period: now, or reconstructed for a past --to */
+    /* the status at the end of the period: now, or reconstructed for a past --to
+     * (then each objective as the version in force at --to, and those that did
+     * not exist yet left out) */
     int64_t as_of = to_opt && to_opt < now ? to_opt : 0;
     err = ismo_get_status_as_of(client, NULL, 0, r->function, as_of, &sreply);
     if (err != ISMO_OK || !sreply->get_status) {
@@ -404,6 +406,27 @@ static int gather(cli_t *cli, ismo_client_t *client, report *r, int64_t from_opt
         }
         if (k < st->n_statuses && strcmp(st->statuses[k]->objective_id, w->o->id) == 0) {
             w->s = st->statuses[k];
+        }
+        if (as_of && !w->s) {
+            r->n--; /* did not exist yet at --to */
+            continue;
+        }
+        if (as_of && w->s->objective_version && w->s->objective_version != w->o->version) {
+            /* the version in force at --to */
+            Ismo__V1__Reply *vreply = NULL;
+            err = ismo_get_objective(client, w->o->id, w->s->objective_version, &vreply);
+            if (err != ISMO_OK || !vreply->get_objective || !vreply->get_objective->objective) {
+                char what[128];
+                snprintf(what, sizeof what, "cannot get version %u of %s", w->s->objective_version,
+                         w->o->id);
+                int rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err, what);
+                if (vreply) {
+                    ismo__v1__reply__free_unpacked(vreply, NULL);
+                }
+                return rc;
+            }
+            keep_reply(r, vreply);
+            w->o = vreply->get_objective->objective;
         }
     }
     /* reviews decide the default period */

@@ -87,8 +87,12 @@ static void event_print(const Ismo__V1__Event *e)
         const Ismo__V1__ObjectiveChange *o = e->objective_change;
         printf("%s version %u", o->retired ? "retired," : "changed,", o->version);
         if (o->has_new_lifecycle && o->new_lifecycle != o->old_lifecycle) {
-            printf(" (lifecycle %s -> %s)", ismo_lifecycle_name(o->old_lifecycle),
-                   ismo_lifecycle_name(o->new_lifecycle));
+            if (o->old_lifecycle) {
+                printf(" (lifecycle %s -> %s)", ismo_lifecycle_name(o->old_lifecycle),
+                       ismo_lifecycle_name(o->new_lifecycle));
+            } else {
+                printf(" (lifecycle %s)", ismo_lifecycle_name(o->new_lifecycle));
+            }
         }
         if (o->actor && *o->actor) {
             printf(" by %s", o->actor);

@@ -365,6 +365,16 @@ import json, sys
 x = json.load(open(sys.argv[1]))
 assert x["objective_version"] == 1 and x["samples"] == [] and x["target"] == 10, x
 PY
+ismo report --format csv --to "@$T1" --function asof -o "$TMP/asof-report.csv" >/dev/null 2>&1
+ismo report --format csv --to "@$T0" --function asof -o "$TMP/asof-report0.csv" >/dev/null 2>&1
+check "report --to a past instant: the version in force then; objectives not yet created left out" \
+    python3 - "$TMP/asof-report.csv" "$TMP/asof-report0.csv" <<'PY'
+import csv, sys
+rows = {r["id"]: r for r in csv.DictReader(open(sys.argv[1], newline=""))}
+assert sorted(rows) == ["OBJ-ASOF", "OBJ-ASOF-CHILD"], sorted(rows)
+assert rows["OBJ-ASOF"]["target"] == "10", rows["OBJ-ASOF"]
+assert list(csv.DictReader(open(sys.argv[2], newline=""))) == []
+PY
 ismo list --function asof >"$TMP/tree.out" 2>&1
 check "list shows the child indented under its parent" python3 - "$TMP/tree.out" <<'PY'
 import sys
