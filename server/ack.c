@@ -222,6 +222,11 @@ ismo_err ismo_ack_handle(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__R
         snprintf(msg, sizeof msg, "%s: %zu reminder%s acknowledged by %.100s (%.120s%s)%s%.300s", o->id, now.n,
                  now.n == 1 ? "" : "s", actor, now.keys[0], now.n > 1 ? ", ..." : "",
                  a->note && *a->note ? ": " : "", a->note ? a->note : "");
+        for (char *p = msg; *p; p++) {
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                *p = ' '; /* Event.message is one line (the note in Ack.note keeps its own) */
+            }
+        }
         e.has_kind = 1;
         e.kind = ISMO__V1__EVENT_KIND__REMINDER_ACKED;
         e.function = o->function;

@@ -3,7 +3,7 @@
  * stepped 6 h at a time and each step waits for the tick the jump triggers.
  * Covered (docs/evaluation.md "Reminders"): per-objective deadline offsets,
  * WORK_SHOULD_START, action due approaching and overdue, REVIEW_DUE from a
- * review date and from the cadence, OVERDUE repeats with escalation after
+ * review date and from the cadence (from the start, then from a review), OVERDUE repeats with escalation after
  * escalate_after unacknowledged reminders, Ack stopping an episode (and the
  * REMINDER_ACKED event on "ack.<function>.<id>"), a later episode after a new
  * deadline, ismod stopped across reminder times and restarted (the missed
@@ -291,6 +291,16 @@ static void test_year(void **state)
 
     advance_to(AT(100));
     push(c, 50, AT(100));
+    /* day 165: a management review (9.3); the review cadence (150 d) now
+     * counts from it: the next REVIEW_DUE is day 315, not day 310 */
+    advance_to(AT(165));
+    Ismo__V1__Review rv = ISMO__V1__REVIEW__INIT;
+    rv.objective_id = (char *)ID;
+    rv.has_decision = 1;
+    rv.decision = ISMO__V1__REVIEW_DECISION__CONTINUE;
+    rv.note = (char *)"keep going";
+    assert_int_equal(ismo_add_review(c, &rv, &r), ISMO_OK);
+    ismo__v1__reply__free_unpacked(r, NULL);
     advance_to(AT(180));
     push(c, 70, AT(180));
     advance_to(AT(215));
@@ -318,7 +328,7 @@ static void test_year(void **state)
     advance_to(AT(305));
 
     /* ismod is down from day 305 to day 318: OVERDUE repeat 1 (day 307) and
-     * 2 (day 314) and the review slot of day 310 pass while it is down */
+     * 2 (day 314) and the review due on day 315 pass while it is down */
     ismo_client_destroy(&c);
     ismo_sub_destroy(&sub);
     harness_stop(&H);
@@ -336,7 +346,7 @@ static void test_year(void **state)
     snprintf(k[n++], sizeof k[0], "overdue:%lld", (long long)D2);
     snprintf(k[n++], sizeof k[0], "overdue:%lld:2", (long long)D2);
     snprintf(k[n++], sizeof k[0], "overdue:%lld:3", (long long)D2);
-    snprintf(k[n++], sizeof k[0], "review:%lld", (long long)AT(310));
+    snprintf(k[n++], sizeof k[0], "review:%lld", (long long)AT(315));
     assert_keys(r, k, n);
     ismo__v1__reply__free_unpacked(r, NULL);
     advance_to(AT(323));
@@ -381,7 +391,7 @@ static void test_year(void **state)
         {AT(286), APPROACH, 0, 0, 0, al, "", 0},
         {AT(298), APPROACH, 0, 0, 0, al, "", 0},
         {AT(300), OVERDUE, 0, 0, 0, al, "", 0},
-        {AT(318), REVIEW, 0, 0, 1, al, "", 0},  /* late: day 310 passed while ismod was down */
+        {AT(318), REVIEW, 0, 0, 1, al, "", 0},  /* late: day 315 (review + cadence) passed while ismod was down */
         {AT(318), OVERDUE, 2, 0, 1, al, "", 0}, /* late; repeat 1 suppressed */
         {AT(321), OVERDUE, 3, 1, 0, ci, "", 0},
         {AT(322), ACK, 0, 0, 0, NULL, "", 6},
@@ -405,7 +415,7 @@ static void test_year(void **state)
     snprintf(want[i++].key, 96, "deadline:%lld:%lld", (long long)D2, (long long)(14 * DAY));
     snprintf(want[i++].key, 96, "deadline:%lld:%lld", (long long)D2, (long long)(2 * DAY));
     snprintf(want[i++].key, 96, "overdue:%lld", (long long)D2);
-    snprintf(want[i++].key, 96, "review:%lld", (long long)AT(310));
+    snprintf(want[i++].key, 96, "review:%lld", (long long)AT(315));
     snprintf(want[i++].key, 96, "overdue:%lld:2", (long long)D2);
     snprintf(want[i++].key, 96, "overdue:%lld:3", (long long)D2);
     snprintf(want[i++].key, 96, "deadline:%lld:%lld", (long long)D2, (long long)(14 * DAY));
