@@ -6,7 +6,11 @@
  * write transaction, each request in its own nested transaction; after the
  * commit the replies are sent and the events published. A reply therefore
  * never acknowledges anything that is not on disk, and an event is never
- * published before it is stored. Single-threaded: the server thread. */
+ * published before it is stored. Clock ticks come every tick_ms and whenever
+ * the server clock (the wall clock, or ismo_config.now_fn in tests, plus
+ * clock_offset_ms) has moved by a tick or more; until a tick leaves nothing
+ * due after start-up, reminders whose time passed before the start fire as
+ * late (ismod was down). Single-threaded: the server thread. */
 #include "server.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* server: ismod as a library. Binds a ROUTER endpoint (requests) and a PUB
  * endpoint (events), runs the loop: drain every ready request into one LMDB
  * write transaction (group commit), commit, then send the replies and publish
- * the events; evaluate every objective on each clock tick.
+ * the events; on each clock tick evaluate the objectives that are due.
  * Tests start it in-process on "tcp://127.0.0.1:*"; main.c is thin.
  * Not thread-safe except ismo_server_stop, which any thread or a signal
  * handler may call. */
