@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# register_test.sh ISMOD ISMO: registers in and out against real ismods on
+# free loopback ports with temporary data directories: import of the example
+# register with its policy and risk registers, `ismo lint` on the example, on
+# a set with planted problems (each group must find exactly what was planted)
+# and on a clean set (exit 0), and `ismo export` round trips (export ->
+# import into a fresh ismod -> export is byte-identical, YAML and CSV).
+# Bounded in time (short reply time-outs; ctest adds 120 s); servers and the
+# temporary directory are removed on exit, whatever happens.
+set -u
+ISMOD=${1:?usage: register_test.sh ISMOD ISMO}
+ISMO=${2:?usage: register_test.sh ISMOD ISMO}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ismo-register-test.XXXXXX")
+PIDS=()
+FAILS=0
+
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do
+        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$p" 2>/dev/null
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { echo "ok   - $*"; }
+not_ok() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
+check() { # check DESCRIPTION COMMAND...
+    local d=$1; shift
+    if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+free_port() {
+    python3 -c 'import random, socket
+# below the kernel ephemeral range (32768-60999), see cli_test.sh
+for _ in range(500):
+    p = random.randint(20000, 32000)
+    try:
+        s = socket.socket(); s.bind(("127.0.0.1", p)); s.close(); print(p); break
+    except OSError:
+        pass'
+}
+
+# start_server NAME: a fresh ismod with its own data directory; sets
+# ISMO_ENDPOINT for the commands that follow.
+start_server() {
+    local name=$1 port pub
+    port=$(free_port)
+    pub=$(free_port)
+    while [ "$pub" = "$port" ]; do pub=$(free_port); done
+    export ISMO_ENDPOINT="tcp://127.0.0.1:$port"
+    export ISMO_PUB_ENDPOINT="tcp://127.0.0.1:$pub"
+    "$ISMOD" --data-dir "$TMP/data-$name" --insecure --endpoint "$ISMO_ENDPOINT" \
+        --pub-endpoint "$ISMO_PUB_ENDPOINT" --tick-ms 200 --no-sync true >"$TMP/ismod-$name.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 1 50); do
+        if "$ISMO" --timeout-ms 200 ping >/dev/null 2>&1; then return 0; fi
+        kill -0 "${PIDS[-1]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "ismod $name did not come up:"; cat "$TMP/ismod-$name.log"
+    exit 1
+}
+
+export USER=register-test
+ismo() { "$ISMO" --timeout-ms 5000 "$@"; }
+
+# --- the example register with its policy and risk registers -------------------
+start_server example
+ismo import "$ROOT/examples/register.yaml" --policies "$ROOT/examples/policies.yaml" \
+    --risks "$ROOT/examples/risks.csv" >"$TMP/imp.out" 2>&1
+check "import register + policies + risks exits 0" test $? -eq 0
+check "policy register: 7 commitments stored" grep -q "^policies: 7 sent (ismod holds 7)" "$TMP/imp.out"
+check "risk register: 13 risks, 7 high" grep -q "^risks: 13 sent, 7 of them high (ismod holds 13)" "$TMP/imp.out"
+check "14 objectives created" grep -q "objectives: 14 (created 14, updated 0, unchanged 0, failed 0)" "$TMP/imp.out"
+check "every reference resolves (no warning)" grep -q "^warnings: 0" "$TMP/imp.out"
+
+ismo lint >"$TMP/lint-example.out" 2>&1
+check "lint of the example exits 1 (a deliberate draft, an untreated high risk)" test $? -eq 1
+check "lint: the draft's SMART gaps" \
+    grep -q "^OBJ-SUPPLIER-REVIEWS: lacks baseline date, evaluation method, action 1: resources, action 1: due date" "$TMP/lint-example.out"
+check "lint: the draft is listed as DRAFT" grep -q "^OBJ-SUPPLIER-REVIEWS: draft" "$TMP/lint-example.out"
+check "lint: R-001 is a high risk no objective treats" grep -q "^R-001: .*(High, score 20" "$TMP/lint-example.out"
+check "lint: 3 findings, nothing else" grep -q "^3 findings" "$TMP/lint-example.out"
+
+# --- export round trips ------------------------------------------------------------
+ismo export -o "$TMP/e1.yaml" >/dev/null 2>&1
+check "export -o FILE (YAML) exits 0" test $? -eq 0
+ismo export --format csv -o "$TMP/e1.csv" >/dev/null 2>&1
+check "export --format csv exits 0" test $? -eq 0
+ismo export >"$TMP/e1-stdout.yaml" 2>/dev/null
+check "export to stdout is the same as -o" cmp -s "$TMP/e1.yaml" "$TMP/e1-stdout.yaml"
+check "the YAML export holds all 14 objectives" test "$(grep -c '^  - id: ' "$TMP/e1.yaml")" -eq 14
+check "the YAML export holds the new fields" python3 - "$TMP/e1.yaml" <<'PY'
+import sys
+t = open(sys.argv[1]).read()
+for s in ["parent: OBJ-SEC-2026", "period: month", "value_kind: yes_no", "value_kind: duration",
+          "aggregation: ratio", "aggregation: p95", "target_exclusive: true",
+          "{label: 2026-Q3, from: 2026-07-01, to: 2026-09-30, target: 100}",
+          "not_measurable: true", "review_dates: [2026-06-30, 2026-12-15]",
+          "reminders: [30d, 14d, 7d, 1d]", "overdue_repeat: 1d", "escalate_after: 2",
+          "escalate_to: head-of-it", "id: PATCH-3", "reminders: [7d, 1d]", "baseline: 2.75"]:
+    assert s in t, s
+PY
+# parents before children: OBJ-SEC-2026 before OBJ-PATCH-48H before OBJ-PENDING-UPDATES
+check "the export lists parents before children" python3 - "$TMP/e1.yaml" <<'PY'
+import sys
+ids = [l.split(": ", 1)[1].strip() for l in open(sys.argv[1]) if l.startswith("  - id: ")]
+assert ids.index("OBJ-SEC-2026") < ids.index("OBJ-PATCH-48H") < ids.index("OBJ-PENDING-UPDATES"), ids
+PY
+
+start_server yaml
+ismo import "$TMP/e1.yaml" >"$TMP/imp-e1.out" 2>&1
+check "the YAML export imports into a fresh ismod" grep -q "objectives: 14 (created 14, updated 0, unchanged 0, failed 0)" "$TMP/imp-e1.out"
+ismo export -o "$TMP/e2.yaml" >/dev/null 2>&1
+check "export -> import -> export (YAML) is byte-identical" cmp "$TMP/e1.yaml" "$TMP/e2.yaml"
+ismo import "$ROOT/examples/register.yaml" >"$TMP/imp-again.out" 2>&1
+check "import -> export -> import: the example register is unchanged on the server" \
+    grep -q "objectives: 14 (created 0, updated 0, unchanged 14, failed 0)" "$TMP/imp-again.out"
+
+start_server csv
+ismo import "$TMP/e1.csv" >"$TMP/imp-csv.out" 2>&1
+check "the CSV export imports into a fresh ismod" grep -q "objectives: 14 (created 14, updated 0, unchanged 0, failed 0)" "$TMP/imp-csv.out"
+ismo export --format csv -o "$TMP/e3.csv" >/dev/null 2>&1
+check "export -> import -> export (CSV) is byte-identical" cmp "$TMP/e1.csv" "$TMP/e3.csv"
+ismo export -o "$TMP/e3.yaml" >/dev/null 2>&1
+check "the CSV round trip gives the same register as the YAML one" cmp "$TMP/e1.yaml" "$TMP/e3.yaml"
+ismo import "$ROOT/examples/register.yaml" >"$TMP/imp-csv-again.out" 2>&1
+check "import -> export (CSV) -> import: unchanged on the server" \
+    grep -q "objectives: 14 (created 0, updated 0, unchanged 14, failed 0)" "$TMP/imp-csv-again.out"
+
+# the public register: its notes and free text survive the round trip
+ismo import "$ROOT/examples/cenedril-register.csv" >/dev/null 2>&1
+ismo export --format csv -o "$TMP/e4.csv" >/dev/null 2>&1
+start_server csv2
+ismo import "$TMP/e4.csv" >/dev/null 2>&1
+ismo export --format csv -o "$TMP/e5.csv" >/dev/null 2>&1
+check "with the public register's notes: CSV round trip byte-identical" cmp "$TMP/e4.csv" "$TMP/e5.csv"
+check "the note 'Pending audit' is carried over" grep -q "^OBJ-2026-05,note,.*,Current Value,Pending audit," "$TMP/e5.csv"
+
+# --- planted problems ----------------------------------------------------------------
+# obj ID LEVEL PARENT POLICY RISK: a complete SMART objective with a plan
+obj() {
+    cat <<EOF
+  - id: $1
+    title: "Objective $1, with a comma"
+    level: $2
+    function: lint
+    owner: Lint Owner
+    ${3:+parent: $3}
+    metric: {name: m, unit: "%", direction: higher_is_better, aggregation: last, window: 0}
+    baseline: 50
+    baseline_at: 2026-01-01
+    target: 90
+    target_mode: reach
+    start: 2026-01-01
+    deadline: 2026-12-31
+    policy_refs: [$4]
+    risk_refs: [$5]
+    evaluation_method: Checked by the lint test
+    plan:
+      - {what: Do it, resources: 1 day, responsible: Lint Owner, due: 2026-12-01}
+EOF
+}
+cat >"$TMP/policies.csv" <<'EOF'
+ID,Commitment,Source
+P-1,"We do the first thing, well",ISP 1
+P-2,Nobody supports this one,ISP 2
+EOF
+cat >"$TMP/risks.yaml" <<'EOF'
+risks:
+  - {id: K-1, title: Treated high risk, rating: high, score: 16, treatment: modify, owner: A}
+  - {id: K-2, title: Untreated critical risk, rating: critical, treatment: modify, owner: B}
+  - {id: K-3, title: Untreated low risk, rating: low, score: 2, treatment: retain, owner: C}
+  - {id: K-4, title: Untreated by score, rating: medium, score: 18, treatment: modify, owner: D}
+EOF
+{
+    echo "objectives:"
+    obj T-ROOT strategic "" P-1 K-1
+    obj T-TAC tactical T-ROOT P-1 K-1
+    obj T-OPS operational T-TAC P-1 K-1
+    obj T-INV strategic T-OPS P-1 K-1
+    obj T-DANGLE tactical T-NOPE "P-1, P-9" "K-1, K-9"
+    cat <<'EOF'
+  - id: T-DRAFT
+    title: Incomplete on purpose
+    level: tactical
+    function: lint
+    parent: T-ROOT
+    policy_refs: [P-1]
+EOF
+} >"$TMP/planted.yaml"
+start_server planted
+ismo import "$TMP/planted.yaml" --policies "$TMP/policies.csv" --risks "$TMP/risks.yaml" >"$TMP/imp-planted.out" 2>&1
+check "planted set imports (exit 0)" test $? -eq 0
+check "planted: 6 objectives created" grep -q "objectives: 6 (created 6" "$TMP/imp-planted.out"
+check "import reports the unknown policy with line and column, keeps it" \
+    grep -q "^warning: .*planted.yaml:[0-9]*: policy_refs: T-DANGLE refers to 'P-9', which is not in the policy register; the reference is kept" "$TMP/imp-planted.out"
+check "import reports the unknown risk" \
+    grep -q "^warning: .*planted.yaml:[0-9]*: risk_refs: T-DANGLE refers to risk 'K-9'" "$TMP/imp-planted.out"
+check "import reports the unknown parent" \
+    grep -q "^warning: .*planted.yaml:[0-9]*: parent: T-DANGLE has the parent 'T-NOPE'" "$TMP/imp-planted.out"
+check "the 4 risks are stored, 3 high (rating or score >= 15)" grep -q "^risks: 4 sent, 3 of them high" "$TMP/imp-planted.out"
+ismo export >"$TMP/planted-export.yaml" 2>/dev/null
+check "the dangling references are kept (export shows them)" \
+    grep -q "policy_refs: \[P-1, P-9\]" "$TMP/planted-export.yaml"
+
+ismo lint >"$TMP/lint-planted.out" 2>&1
+check "lint of the planted set exits 1" test $? -eq 1
+ismo lint --json >"$TMP/lint-planted.json" 2>&1
+check "lint --json exits 1 too" test $? -eq 1
+check "lint finds exactly the planted problems" python3 - "$TMP/lint-planted.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+ids = lambda g: sorted(x["id"] for x in j[g])
+assert ids("smart_gaps") == ["T-DRAFT"], j["smart_gaps"]
+assert "owner" in j["smart_gaps"][0]["gaps"], j["smart_gaps"]
+assert ids("drafts") == ["T-DRAFT"], j["drafts"]
+d = sorted((x["id"], x["kind"], x["ref"]) for x in j["dangling_references"])
+assert d == [("T-DANGLE", "parent", "T-NOPE"), ("T-DANGLE", "policy", "P-9"),
+             ("T-DANGLE", "risk", "K-9")], d
+t = j["tree"]
+assert [(x["id"], x["problem"], x["parent"]) for x in t] == [("T-INV", "level inversion", "T-OPS")], t
+assert ids("unsupported_policies") == ["P-2"], j["unsupported_policies"]
+assert ids("untreated_high_risks") == ["K-2", "K-4"], j["untreated_high_risks"]
+assert j["findings"] == 9 and j["objectives_checked"] == 6, j
+PY
+check "lint text: grouped, the inversion named" \
+    grep -q "^T-INV (strategic) has the parent T-OPS (operational), a lower level" "$TMP/lint-planted.out"
+check "lint text: the unsupported commitment quoted" grep -q '^P-2: "Nobody supports this one" (ISP 2)' "$TMP/lint-planted.out"
+ismo lint --function nosuch >"$TMP/lint-nosuch.out" 2>&1
+check "lint --function with no objectives exits 0" test $? -eq 0
+
+# --- a clean set: lint exits 0 --------------------------------------------------------
+cat >"$TMP/clean-policies.yaml" <<'EOF'
+policies:
+  - {id: P-1, text: "We do the first thing, well", source: ISP 1}
+EOF
+cat >"$TMP/clean-risks.csv" <<'EOF'
+ID,Title,Rating,Score,Treatment,Owner
+K-1,Treated high risk,high,16,modify,A
+K-3,Untreated low risk,low,2,retain,C
+EOF
+{
+    echo "objectives:"
+    obj T-ROOT strategic "" P-1 K-1
+    obj T-TAC tactical T-ROOT P-1 K-1
+    obj T-OPS operational T-TAC P-1 K-1
+} >"$TMP/clean.yaml"
+start_server clean
+ismo import "$TMP/clean.yaml" --policies "$TMP/clean-policies.yaml" --risks "$TMP/clean-risks.csv" >"$TMP/imp-clean.out" 2>&1
+check "clean set imports without a warning" grep -q "^warnings: 0" "$TMP/imp-clean.out"
+ismo lint >"$TMP/lint-clean.out" 2>&1
+check "lint of a clean set exits 0" test $? -eq 0
+check "lint of a clean set: 0 findings" grep -q "^0 findings" "$TMP/lint-clean.out"
+
+# --- bad input: refused as a whole, nothing sent ----------------------------------------
+printf 'ID,Title,Rating,Score\nK-7,a,high,16\nK-7,b,low,3\nK-8,c,low,lots\n' >"$TMP/bad-risks.csv"
+ismo import --risks "$TMP/bad-risks.csv" >"$TMP/bad.out" 2>&1
+check "a bad risk register is refused (exit 1)" test $? -eq 1
+check "... naming the duplicate's lines" grep -q "bad-risks.csv:3: duplicate risk id 'K-7' (first defined on line 2, again on line 3)" "$TMP/bad.out"
+check "... and the row and column of a score that is no number" grep -q "bad-risks.csv:4: score: 'lots' is not a number" "$TMP/bad.out"
+check "... and nothing was imported" grep -q "refused: nothing was imported" "$TMP/bad.out"
+ismo lint --json >"$TMP/lint-after-bad.json" 2>&1
+check "the refused register left the stored risks alone" python3 - "$TMP/lint-after-bad.json" <<'PY'
+import json, sys
+assert json.load(open(sys.argv[1]))["risks"] == 2
+PY
+ismo export --format xml >/dev/null 2>&1
+check "export --format xml is a usage error (exit 2)" test $? -eq 2
+
+if [ $FAILS -ne 0 ]; then
+    echo "$FAILS check(s) failed"
+    exit 1
+fi
+echo "all checks passed"
