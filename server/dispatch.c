@@ -366,6 +366,13 @@ static ismo_err h_put_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
     pr->version = o.version;
     pr->has_created = 1;
     pr->created = o.version == 1;
+    /* the monitor may have stored a version of its own (a deadline that has
+     * passed: ACHIEVED or MISSED); report the version now current */
+    Ismo__V1__Objective *now = NULL;
+    if (ismo_store_objective_get(w->txn, o.id, 0, &now) == ISMO_OK) {
+        pr->version = now->version;
+        ismo__v1__objective__free_unpacked(now, NULL);
+    }
     if (o.lifecycle == ISMO__V1__LIFECYCLE__LIFECYCLE_DRAFT && n_gaps > 0) {
         gaps_message(reply, gap_ptrs, n_listed, n_gaps);
     }

@@ -296,6 +296,46 @@ static void test_gate_and_lifecycle(void **state)
     ismo__v1__event__free_unpacked(e, NULL);
 }
 
+/* ACHIEVED/MISSED (set by the monitor at the deadline) survive a change
+ * that leaves the deadline in the past; moving it into the future re-opens. */
+static void test_lifecycle_after_deadline(void **state)
+{
+    (void)state;
+    obj x;
+    int64_t now = ismo_now_ms();
+    complete(&x, "LATE-1", 90);
+    x.o.start_ms = now - 20 * ISMO_DAY_MS;
+    x.o.baseline_at_ms = x.o.start_ms;
+    x.o.deadline_ms = now - ISMO_DAY_MS;
+    Ismo__V1__Reply *r = NULL;
+    put_ok(&x, &r);
+    assert_true(r->put_objective->created);
+    uint32_t v = r->put_objective->version; /* the monitor's own version when it judged the deadline */
+    ismo__v1__reply__free_unpacked(r, NULL);
+    Ismo__V1__Objective *o = get_obj("LATE-1");
+    assert_int_equal(o->version, v);
+    assert_int_equal(o->lifecycle, ISMO__V1__LIFECYCLE__LIFECYCLE_MISSED); /* no data by the deadline */
+    ismo__v1__objective__free_unpacked(o, NULL);
+
+    x.o.title = "renamed after the deadline";
+    put_ok(&x, NULL);
+    o = get_obj("LATE-1");
+    assert_int_equal(o->version, v + 1);
+    assert_string_equal(o->title, "renamed after the deadline");
+    assert_int_equal(o->lifecycle, ISMO__V1__LIFECYCLE__LIFECYCLE_MISSED);
+    ismo__v1__objective__free_unpacked(o, NULL);
+
+    x.o.deadline_ms = now + 30 * ISMO_DAY_MS;
+    put_ok(&x, NULL);
+    o = get_obj("LATE-1");
+    assert_int_equal(o->lifecycle, ISMO__V1__LIFECYCLE__LIFECYCLE_ACTIVE);
+    ismo__v1__objective__free_unpacked(o, NULL);
+    Ismo__V1__Event *e = last_event(ISMO__V1__EVENT_KIND__OBJECTIVE_CHANGED, "LATE-1");
+    assert_int_equal(e->objective_change->old_lifecycle, ISMO__V1__LIFECYCLE__LIFECYCLE_MISSED);
+    assert_int_equal(e->objective_change->new_lifecycle, ISMO__V1__LIFECYCLE__LIFECYCLE_ACTIVE);
+    ismo__v1__event__free_unpacked(e, NULL);
+}
+
 static void test_gate_not_measurable(void **state)
 {
     (void)state;
@@ -782,6 +822,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_gate_and_lifecycle),
+        T(test_lifecycle_after_deadline),
         T(test_gate_not_measurable),
         T(test_cycles_refused),
         T(test_rollup_three_levels),
