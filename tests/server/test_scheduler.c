@@ -711,6 +711,44 @@ static void test_next_check_new_kinds(void **state)
     assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), f->in.now_ms + 1);
 }
 
+/* More reminders due than the caller has room for: the rest come at the
+ * next evaluation (more = 1), none is lost or repeated. */
+static void test_out_of_room(void **state)
+{
+    fixture *f = *state;
+    Ismo__V1__Action a[5];
+    Ismo__V1__Action *acts[5];
+    for (int i = 0; i < 5; i++) {
+        Ismo__V1__Action init = ISMO__V1__ACTION__INIT;
+        a[i] = init;
+        a[i].what = "step";
+        a[i].has_due_ms = 1;
+        a[i].due_ms = T0 + (10 + i) * DAY;
+        acts[i] = &a[i];
+    }
+    f->o.n_actions = 5;
+    f->o.actions = acts;
+    f->in.now_ms = T0 + 20 * DAY;
+    int seen[5] = {0};
+    for (int round = 0; round < 3; round++) {
+        int more = -1;
+        size_t n = ismo_schedule(&f->in, map_get, map_count, &f->map, f->due, 2, NULL, &more);
+        assert_int_equal(more, round < 2);
+        assert_int_equal(n, round < 2 ? 2 : 1);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(f->due[i].kind, ISMO__V1__REMINDER_KIND__ACTION_OVERDUE);
+            seen[f->due[i].action_index]++;
+        }
+        record(&f->map, f->due, n);
+    }
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(seen[i], 1);
+    }
+    int more = -1;
+    assert_int_equal(ismo_schedule(&f->in, map_get, map_count, &f->map, f->due, 2, NULL, &more), 0);
+    assert_int_equal(more, 0);
+}
+
 static void test_episode_of_key(void **state)
 {
     (void)state;
@@ -771,6 +809,7 @@ int main(void)
         T(test_work_should_start),
         T(test_review_dates_and_cadence),
         T(test_next_check_new_kinds),
+        T(test_out_of_room),
         cmocka_unit_test(test_episode_of_key),
         T(test_message_time_zone),
     };
