@@ -81,7 +81,6 @@ static void explain_print(const Ismo__V1__ExplainReply *x)
 {
     const Ismo__V1__Objective *o = x->objective;
     const Ismo__V1__Status *s = x->status;
-    const char *unit = o && o->metric ? o->metric->unit : NULL;
     char a[64], b[64], t1[48], t2[48];
     printf("%s: %s\n", o && o->id ? o->id : "?", o && o->title ? o->title : "");
     printf("  %-14s %u, lifecycle %s\n", "version:", o ? o->version : 0,
@@ -101,11 +100,11 @@ static void explain_print(const Ismo__V1__ExplainReply *x)
         printf("  %-14s %s, %s of the window, %s\n", "metric:", m->name ? m->name : "-",
                ismo_aggregation_name(m->aggregation), ismo_direction_name(m->direction));
     }
-    printf("  %-14s %s\n", "value:", s && s->has_value ? ismo_fmt_value(s->value, unit, a, sizeof a)
+    printf("  %-14s %s\n", "value:", s && s->has_value ? ismo_fmt_metric(o, s->value, a, sizeof a)
                                                         : "no data");
     if (o) {
         printf("  %-14s %s", "baseline:",
-               o->has_baseline ? ismo_fmt_value(o->baseline, unit, a, sizeof a) : "-");
+               o->has_baseline ? ismo_fmt_metric(o, o->baseline, a, sizeof a) : "-");
         if (o->baseline_at_ms) {
             printf(" at %s", ismo_fmt_time(o->baseline_at_ms, t1, sizeof t1));
         }
@@ -140,8 +139,8 @@ static void explain_print(const Ismo__V1__ExplainReply *x)
             char from[48], to[48], target[64], value[64], n[32];
             ismo_fmt_time(p->from_ms, from, sizeof from);
             ismo_fmt_time(p->to_ms, to, sizeof to);
-            ismo_fmt_value(p->target, unit, target, sizeof target);
-            ismo_fmt_value(p->value, unit, value, sizeof value);
+            ismo_fmt_metric(o, p->target, target, sizeof target);
+            ismo_fmt_metric(o, p->value, value, sizeof value);
             snprintf(n, sizeof n, "%llu", (unsigned long long)p->samples);
             const char *result = !p->complete ? (p->met ? "met so far" : "open")
                                  : p->met     ? "met"
@@ -168,7 +167,7 @@ static void explain_print(const Ismo__V1__ExplainReply *x)
         if (sm->has_total) {
             snprintf(value, sizeof value, "%.6g of %.6g", sm->value, sm->total);
         } else {
-            ismo_fmt_value(sm->value, unit, value, sizeof value);
+            ismo_fmt_metric(o, sm->value, value, sizeof value);
         }
         const char *cells[] = {when, value, sm->source, sm->sample_id};
         ismo_table_add(t, cells);

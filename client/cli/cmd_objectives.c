@@ -134,7 +134,6 @@ static void print_objective(const Ismo__V1__Objective *o)
 {
     char buf[128];
     const Ismo__V1__Metric *m = o->metric;
-    const char *unit = m ? m->unit : NULL;
     printf("%-18s %s\n", "id:", o->id);
     printf("%-18s %s\n", "title:", o->title ? o->title : "-");
     if (o->description && *o->description) {
@@ -170,7 +169,7 @@ static void print_objective(const Ismo__V1__Objective *o)
         printf("%-18s -\n", "metric:");
     }
     printf("%-18s %s\n", "baseline:",
-           o->has_baseline ? ismo_fmt_value(o->baseline, unit, buf, sizeof buf) : "-");
+           o->has_baseline ? ismo_fmt_metric(o, o->baseline, buf, sizeof buf) : "-");
     print_time("baseline at:", o->has_baseline_at_ms, o->baseline_at_ms, 0);
     printf("%-18s %s\n", "target:", ismo_fmt_target(o, buf, sizeof buf));
     printf("%-18s %s\n", "target mode:", ismo_target_mode_name(o->target_mode));
@@ -182,7 +181,7 @@ static void print_objective(const Ismo__V1__Objective *o)
         for (size_t i = 0; i < o->n_period_targets; i++) {
             const Ismo__V1__PeriodTarget *p = o->period_targets[i];
             printf("%s%s %s", i ? ", " : " ", p->label ? p->label : "?",
-                   ismo_fmt_value(p->target, unit, buf, sizeof buf));
+                   ismo_fmt_metric(o, p->target, buf, sizeof buf));
         }
         printf("\n");
     }
@@ -248,7 +247,7 @@ static void print_objective(const Ismo__V1__Objective *o)
     }
 }
 
-static void print_status(const Ismo__V1__Status *s, const char *unit)
+static void print_status(const Ismo__V1__Status *s, const Ismo__V1__Objective *o)
 {
     char buf[64];
     if (s->as_of_ms) {
@@ -265,7 +264,7 @@ static void print_status(const Ismo__V1__Status *s, const char *unit)
         printf("  %-16s %s (%u completed period%s missed)\n", "period:", s->period_label,
                s->periods_missed, s->periods_missed == 1 ? "" : "s");
     }
-    printf("  %-16s %s\n", "value:", s->has_value ? ismo_fmt_value(s->value, unit, buf, sizeof buf) : "no data");
+    printf("  %-16s %s\n", "value:", s->has_value ? ismo_fmt_metric(o, s->value, buf, sizeof buf) : "no data");
     printf("  %-16s %s\n", "progress:",
            s->has_progress ? ismo_fmt_percent(s->progress, buf, sizeof buf) : "-");
     printf("  %-16s %s\n", "expected:",
@@ -349,7 +348,7 @@ int cmd_show(cli_t *cli, int argc, char **argv)
     if (err != ISMO_OK) {
         rc = cli_call_failed(cli, client, err, "cannot get status");
     } else if (sreply->get_status && sreply->get_status->n_statuses > 0) {
-        print_status(sreply->get_status->statuses[0], o->metric ? o->metric->unit : NULL);
+        print_status(sreply->get_status->statuses[0], o);
     } else {
         printf("\nstatus: not available\n");
     }

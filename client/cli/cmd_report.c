@@ -631,14 +631,13 @@ static void table_header(FILE *f)
 static void table_row(FILE *f, const row *r)
 {
     char buf[320], v[64], p[16], e[16];
-    const char *unit = r->o->metric ? r->o->metric->unit : NULL;
     fputs("|", f);
     snprintf(buf, sizeof buf, "**%s** %s", r->o->id, r->o->title ? r->o->title : "");
     md_cell(f, buf);
     md_cell(f, r->o->owner);
     md_cell(f, ismo_fmt_lifecycle(lifecycle_of(r)));
     md_cell(f, ismo_fmt_target(r->o, buf, sizeof buf));
-    md_cell(f, r->s && r->s->has_value ? ismo_fmt_value(r->s->value, unit, v, sizeof v) : "no data");
+    md_cell(f, r->s && r->s->has_value ? ismo_fmt_metric(r->o, r->s->value, v, sizeof v) : "no data");
     md_cell(f, r->s ? ismo_fmt_health(r->s->health) : "-");
     md_cell(f, r->s ? ismo_fmt_health(rollup_of(r)) : "-");
     snprintf(buf, sizeof buf, "%s / %s",
@@ -1099,7 +1098,7 @@ static void write_chart(FILE *f, const report *rep, const row *w)
         fprintf(f, "<line class=\"target\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\">"
                    "<title>target ",
                 plot_l, ty, plot_r, ty);
-        h(f, ismo_fmt_value(o->target, unit, lab, sizeof lab));
+        h(f, ismo_fmt_metric(o, o->target, lab, sizeof lab));
         fprintf(f, "</title></line>\n");
         fprintf(f, "<text class=\"label\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"start\">target ",
                 plot_l + 4, ty - 4);
@@ -1111,7 +1110,7 @@ static void write_chart(FILE *f, const report *rep, const row *w)
                        "<title>expected path: baseline ",
                     sx(&c, (double)o->baseline_at_ms), sy(&c, o->baseline),
                     sx(&c, (double)o->deadline_ms), ty);
-            h(f, ismo_fmt_value(o->baseline, unit, lab2, sizeof lab2));
+            h(f, ismo_fmt_metric(o, o->baseline, lab2, sizeof lab2));
             fprintf(f, " to target ");
             h(f, lab);
             fprintf(f, "</title></line>\n");
@@ -1144,7 +1143,7 @@ static void write_chart(FILE *f, const report *rep, const row *w)
                 sx(&c, (double)s->effective_ms), sy(&c, s->value));
         h(f, ismo_fmt_time(s->effective_ms, when, sizeof when));
         fputs(": ", f);
-        h(f, ismo_fmt_value(s->value, unit, lab, sizeof lab));
+        h(f, ismo_fmt_metric(o, s->value, lab, sizeof lab));
         fprintf(f, "</title></circle>\n");
     }
     if (w->n_samples == 0) {
@@ -1164,7 +1163,6 @@ static void write_objective_html(FILE *f, const report *rep, const row *w)
 {
     const Ismo__V1__Objective *o = w->o;
     const Ismo__V1__Status *s = w->s;
-    const char *unit = o->metric ? o->metric->unit : NULL;
     char buf[512], b2[64];
     fprintf(f, "<section class=\"objective depth-%d\" id=\"objective-", w->depth);
     h(f, o->id);
@@ -1189,7 +1187,7 @@ static void write_objective_html(FILE *f, const report *rep, const row *w)
         html_health(f, rollup_of(w));
     }
     fprintf(f, "</td></tr>\n<tr><th>Current value</th><td>");
-    h(f, s && s->has_value ? ismo_fmt_value(s->value, unit, b2, sizeof b2) : "no data");
+    h(f, s && s->has_value ? ismo_fmt_metric(o, s->value, b2, sizeof b2) : "no data");
     fprintf(f, "</td><th>Target</th><td>");
     h(f, ismo_fmt_target(o, buf, sizeof buf));
     fprintf(f, " by %s</td></tr>\n", ismo_fmt_deadline(o->deadline_ms, b2, sizeof b2));
@@ -1317,7 +1315,6 @@ static void write_html(FILE *f, const report *rep)
                "<th>Deadline</th></tr>\n");
     for (size_t i = 0; i < rep->n; i++) {
         const row *w = &rep->rows[i];
-        const char *unit = w->o->metric ? w->o->metric->unit : NULL;
         char v[64], t[128], d[48];
         fprintf(f, "<tr><td style=\"padding-left:%.1fem\"><a href=\"#objective-",
                 0.5 + 1.5 * (w->depth > 6 ? 6 : w->depth));
@@ -1331,7 +1328,7 @@ static void write_html(FILE *f, const report *rep)
         fprintf(f, "</td><td>");
         html_health(f, rollup_of(w));
         fprintf(f, "</td><td>");
-        h(f, w->s && w->s->has_value ? ismo_fmt_value(w->s->value, unit, v, sizeof v) : "no data");
+        h(f, w->s && w->s->has_value ? ismo_fmt_metric(w->o, w->s->value, v, sizeof v) : "no data");
         fprintf(f, "</td><td>");
         h(f, ismo_fmt_target(w->o, t, sizeof t));
         fprintf(f, "</td><td>%s</td></tr>\n", ismo_fmt_deadline(w->o->deadline_ms, d, sizeof d));

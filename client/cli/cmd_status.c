@@ -223,11 +223,10 @@ int cmd_status(cli_t *cli, int argc, char **argv)
             size_t i = order[k];
             const Ismo__V1__Status *s = st->statuses[i];
             const Ismo__V1__Objective *o = objs[i];
-            const char *unit = o && o->metric ? o->metric->unit : NULL;
             char idc[160], value[64], target[80], prog[16], exp[16], deadline[40], samples[32];
             char life[32], rollup[32];
             tree_cell(idc, sizeof idc, depth[i], s->objective_id);
-            ismo_fmt_value(s->value, unit, value, sizeof value);
+            ismo_fmt_metric(o, s->value, value, sizeof value);
             ismo_fmt_target(o, target, sizeof target);
             ismo_fmt_percent(s->progress, prog, sizeof prog);
             ismo_fmt_percent(s->expected_progress, exp, sizeof exp);

@@ -116,6 +116,63 @@ char *ismo_fmt_value(double v, const char *unit, char *buf, size_t len)
     return buf;
 }
 
+/* ms per unit of a DURATION metric; 0 for an unknown unit. */
+static double duration_unit_ms(const char *unit)
+{
+    if (!unit) {
+        return 0;
+    }
+    if (strcmp(unit, "s") == 0) {
+        return 1000.0;
+    }
+    if (strcmp(unit, "min") == 0) {
+        return 60000.0;
+    }
+    if (strcmp(unit, "h") == 0) {
+        return 3600000.0;
+    }
+    if (strcmp(unit, "d") == 0) {
+        return 86400000.0;
+    }
+    return 0;
+}
+
+char *ismo_fmt_metric(const Ismo__V1__Objective *o, double v, char *buf, size_t len)
+{
+    const Ismo__V1__Metric *m = o ? o->metric : NULL;
+    const char *unit = m ? m->unit : NULL;
+    int kind = m ? (int)m->value_kind : 0;
+    if (kind == ISMO__V1__VALUE_KIND__YES_NO && (v == 0 || v == 1)) {
+        snprintf(buf, len, "%s", v == 1 ? "yes" : "no");
+        return buf;
+    }
+    double per = duration_unit_ms(unit);
+    if (kind == ISMO__V1__VALUE_KIND__DURATION && per > 0 && isfinite(v) &&
+        fabs(v * per) < 1e15) {
+        long long s = llround(fabs(v * per) / 1000.0);
+        static const struct {
+            long long secs;
+            const char *name;
+        } parts[] = {{86400, "d"}, {3600, "h"}, {60, "min"}, {1, "s"}};
+        size_t used = (size_t)snprintf(buf, len, "%s", v < 0 ? "-" : "");
+        int any = 0;
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0] && used < len; i++) {
+            long long n = s / parts[i].secs;
+            s %= parts[i].secs;
+            if (n) {
+                int w = snprintf(buf + used, len - used, "%s%lld%s", any ? " " : "", n, parts[i].name);
+                used += w > 0 ? (size_t)w : 0;
+                any = 1;
+            }
+        }
+        if (!any) {
+            snprintf(buf, len, "0%s", unit);
+        }
+        return buf;
+    }
+    return ismo_fmt_value(v, unit, buf, len);
+}
+
 char *ismo_fmt_percent(double fraction, char *buf, size_t len)
 {
     if (!isfinite(fraction)) {
@@ -225,9 +282,13 @@ char *ismo_fmt_target(const Ismo__V1__Objective *o, char *buf, size_t len)
     const char *unit = o->metric ? o->metric->unit : NULL;
     int lower = o->metric && o->metric->direction == ISMO__V1__DIRECTION__LOWER_IS_BETTER;
     char v[64];
-    ismo_fmt_value(o->target, unit, v, sizeof v);
-    int yes_no = unit && strcmp(unit, "yes/no") == 0;
-    snprintf(buf, len, "%s%s%s", yes_no ? "" : lower ? "<= " : ">= ", v,
+    ismo_fmt_metric(o, o->target, v, sizeof v);
+    int yes_no = (unit && strcmp(unit, "yes/no") == 0) ||
+                 (o->metric && o->metric->value_kind == ISMO__V1__VALUE_KIND__YES_NO);
+    const char *op = yes_no ? ""
+                     : lower ? (o->target_exclusive ? "< " : "<= ")
+                             : (o->target_exclusive ? "> " : ">= ");
+    snprintf(buf, len, "%s%s%s", op, v,
              o->target_mode == ISMO__V1__TARGET_MODE__MAINTAIN ? " (maintain)" : "");
     return buf;
 }

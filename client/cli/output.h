@@ -30,6 +30,12 @@ size_t ismo_table_rows(const ismo_table_t *self);
 /* A metric value with its unit: "4.2 %", "48 h", "1 yes/no" -> "yes". */
 char *ismo_fmt_value(double v, const char *unit, char *buf, size_t len);
 
+/* A value of objective o's metric, as its value kind asks (objective.proto
+ * ValueKind): YES_NO 1/0 -> "yes"/"no"; DURATION in the unit "s", "min",
+ * "h" or "d" -> "2h 45min" (days, hours, minutes, seconds; zero parts left
+ * out); NUMBER (or o NULL) as ismo_fmt_value with the metric's unit. */
+char *ismo_fmt_metric(const Ismo__V1__Objective *o, double v, char *buf, size_t len);
+
 /* A fraction as percent with no decimals: 0.734 -> "73 %". */
 char *ismo_fmt_percent(double fraction, char *buf, size_t len);
 
@@ -59,7 +65,8 @@ char *ismo_fmt_deadline(int64_t ms, char *buf, size_t len);
 /* Lifecycle name upper-case for humans ("ACTIVE"); "-" when unset. */
 const char *ismo_fmt_lifecycle(int lifecycle);
 
-/* The target with its direction and unit: "<= 48 h", ">= 99.9 % (maintain)". */
+/* The target with its direction and unit: "<= 48 h", ">= 99.9 % (maintain)";
+ * a strict target (target_exclusive) "< 2h", a yes/no target "yes". */
 char *ismo_fmt_target(const Ismo__V1__Objective *o, char *buf, size_t len);
 
 /* Health name upper-case for humans ("ON_TRACK"); "-" when unset. */
