@@ -1806,6 +1806,8 @@ static ismo_err h_list_context(ismo_work *w, const Ismo__V1__Request *req, Ismo_
     r->n_policies = pc.n;
     r->risks = (Ismo__V1__Risk **)rc.items;
     r->n_risks = rc.n;
+    r->has_more = 1;
+    r->more = pc.more || rc.more;
     reply->body_case = ISMO__V1__REPLY__BODY_LIST_CONTEXT;
     reply->list_context = r;
     return ISMO_OK;
