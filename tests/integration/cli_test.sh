@@ -394,6 +394,10 @@ assert c["health"] == "missed", c
 assert p["rollup_health"] == "missed" and p["children"] == 1, p
 assert p["health"] != "missed", p
 PY
+ismo status OBJ-MTTD OBJ-CERT >"$TMP/kinds.out" 2>&1
+check "status: a duration metric as '2h 30min' with its strict target '< 2h'" \
+    grep -qE "^OBJ-MTTD +it-ops +[A-Z]+ +[A-Z_]+ +[A-Z_]+ +([0-9]+h ?)?([0-9]+min)? +< 2h " "$TMP/kinds.out"
+check "status: a yes/no metric as yes/no" grep -qE "^OBJ-CERT +compliance +[A-Z]+ +[A-Z_]+ +[A-Z_]+ +(yes|no) +yes " "$TMP/kinds.out"
 ismo --tz Europe/Berlin show OBJ-ASOF >"$TMP/tz.out" 2>&1
 check "--tz Europe/Berlin: times with the zone's offset" grep -q "^updated: .*+01:00$" "$TMP/tz.out"
 ISMO_TZ=America/New_York "$ISMO" --timeout-ms 5000 show OBJ-ASOF >"$TMP/tz2.out" 2>&1
