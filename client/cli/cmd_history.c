@@ -10,13 +10,12 @@
  * risks no objective treats (6.2 c). Both only read; nothing is cached. */
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "ismo_smart.h"
 #include "output.h"
+#include "register.h"
 
 static int parse_no_options(cli_t *cli, int argc, char **argv)
 {
@@ -172,198 +171,18 @@ int cmd_history(cli_t *cli, int argc, char **argv)
 
 /* ---- lint ---------------------------------------------------------------------------- */
 
-/* The groups of findings, in output order. */
-enum {
-    LG_SMART, LG_DRAFT, LG_DANGLING, LG_TREE, LG_POLICIES, LG_RISKS, LG_COUNT
-};
-static const char *const lint_keys[LG_COUNT] = {"smart_gaps", "drafts", "dangling_references",
-                                                "tree", "unsupported_policies",
-                                                "untreated_high_risks"};
-static const char *const lint_titles[LG_COUNT] = {
-    "SMART gaps: what each objective lacks (ISO/IEC 27001:2022 6.2 b, g-k)",
-    "DRAFT objectives: not yet active (the SMART gate has not passed)",
-    "Dangling references: policy commitments, risks or parents ismod does not hold",
-    "Objective tree: cycles and level inversions",
-    "Policy commitments no objective supports (6.2 a)",
-    "High risks no objective treats (6.1.3, 6.2 c)"};
-
-typedef struct lint_out {
-    json_t *group[LG_COUNT]; /* arrays of {id, text, ...} */
-    json_t *notes;           /* strings */
-} lint_out;
-
-static void lint_add(lint_out *L, int g, const char *id, json_t *extra, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void lint_add(lint_out *L, int g, const char *id, json_t *extra, const char *fmt, ...)
+static void free_replies(Ismo__V1__Reply *a, Ismo__V1__Reply *b)
 {
-    char text[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    json_t *j = json_object();
-    json_object_set_new(j, "id", json_string(id));
-    json_object_set_new(j, "text", json_string(text));
-    if (extra) {
-        json_object_update(j, extra);
-        json_decref(extra);
+    if (a) {
+        ismo__v1__reply__free_unpacked(a, NULL);
     }
-    json_array_append_new(L->group[g], j);
-}
-
-static const Ismo__V1__Objective *find_objective(const Ismo__V1__ListObjectivesReply *l,
-                                                 const char *id)
-{
-    for (size_t i = 0; id && i < l->n_objectives; i++) {
-        if (strcmp(l->objectives[i]->id, id) == 0) {
-            return l->objectives[i];
-        }
-    }
-    return NULL;
-}
-
-static int lint_in_scope(const Ismo__V1__Objective *o, const char *function)
-{
-    return !o->retired && (!function || (o->function && strcmp(o->function, function) == 0));
-}
-
-/* The per-objective checks: SMART gaps, DRAFT, dangling references, tree. */
-static void lint_objectives(lint_out *L, const Ismo__V1__ListObjectivesReply *l,
-                            const Ismo__V1__ListContextReply *ctx, const char *function)
-{
-    for (size_t i = 0; i < l->n_objectives; i++) {
-        const Ismo__V1__Objective *o = l->objectives[i];
-        if (!lint_in_scope(o, function)) {
-            continue;
-        }
-        char gaps[ISMO_SMART_MAX_GAPS][ISMO_SMART_GAP_BYTES];
-        size_t n = ismo_smart_gaps(o, gaps, ISMO_SMART_MAX_GAPS);
-        if (n > 0) {
-            char buf[4096] = "";
-            json_t *arr = json_array();
-            for (size_t g = 0; g < n && g < ISMO_SMART_MAX_GAPS; g++) {
-                size_t used = strlen(buf);
-                snprintf(buf + used, sizeof buf - used, "%s%s", g ? ", " : "", gaps[g]);
-                json_array_append_new(arr, json_string(gaps[g]));
-            }
-            json_t *j = json_object();
-            json_object_set_new(j, "gaps", arr);
-            lint_add(L, LG_SMART, o->id, j, "%s: lacks %s", o->id, buf);
-        }
-        if (o->has_lifecycle && o->lifecycle == ISMO__V1__LIFECYCLE__LIFECYCLE_DRAFT) {
-            lint_add(L, LG_DRAFT, o->id, NULL, "%s: draft (%s)", o->id, o->title ? o->title : "");
-        }
-        for (size_t r = 0; ctx && ctx->n_policies && r < o->n_policy_refs; r++) {
-            int found = 0;
-            for (size_t p = 0; p < ctx->n_policies && !found; p++) {
-                found = strcmp(ctx->policies[p]->id, o->policy_refs[r]) == 0;
-            }
-            if (!found) {
-                json_t *j = json_pack("{s:s, s:s}", "kind", "policy", "ref", o->policy_refs[r]);
-                lint_add(L, LG_DANGLING, o->id, j,
-                         "%s: policy '%s' is not in the policy register", o->id, o->policy_refs[r]);
-            }
-        }
-        for (size_t r = 0; ctx && ctx->n_risks && r < o->n_risk_refs; r++) {
-            int found = 0;
-            for (size_t p = 0; p < ctx->n_risks && !found; p++) {
-                found = strcmp(ctx->risks[p]->id, o->risk_refs[r]) == 0;
-            }
-            if (!found) {
-                json_t *j = json_pack("{s:s, s:s}", "kind", "risk", "ref", o->risk_refs[r]);
-                lint_add(L, LG_DANGLING, o->id, j, "%s: risk '%s' is not in the risk register",
-                         o->id, o->risk_refs[r]);
-            }
-        }
-        if (o->parent_id && *o->parent_id) {
-            const Ismo__V1__Objective *p = find_objective(l, o->parent_id);
-            if (!p || p->retired) {
-                json_t *j = json_pack("{s:s, s:s}", "kind", "parent", "ref", o->parent_id);
-                lint_add(L, LG_DANGLING, o->id, j, "%s: parent '%s' %s", o->id, o->parent_id,
-                         p ? "is retired" : "is not an objective");
-            } else if (o->has_level && p->has_level && o->level && p->level &&
-                       p->level > o->level) {
-                json_t *j = json_pack("{s:s, s:s}", "problem", "level inversion", "parent",
-                                      p->id);
-                lint_add(L, LG_TREE, o->id, j, "%s (%s) has the parent %s (%s), a lower level",
-                         o->id, ismo_level_name(o->level), p->id, ismo_level_name(p->level));
-            }
-        }
-        /* a parent cycle through o, reported once: at its smallest id */
-        const Ismo__V1__Objective *cur = o;
-        int is_min = 1, cycle = 0;
-        char path[2048];
-        snprintf(path, sizeof path, "%s", o->id);
-        for (size_t step = 0; step <= l->n_objectives; step++) {
-            cur = cur->parent_id && *cur->parent_id ? find_objective(l, cur->parent_id) : NULL;
-            if (!cur) {
-                break;
-            }
-            size_t used = strlen(path);
-            snprintf(path + used, sizeof path - used, " -> %s", cur->id);
-            if (cur == o) {
-                cycle = 1;
-                break;
-            }
-            is_min &= strcmp(o->id, cur->id) < 0;
-        }
-        if (cycle && is_min) {
-            json_t *j = json_pack("{s:s, s:s}", "problem", "cycle", "path", path);
-            lint_add(L, LG_TREE, o->id, j, "%s: parent cycle %s", o->id, path);
-        }
+    if (b) {
+        ismo__v1__reply__free_unpacked(b, NULL);
     }
 }
 
-/* The organisation-wide checks: policies no objective supports, high risks
- * no objective treats (retired objectives do not count). */
-static void lint_context(lint_out *L, const Ismo__V1__ListObjectivesReply *l,
-                         const Ismo__V1__ListContextReply *ctx)
-{
-    for (size_t p = 0; p < ctx->n_policies; p++) {
-        const Ismo__V1__PolicyCommitment *pc = ctx->policies[p];
-        int used = 0;
-        for (size_t i = 0; i < l->n_objectives && !used; i++) {
-            const Ismo__V1__Objective *o = l->objectives[i];
-            for (size_t r = 0; !o->retired && r < o->n_policy_refs && !used; r++) {
-                used = strcmp(o->policy_refs[r], pc->id) == 0;
-            }
-        }
-        if (!used) {
-            json_t *j = json_pack("{s:s}", "commitment", pc->text ? pc->text : "");
-            lint_add(L, LG_POLICIES, pc->id, j, "%s: \"%s\"%s%s%s", pc->id,
-                     pc->text ? pc->text : "", pc->source ? " (" : "",
-                     pc->source ? pc->source : "", pc->source ? ")" : "");
-        }
-    }
-    for (size_t k = 0; k < ctx->n_risks; k++) {
-        const Ismo__V1__Risk *rk = ctx->risks[k];
-        if (!rk->high) {
-            continue;
-        }
-        int used = 0;
-        for (size_t i = 0; i < l->n_objectives && !used; i++) {
-            const Ismo__V1__Objective *o = l->objectives[i];
-            for (size_t r = 0; !o->retired && r < o->n_risk_refs && !used; r++) {
-                used = strcmp(o->risk_refs[r], rk->id) == 0;
-            }
-        }
-        if (!used) {
-            char score[32] = "";
-            if (rk->has_score) {
-                snprintf(score, sizeof score, ", score %g", rk->score);
-            }
-            json_t *j = json_pack("{s:s, s:s, s:s}", "title", rk->title ? rk->title : "",
-                                  "rating", rk->rating ? rk->rating : "", "treatment",
-                                  rk->treatment ? rk->treatment : "");
-            json_object_set_new(j, "score", rk->has_score ? json_real(rk->score) : json_null());
-            lint_add(L, LG_RISKS, rk->id, j, "%s: %s (%s%s%s%s)", rk->id,
-                     rk->title ? rk->title : "", rk->rating && *rk->rating ? rk->rating : "high",
-                     score, rk->treatment && *rk->treatment ? ", treatment " : "",
-                     rk->treatment && *rk->treatment ? rk->treatment : "");
-        }
-    }
-}
-
+/* `ismo lint`: the register's consistency (ismo_register_lint, register.h),
+ * grouped; exit 1 when anything is found. */
 int cmd_lint(cli_t *cli, int argc, char **argv)
 {
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
@@ -397,30 +216,19 @@ int cmd_lint(cli_t *cli, int argc, char **argv)
     if (err != ISMO_OK || !reply->list_objectives) {
         int rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err,
                                  "cannot list objectives");
-        if (reply) {
-            ismo__v1__reply__free_unpacked(reply, NULL);
-        }
+        free_replies(reply, NULL);
         ismo_client_destroy(&client);
         return rc;
     }
-    lint_out L = {.notes = json_array()};
-    for (int g = 0; g < LG_COUNT; g++) {
-        L.group[g] = json_array();
-    }
+    json_t *notes = json_array();
     const Ismo__V1__ListContextReply *ctx = NULL;
     err = ismo_list_context(client, &creply);
     if (err == ISMO_OK && creply && creply->list_context) {
         ctx = creply->list_context;
     } else if (err == ISMO_ERR_TIMEOUT) {
         int rc = cli_call_failed(cli, client, err, "cannot list the policy and risk registers");
-        ismo__v1__reply__free_unpacked(reply, NULL);
-        if (creply) {
-            ismo__v1__reply__free_unpacked(creply, NULL);
-        }
-        for (int g = 0; g < LG_COUNT; g++) {
-            json_decref(L.group[g]);
-        }
-        json_decref(L.notes);
+        free_replies(reply, creply);
+        json_decref(notes);
         ismo_client_destroy(&client);
         return rc;
     } else {
@@ -428,77 +236,73 @@ int cmd_lint(cli_t *cli, int argc, char **argv)
         snprintf(note, sizeof note,
                  "policy and risk references not checked: cannot list ismod's registers (%s)",
                  ismo_client_error(client));
-        json_array_append_new(L.notes, json_string(note));
+        json_array_append_new(notes, json_string(note));
     }
+    ismo_client_destroy(&client);
     const Ismo__V1__ListObjectivesReply *l = reply->list_objectives;
-    lint_objectives(&L, l, ctx, function);
-    if (ctx && !function) {
-        lint_context(&L, l, ctx);
-    }
+    json_t *groups = ismo_register_lint(l->objectives, l->n_objectives,
+                                        ctx ? ctx->policies : NULL, ctx ? ctx->n_policies : 0,
+                                        ctx ? ctx->risks : NULL, ctx ? ctx->n_risks : 0, function);
     if (ctx && ctx->n_policies == 0) {
-        json_array_append_new(L.notes, json_string("no policy register stored (ismo import "
-                                                   "--policies FILE): policy references and "
-                                                   "policy coverage not checked"));
+        json_array_append_new(notes, json_string("no policy register stored (ismo import "
+                                                 "--policies FILE): policy references and "
+                                                 "policy coverage not checked"));
     }
     if (ctx && ctx->n_risks == 0) {
-        json_array_append_new(L.notes, json_string("no risk register stored (ismo import --risks "
-                                                   "FILE): risk references and high-risk "
-                                                   "coverage not checked"));
+        json_array_append_new(notes, json_string("no risk register stored (ismo import --risks "
+                                                 "FILE): risk references and high-risk "
+                                                 "coverage not checked"));
     }
-    if (function && ctx) {
-        json_array_append_new(L.notes, json_string("with --function the organisation-wide checks "
-                                                   "(policy and high-risk coverage) are left out"));
+    if (function) {
+        json_array_append_new(notes, json_string("with --function the organisation-wide checks "
+                                                 "(policy and high-risk coverage) are left out"));
     }
     size_t checked = 0, findings = 0;
     for (size_t i = 0; i < l->n_objectives; i++) {
-        checked += lint_in_scope(l->objectives[i], function);
+        const Ismo__V1__Objective *o = l->objectives[i];
+        checked += !o->retired && (!function || (o->function && strcmp(o->function, function) == 0));
     }
-    for (int g = 0; g < LG_COUNT; g++) {
-        findings += json_array_size(L.group[g]);
+    for (int g = 0; g < ISMO_LINT_GROUPS; g++) {
+        findings += json_array_size(json_object_get(groups, ismo_lint_group_keys[g]));
     }
-    size_t lacking = json_array_size(L.group[LG_SMART]);
+    size_t lacking = json_array_size(json_object_get(groups, ismo_lint_group_keys[ISMO_LINT_SMART]));
     if (as_json) {
         json_t *root = json_object();
         json_object_set_new(root, "objectives_checked", json_integer((json_int_t)checked));
         json_object_set_new(root, "findings", json_integer((json_int_t)findings));
         json_object_set_new(root, "policies", json_integer(ctx ? (json_int_t)ctx->n_policies : 0));
         json_object_set_new(root, "risks", json_integer(ctx ? (json_int_t)ctx->n_risks : 0));
-        for (int g = 0; g < LG_COUNT; g++) {
-            json_object_set(root, lint_keys[g], L.group[g]);
+        for (int g = 0; g < ISMO_LINT_GROUPS; g++) {
+            json_object_set(root, ismo_lint_group_keys[g],
+                            json_object_get(groups, ismo_lint_group_keys[g]));
         }
-        json_object_set(root, "notes", L.notes);
+        json_object_set(root, "notes", notes);
         char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         printf("%s\n", s ? s : "{}");
         free(s);
         json_decref(root);
     } else {
-        for (int g = 0; g < LG_COUNT; g++) {
-            size_t n = json_array_size(L.group[g]);
+        for (int g = 0; g < ISMO_LINT_GROUPS; g++) {
+            json_t *arr = json_object_get(groups, ismo_lint_group_keys[g]);
+            size_t n = json_array_size(arr);
             if (n == 0) {
                 continue;
             }
-            printf("== %s: %zu\n", lint_titles[g], n);
+            printf("== %s: %zu\n", ismo_lint_group_titles[g], n);
             for (size_t i = 0; i < n; i++) {
-                printf("%s\n", json_string_value(json_object_get(json_array_get(L.group[g], i),
-                                                                 "text")));
+                printf("%s\n", json_string_value(json_object_get(json_array_get(arr, i), "text")));
             }
             printf("\n");
         }
-        for (size_t i = 0; i < json_array_size(L.notes); i++) {
-            printf("note: %s\n", json_string_value(json_array_get(L.notes, i)));
+        for (size_t i = 0; i < json_array_size(notes); i++) {
+            printf("note: %s\n", json_string_value(json_array_get(notes, i)));
         }
         printf("%zu objective%s checked: %zu complete (SMART, with a plan), %zu lacking something\n",
                checked, checked == 1 ? "" : "s", checked - lacking, lacking);
         printf("%zu finding%s\n", findings, findings == 1 ? "" : "s");
     }
-    for (int g = 0; g < LG_COUNT; g++) {
-        json_decref(L.group[g]);
-    }
-    json_decref(L.notes);
-    ismo__v1__reply__free_unpacked(reply, NULL);
-    if (creply) {
-        ismo__v1__reply__free_unpacked(creply, NULL);
-    }
-    ismo_client_destroy(&client);
+    json_decref(groups);
+    json_decref(notes);
+    free_replies(reply, creply);
     return findings ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 }

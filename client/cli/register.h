@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "ismo_codec.h"
 #include "ismo_err.h"
 
@@ -161,6 +163,42 @@ int ismo_risk_is_high(const char *rating, int has_score, double score, double hi
  * two. Out-of-memory aborts. */
 char *ismo_register_export(Ismo__V1__Objective *const *objectives, size_t n,
                            ismo_register_format format, size_t *len_p);
+
+/* The consistency checks of `ismo lint`, in output order. */
+typedef enum ismo_lint_group {
+    ISMO_LINT_SMART = 0,    /* what the SMART gate lacks (common/ismo_smart.h; 6.2 b, g-k) */
+    ISMO_LINT_DRAFT = 1,    /* lifecycle DRAFT */
+    ISMO_LINT_DANGLING = 2, /* a policy, risk or parent reference ismod does not hold */
+    ISMO_LINT_TREE = 3,     /* a parent cycle, or a parent at a lower level (an operational
+                               parent of a strategic child) */
+    ISMO_LINT_POLICIES = 4, /* policy commitments no objective supports (6.2 a) */
+    ISMO_LINT_RISKS = 5,    /* high risks (Risk.high) no objective treats (6.1.3, 6.2 c) */
+    ISMO_LINT_GROUPS = 6
+} ismo_lint_group;
+
+/* JSON key ("smart_gaps", "drafts", "dangling_references", "tree",
+ * "unsupported_policies", "untreated_high_risks") and heading of each group. */
+extern const char *const ismo_lint_group_keys[ISMO_LINT_GROUPS];
+extern const char *const ismo_lint_group_titles[ISMO_LINT_GROUPS];
+
+/* Check a register: objectives (all of them, retired ones included, as
+ * ismod lists them: retired objectives are neither checked nor count as
+ * support or treatment, but a parent that is retired is named as such),
+ * policy commitments and risks (n 0 = no such register: its references and
+ * its coverage are not checked). function non-NULL limits the
+ * per-objective checks to that function and leaves out the two
+ * organisation-wide coverage checks. Pure; inputs are borrowed.
+ * Returns a new JSON object (caller json_decref's it) with one array per
+ * group key, each finding an object {"id", "text" (one line for people),
+ * ...}: smart_gaps add "gaps" (list); dangling_references "kind" (policy,
+ * risk, parent) and "ref"; tree "problem" ("cycle" with "path", or "level
+ * inversion" with "parent"); unsupported_policies "commitment";
+ * untreated_high_risks "title", "rating", "score" (null if none),
+ * "treatment". A cycle is reported once, at its smallest id. Order: as the
+ * objectives (or entries) are given. Out-of-memory aborts. */
+json_t *ismo_register_lint(Ismo__V1__Objective *const *objectives, size_t n,
+                           Ismo__V1__PolicyCommitment *const *policies, size_t n_policies,
+                           Ismo__V1__Risk *const *risks, size_t n_risks, const char *function);
 
 /* The detected format of the last load. */
 ismo_register_format ismo_register_format_of(const ismo_register_t *self);

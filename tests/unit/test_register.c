@@ -1042,6 +1042,114 @@ static void test_ismo_csv_errors(void **state)
     ismo_register_destroy(&r);
 }
 
+static const char *lint_ids(json_t *groups, const char *key, char *buf, size_t len)
+{
+    json_t *arr = json_object_get(groups, key);
+    buf[0] = '\0';
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", i ? " " : "",
+                 json_string_value(json_object_get(json_array_get(arr, i), "id")));
+    }
+    return buf;
+}
+
+/* ismo lint's checks on a tree ismod would refuse (a cycle), a level
+ * inversion, dangling and retired references, coverage and --function. */
+static void test_lint(void **state)
+{
+    (void)state;
+    const char *text =
+        "objectives:\n"
+        "  - {id: L-ROOT, title: r, function: a, level: strategic, policy_refs: [P-1], risk_refs: [K-1]}\n"
+        "  - {id: L-OPS, title: o, function: a, level: operational, parent: L-ROOT}\n"
+        "  - {id: L-INV, title: i, function: b, level: strategic, parent: L-OPS}\n"
+        "  - {id: L-C2, title: c, function: b, level: tactical, parent: L-C1}\n"
+        "  - {id: L-C1, title: c, function: b, level: tactical, parent: L-C3}\n"
+        "  - {id: L-C3, title: c, function: b, level: tactical, parent: L-C2}\n"
+        "  - {id: L-SELF, title: s, function: a, level: tactical}\n"
+        "  - {id: L-BELOW, title: b, function: a, level: tactical, parent: L-C1}\n"
+        "  - {id: L-DANGLE, title: d, function: a, level: tactical, parent: L-GONE, policy_refs: [P-9, P-1], risk_refs: [K-9]}\n"
+        "  - {id: L-RET, title: retired, function: a, level: tactical, policy_refs: [P-2], risk_refs: [K-2]}\n"
+        "  - {id: L-UNDER-RET, title: u, function: a, level: operational, parent: L-RET}\n";
+    ismo_register_t *r = load_text("lint.yaml", text, ISMO_OK);
+    size_t n = ismo_register_objective_count(r);
+    Ismo__V1__Objective **v = calloc(n + 1, sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = ismo_register_objective(r, i);
+    }
+    assert_string_equal(v[9]->id, "L-RET");
+    v[9]->retired = 1; /* as ismod lists a retired objective */
+    assert_string_equal(v[6]->id, "L-SELF");
+    v[6]->parent_id = strdup("L-SELF"); /* the importer refuses this; data may still hold it */
+    assert_string_equal(v[0]->id, "L-ROOT");
+    v[0]->has_lifecycle = 1;
+    v[0]->lifecycle = ISMO__V1__LIFECYCLE__LIFECYCLE_DRAFT;
+
+    Ismo__V1__PolicyCommitment p[3];
+    Ismo__V1__PolicyCommitment *pp[3] = {&p[0], &p[1], &p[2]};
+    const char *pid[3] = {"P-1", "P-2", "P-3"};
+    for (int i = 0; i < 3; i++) {
+        ismo__v1__policy_commitment__init(&p[i]);
+        p[i].id = (char *)pid[i];
+        p[i].text = (char *)"commitment";
+    }
+    Ismo__V1__Risk k[4];
+    Ismo__V1__Risk *kp[4] = {&k[0], &k[1], &k[2], &k[3]};
+    const char *kid[4] = {"K-1", "K-2", "K-3", "K-4"};
+    for (int i = 0; i < 4; i++) {
+        ismo__v1__risk__init(&k[i]);
+        k[i].id = (char *)kid[i];
+        k[i].has_high = 1;
+        k[i].high = i != 3; /* K-4 is not high */
+    }
+    json_t *g = ismo_register_lint(v, n, pp, 3, kp, 4, NULL);
+    char buf[1024];
+    /* the 3-cycle once, at its smallest id, with its path; the self-parent too */
+    json_t *tree = json_object_get(g, "tree");
+    assert_string_equal(lint_ids(g, "tree", buf, sizeof buf), "L-INV L-C1 L-SELF");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tree, 0), "problem")),
+                        "level inversion");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tree, 1), "path")),
+                        "L-C1 -> L-C3 -> L-C2 -> L-C1");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tree, 2), "path")),
+                        "L-SELF -> L-SELF");
+    /* dangling: unknown policy, risk, parent; a retired parent */
+    json_t *d = json_object_get(g, "dangling_references");
+    assert_string_equal(lint_ids(g, "dangling_references", buf, sizeof buf),
+                        "L-DANGLE L-DANGLE L-DANGLE L-UNDER-RET");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "ref")), "P-9");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 1), "kind")), "risk");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 2), "kind")), "parent");
+    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(d, 3), "text")),
+                           "is retired"));
+    /* coverage: a retired objective supports and treats nothing */
+    assert_string_equal(lint_ids(g, "unsupported_policies", buf, sizeof buf), "P-2 P-3");
+    assert_string_equal(lint_ids(g, "untreated_high_risks", buf, sizeof buf), "K-2 K-3");
+    assert_string_equal(lint_ids(g, "drafts", buf, sizeof buf), "L-ROOT");
+    /* the retired objective is not checked */
+    assert_null(strstr(lint_ids(g, "smart_gaps", buf, sizeof buf), "L-RET "));
+    assert_int_equal(json_array_size(json_object_get(g, "smart_gaps")), n - 1);
+    json_decref(g);
+
+    /* --function b: only b's objectives, no coverage checks */
+    g = ismo_register_lint(v, n, pp, 3, kp, 4, "b");
+    assert_string_equal(lint_ids(g, "tree", buf, sizeof buf), "L-INV L-C1");
+    assert_int_equal(json_array_size(json_object_get(g, "unsupported_policies")), 0);
+    assert_int_equal(json_array_size(json_object_get(g, "untreated_high_risks")), 0);
+    assert_int_equal(json_array_size(json_object_get(g, "smart_gaps")), 4);
+    json_decref(g);
+
+    /* no policy or risk register: references not checked */
+    g = ismo_register_lint(v, n, NULL, 0, NULL, 0, NULL);
+    assert_string_equal(lint_ids(g, "dangling_references", buf, sizeof buf),
+                        "L-DANGLE L-UNDER-RET");
+    json_decref(g);
+    free(v);
+    ismo_register_destroy(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1053,6 +1161,7 @@ int main(void)
         cmocka_unit_test(test_yaml_new_fields_bad), cmocka_unit_test(test_policy_register),
         cmocka_unit_test(test_risk_register),      cmocka_unit_test(test_export_roundtrip),
         cmocka_unit_test(test_export_order_cycle), cmocka_unit_test(test_ismo_csv_errors),
+        cmocka_unit_test(test_lint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
