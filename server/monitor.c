@@ -261,6 +261,7 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
     in.overdue_repeat_ms = o->has_overdue_repeat_ms && o->overdue_repeat_ms != 0 ? o->overdue_repeat_ms
                                                                                  : w->cfg->overdue_repeat_ms;
     in.late_before_ms = w->late_before_ms;
+    in.quiet_before_ms = w->quiet_before_ms;
     uint32_t outstanding = 0;
     size_t n_due = 0;
     int more = 0;

@@ -346,6 +346,25 @@ size_t ismo_schedule(const ismo_schedule_input *in, ismo_fired_fn fired, ismo_co
             }
         }
     }
+    if (in->quiet_before_ms > 0) {
+        /* an upgrade: what older ismods did not announce is not announced
+         * now for times before it (no burst of stale messages) */
+        for (size_t i = 0; i < a.n; i++) {
+            ismo_reminder_due *r = &out[i];
+            int newer = r->kind == ISMO__V1__REMINDER_KIND__WORK_SHOULD_START ||
+                        r->kind == ISMO__V1__REMINDER_KIND__REVIEW_DUE ||
+                        r->kind == ISMO__V1__REMINDER_KIND__ACTION_DUE_APPROACHING ||
+                        r->kind == ISMO__V1__REMINDER_KIND__ACTION_OVERDUE ||
+                        (r->kind == ISMO__V1__REMINDER_KIND__OVERDUE && r->repeat > 0);
+            if (newer && r->at_ms < in->quiet_before_ms && !r->suppress) {
+                r->suppress = 1;
+                if (r->kind == ISMO__V1__REMINDER_KIND__ACTION_OVERDUE ||
+                    r->kind == ISMO__V1__REMINDER_KIND__OVERDUE) {
+                    a.outs--; /* counted in overdue() as published */
+                }
+            }
+        }
+    }
     if (outstanding) {
         uint32_t outs = a.outs;
         for (size_t i = 0; i < a.n; i++) {

@@ -76,6 +76,9 @@ typedef struct ismo_schedule_input {
     int64_t last_review_ms;      /* newest review record, UTC ms; 0 = none */
     int64_t late_before_ms;      /* reminders that became due before this instant are late
                                   * (ismod was down); 0 = none */
+    int64_t quiet_before_ms;     /* WORK_SHOULD_START, REVIEW_DUE, ACTION_* and OVERDUE repeats
+                                  * (kinds older ismods did not have) that became due before
+                                  * this instant are recorded as suppressed (upgrade); 0 = none */
     int more_pending;            /* 1: ismo_schedule ran out of room; ismo_next_check_ms then
                                   * answers now + 1 so the rest are decided at the next tick */
 } ismo_schedule_input;

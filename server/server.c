@@ -54,6 +54,8 @@ struct ismo_server {
     ismo_audit_t *audit;         /* the audit trail's key and checkpoints (audit.c) */
     ismo_zap_t *zap;             /* CURVE: the ZAP handler and certificate table; NULL = --insecure */
     int64_t started_ms;          /* server clock at start-up, UTC ms */
+    int64_t quiet_before_ms;     /* a data directory from before the reminder kinds of
+                                  * "reminders_v2": started_ms until the catch-up is done */
     int catching_up;             /* 1 until a tick leaves nothing due: reminders whose time
                                   * passed before started_ms fire late (ismod was down) */
     int64_t last_tick_clock_ms;  /* server clock of the last tick, UTC ms */
@@ -124,9 +126,20 @@ static ismo_err schedule_if_new(ismo_server_t *s, char *why, size_t why_len)
 {
     ismo_txn_t *txn = NULL;
     ismo_err err = ismo_txn_begin(s->store, 1, &txn);
-    uint64_t done = 0;
+    uint64_t done = 0, v2 = 0;
     if (err == ISMO_OK) {
         err = ismo_store_meta_get(txn, "due_index_v1", &done);
+    }
+    if (err == ISMO_OK) {
+        err = ismo_store_meta_get(txn, "reminders_v2", &v2);
+    }
+    if (err == ISMO_OK && !v2) {
+        /* written by an ismod without WORK_SHOULD_START, REVIEW_DUE, action
+         * reminders and OVERDUE repeats (or new): evaluate everything at the
+         * first ticks, recording those kinds' past times as suppressed; the
+         * marker is written when that catch-up is done */
+        s->quiet_before_ms = s->started_ms;
+        done = 0;
     }
     if (err == ISMO_OK && !done) {
         s->work.txn = txn;
@@ -565,13 +578,18 @@ static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs
     if (err == ISMO_OK && tick && !w->writes_refused) {
         /* the first ticks after start-up: what fell due while ismod was down is late */
         w->late_before_ms = s->catching_up ? s->started_ms : 0;
+        w->quiet_before_ms = s->catching_up ? s->quiet_before_ms : 0;
         err = ismo_monitor_tick(w);
         w->late_before_ms = 0;
+        w->quiet_before_ms = 0;
         if (err == ISMO_OK && s->catching_up) {
             static char left[1][ISMO_MAX_ID_BYTES + 1];
             size_t n_left = 0;
             err = ismo_store_due_list(w->txn, w->now_ms, 1, left, &n_left);
             drained = n_left == 0;
+        }
+        if (err == ISMO_OK && drained && s->quiet_before_ms) {
+            err = ismo_store_meta_put(w->txn, "reminders_v2", 1);
         }
     }
     w->txn = NULL;
@@ -583,6 +601,7 @@ static ismo_err run_step(ismo_server_t *s, inmsg *msgs, Ismo__V1__Request **reqs
     if (err == ISMO_OK && tick && !w->writes_refused) {
         if (drained) {
             s->catching_up = 0;
+            s->quiet_before_ms = 0;
         }
         atomic_store(&s->ticked_ms, w->now_ms);
     }

@@ -50,6 +50,9 @@ typedef struct ismo_work {
     int authenticated;           /* 1: CURVE (peer from a certificate); 0: --insecure (admin) */
     int64_t late_before_ms;      /* reminders due before this instant fire with late = 1 (the
                                   * first ticks after start-up: ismod was down); 0 = none */
+    int64_t quiet_before_ms;     /* the first ticks on a data directory from before these
+                                  * reminder kinds: theirs due before this instant are only
+                                  * recorded (docs/evaluation.md "Reminders"); 0 = none */
     /* objectives touched by samples in this step, evaluated before commit */
     char (*touched)[ISMO_MAX_ID_BYTES + 1];
     size_t n_touched, cap_touched;

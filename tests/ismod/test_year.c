@@ -29,6 +29,7 @@
 #include "ismo.h"
 #include "ismo_keys.h"
 #include "ismo_time.h"
+#include "store.h"
 
 #define T0 INT64_C(1767225600000) /* 2026-01-01T00:00:00Z */
 #define DAY ISMO_DAY_MS
@@ -576,11 +577,85 @@ static void test_ack_owner_only(void **state)
     harness_cleanup(&H);
 }
 
+/* Set the data directory's "reminders_v2" marker (0 = as written by an
+ * ismod from before the new reminder kinds). ismod must be stopped. */
+static void set_marker(uint64_t value, uint64_t *old)
+{
+    ismo_store_t *st = NULL;
+    ismo_txn_t *txn = NULL;
+    char why[300];
+    ismo_store_opts so = ismo_store_opts_default();
+    assert_int_equal(ismo_store_open(H.cfg.data_dir, &so, &st, why, sizeof why), ISMO_OK);
+    assert_int_equal(ismo_txn_begin(st, 1, &txn), ISMO_OK);
+    if (old) {
+        assert_int_equal(ismo_store_meta_get(txn, "reminders_v2", old), ISMO_OK);
+    }
+    assert_int_equal(ismo_store_meta_put(txn, "reminders_v2", value), ISMO_OK);
+    assert_int_equal(ismo_txn_commit(&txn), ISMO_OK);
+    ismo_store_destroy(&st);
+}
+
+/* An upgrade: a data directory from an ismod without the new reminder kinds
+ * does not announce their past times at the first start (recorded as
+ * suppressed); what comes later is announced as usual. */
+static void test_upgrade_is_quiet(void **state)
+{
+    (void)state;
+    harness_init(&H);
+    H.cfg.now_fn = sim_now;
+    H.cfg.no_sync = 1;
+    g_now = T0;
+    atomic_store(&g_clock, T0);
+    harness_start(&H);
+    wait_tick(T0);
+    ismo_client_t *c = ismo_client_new(H.endpoint, "alice");
+    ismo_client_set_timeout_ms(c, 5000);
+    assert_int_equal(put(c, D1, 0), ISMO_OK);
+    advance_to(AT(1));
+    ismo_client_destroy(&c);
+    harness_stop(&H);
+    uint64_t was = 0;
+    set_marker(0, &was);
+    assert_int_equal(was, 1); /* written at the first start's catch-up */
+    /* down until day 65: start (10), action approaching (43), overdue (50,
+     * 57, 64) and the review date (60) passed */
+    g_now = AT(65);
+    atomic_store(&g_clock, g_now);
+    harness_start(&H);
+    wait_tick(g_now);
+    c = ismo_client_new(H.endpoint, "alice");
+    ismo_client_set_timeout_ms(c, 5000);
+    advance_to(AT(72));
+    Ismo__V1__Reply *r = NULL;
+    assert_int_equal(ismo_list_events(c, 0, 0, NULL, ISMO__V1__EVENT_KIND__REMINDER, &r), ISMO_OK);
+    size_t n = 0;
+    for (size_t e = 0; e < r->list_events->n_events; e++) {
+        const Ismo__V1__Event *x = r->list_events->events[e];
+        if (strcmp(x->objective_id, ID) != 0) {
+            continue;
+        }
+        n++;
+        /* only the repeat that came after the upgrade */
+        if (x->reminder->reminder_kind != ISMO__V1__REMINDER_KIND__ACTION_OVERDUE || x->reminder->repeat != 3 ||
+            x->time_ms != AT(71) || x->reminder->late || x->reminder->escalated) {
+            fail_msg("unexpected reminder at day %.2f: %s", (double)(x->time_ms - T0) / DAY, x->message);
+        }
+    }
+    assert_int_equal(n, 1);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    ismo_client_destroy(&c);
+    harness_stop(&H);
+    set_marker(1, &was);
+    assert_int_equal(was, 1); /* the catch-up wrote it again */
+    harness_cleanup(&H);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_year),
         cmocka_unit_test(test_ack_owner_only),
+        cmocka_unit_test(test_upgrade_is_quiet),
     };
     return cmocka_run_group_tests_name("year", tests, NULL, NULL);
 }

@@ -749,6 +749,47 @@ static void test_out_of_room(void **state)
     assert_int_equal(more, 0);
 }
 
+/* An upgrade (quiet_before_ms): kinds older ismods did not have are only
+ * recorded for times before it; the older kinds fire as before. */
+static void test_upgrade_quiet(void **state)
+{
+    fixture *f = *state;
+    Ismo__V1__Action a0 = ISMO__V1__ACTION__INIT;
+    Ismo__V1__Action *acts[] = {&a0};
+    a0.has_due_ms = 1;
+    a0.due_ms = T0 + 10 * DAY;
+    f->o.n_actions = 1;
+    f->o.actions = acts;
+    f->o.start_ms = T0 + 5 * DAY; /* a new start key, not quietened by setup */
+    f->in.health = ISMO__V1__HEALTH__MISSED;
+    f->in.overdue_repeat_ms = 7 * DAY;
+    f->in.quiet_before_ms = f->o.deadline_ms + 8 * DAY + 1; /* started just after */
+    f->in.late_before_ms = f->in.quiet_before_ms;
+    size_t n = run_at(f, f->o.deadline_ms + 8 * DAY);
+    size_t published = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!f->due[i].suppress) {
+            published++;
+            /* OVERDUE repeat 0 would be the old kind, but repeat 1 is due: a
+             * repeat, new, so quiet; nothing at all is published */
+        }
+    }
+    assert_int_equal(published, 0);
+    assert_int_equal(f->outstanding, 0);
+    record(&f->map, f->due, n);
+    /* later: as usual */
+    f->in.quiet_before_ms = 0;
+    f->in.late_before_ms = 0;
+    n = run_at(f, f->o.deadline_ms + 15 * DAY); /* OVERDUE repeat 2, ACTION_OVERDUE repeat 15 */
+    assert_int_equal(count_published(f->due, n), 2);
+    record(&f->map, f->due, n);
+    /* the old kinds are never quiet: a fresh deadline's OVERDUE (repeat 0) */
+    f->o.deadline_ms += 20 * DAY;
+    f->in.quiet_before_ms = f->o.deadline_ms + 1;
+    n = run_at(f, f->o.deadline_ms + 1);
+    assert_int_equal(count_published(f->due, n), 1);
+}
+
 static void test_episode_of_key(void **state)
 {
     (void)state;
@@ -810,6 +851,7 @@ int main(void)
         T(test_review_dates_and_cadence),
         T(test_next_check_new_kinds),
         T(test_out_of_room),
+        T(test_upgrade_quiet),
         cmocka_unit_test(test_episode_of_key),
         T(test_message_time_zone),
     };
