@@ -155,7 +155,9 @@ ismo_err ismo_audit_export(ismo_client_t *self, uint64_t since_seq, uint32_t lim
 ismo_err ismo_put_context(ismo_client_t *self, Ismo__V1__PolicyCommitment **policies,
                           size_t n_policies, Ismo__V1__Risk **risks, size_t n_risks, int replace,
                           Ismo__V1__Reply **reply_p);
-/* Every stored policy commitment and risk, id order (reply->list_context). */
+/* The stored policy commitments and risks, id order (reply->list_context);
+ * at most the server's max_list of each: reply->list_context->more is set
+ * when either register was cut (there is no paging for them). */
 ismo_err ismo_list_context(ismo_client_t *self, Ismo__V1__Reply **reply_p);
 
 /* Acknowledge reminders of one objective (6.2 e "communicated"): stops the
