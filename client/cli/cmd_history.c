@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ismo_time.h"
 #include "output.h"
 #include "register.h"
 
@@ -64,6 +65,99 @@ static void diff_time(const char *field, int64_t a, int64_t b)
     }
 }
 
+/* A list as one line: "A, B, C" ("-" when empty). */
+static const char *join_strv(char **v, size_t n, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", i ? ", " : "", v[i] ? v[i] : "");
+    }
+    return buf;
+}
+
+/* Instants (dur 0) or durations (dur 1) as one line. */
+static const char *join_ms(const int64_t *v, size_t n, int dur, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char x[40];
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+                 dur                         ? ismo_duration_format_ms(v[i], x, sizeof x)
+                 : v[i] % ISMO_DAY_MS == 0 ? ismo_date_format_ms(v[i], x, sizeof x)
+                                             : ismo_time_format_ms(v[i], x, sizeof x));
+    }
+    return buf;
+}
+
+static void diff_dur(const char *field, int has_a, int64_t a, int has_b, int64_t b)
+{
+    if (has_a != has_b || (has_a && a != b)) {
+        char x[40] = "-", y[40] = "-";
+        if (has_a) {
+            ismo_duration_format_ms(a, x, sizeof x);
+        }
+        if (has_b) {
+            ismo_duration_format_ms(b, y, sizeof y);
+        }
+        printf("    %s: %s -> %s\n", field, x, y);
+    }
+}
+
+static const char *period_targets_text(const Ismo__V1__Objective *o, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < o->n_period_targets; i++) {
+        const Ismo__V1__PeriodTarget *p = o->period_targets[i];
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s %g", i ? ", " : "", p->label ? p->label : "?",
+                 p->target);
+    }
+    return buf;
+}
+
+/* What changed in the clause-6.2 fields (tree, lifecycle, kinds, periods,
+ * reminders, references). */
+static void diff_clause62(const Ismo__V1__Objective *a, const Ismo__V1__Objective *b)
+{
+    char x[2048], y[2048];
+    diff_text("parent", a->parent_id, b->parent_id);
+    diff_text("lifecycle", a->has_lifecycle ? ismo_lifecycle_name(a->lifecycle) : NULL,
+              b->has_lifecycle ? ismo_lifecycle_name(b->lifecycle) : NULL);
+    diff_text("not measurable", a->not_measurable ? "yes" : "no", b->not_measurable ? "yes" : "no");
+    diff_text("reason not measurable", a->not_measurable_reason, b->not_measurable_reason);
+    const Ismo__V1__Metric *ma = a->metric, *mb = b->metric;
+    diff_text("value kind", ismo_value_kind_name(ma ? (int)ma->value_kind : 0),
+              ismo_value_kind_name(mb ? (int)mb->value_kind : 0));
+    diff_text("calendar period", ismo_period_name(ma ? (int)ma->period : 0),
+              ismo_period_name(mb ? (int)mb->period : 0));
+    diff_text("target exclusive", a->target_exclusive ? "yes" : "no",
+              b->target_exclusive ? "yes" : "no");
+    diff_text("period targets", period_targets_text(a, x, sizeof x), period_targets_text(b, y, sizeof y));
+    diff_text("review dates", join_ms(a->review_dates_ms, a->n_review_dates_ms, 0, x, sizeof x),
+              join_ms(b->review_dates_ms, b->n_review_dates_ms, 0, y, sizeof y));
+    diff_text("reminders", join_ms(a->reminder_offsets_ms, a->n_reminder_offsets_ms, 1, x, sizeof x),
+              join_ms(b->reminder_offsets_ms, b->n_reminder_offsets_ms, 1, y, sizeof y));
+    if (a->overdue_repeat_ms != b->overdue_repeat_ms) {
+        ismo_duration_format_ms(a->overdue_repeat_ms, x, sizeof x);
+        ismo_duration_format_ms(b->overdue_repeat_ms, y, sizeof y);
+        printf("    overdue repeat: %s -> %s\n", a->overdue_repeat_ms < 0 ? "never" : x,
+               b->overdue_repeat_ms < 0 ? "never" : y);
+    }
+    diff_num("escalate after", a->escalate_after != 0, a->escalate_after, b->escalate_after != 0,
+             b->escalate_after);
+    diff_text("escalate to", a->escalate_to, b->escalate_to);
+    diff_text("policy refs", join_strv(a->policy_refs, a->n_policy_refs, x, sizeof x),
+              join_strv(b->policy_refs, b->n_policy_refs, y, sizeof y));
+    diff_text("risk refs", join_strv(a->risk_refs, a->n_risk_refs, x, sizeof x),
+              join_strv(b->risk_refs, b->n_risk_refs, y, sizeof y));
+    diff_text("controls", join_strv(a->control_refs, a->n_control_refs, x, sizeof x),
+              join_strv(b->control_refs, b->n_control_refs, y, sizeof y));
+    diff_text("SMART gaps", join_strv(a->smart_gaps, a->n_smart_gaps, x, sizeof x),
+              join_strv(b->smart_gaps, b->n_smart_gaps, y, sizeof y));
+}
+
 static void diff_objectives(const Ismo__V1__Objective *a, const Ismo__V1__Objective *b)
 {
     diff_text("title", a->title, b->title);
@@ -83,10 +177,11 @@ static void diff_objectives(const Ismo__V1__Objective *a, const Ismo__V1__Object
               ismo_direction_name(mb ? (int)mb->direction : 0));
     diff_text("aggregation", ismo_aggregation_name(ma ? (int)ma->aggregation : 0),
               ismo_aggregation_name(mb ? (int)mb->aggregation : 0));
-    diff_num("window (ms)", ma && ma->has_window_ms, ma ? (double)ma->window_ms : 0,
-             mb && mb->has_window_ms, mb ? (double)mb->window_ms : 0);
-    diff_num("frequency (ms)", ma && ma->has_frequency_ms, ma ? (double)ma->frequency_ms : 0,
-             mb && mb->has_frequency_ms, mb ? (double)mb->frequency_ms : 0);
+    diff_dur("window", ma && ma->has_window_ms, ma ? ma->window_ms : 0, mb && mb->has_window_ms,
+             mb ? mb->window_ms : 0);
+    diff_dur("frequency", ma && ma->has_frequency_ms, ma ? ma->frequency_ms : 0,
+             mb && mb->has_frequency_ms, mb ? mb->frequency_ms : 0);
+    diff_clause62(a, b);
     diff_text("evaluation method", a->evaluation_method, b->evaluation_method);
     diff_text("description", a->description, b->description);
     if (a->n_actions != b->n_actions) {
@@ -107,6 +202,8 @@ static void diff_objectives(const Ismo__V1__Objective *a, const Ismo__V1__Object
             snprintf(label, sizeof label, "action %zu due", i + 1);
             diff_time(label, x->due_ms, y->due_ms);
         }
+        snprintf(label, sizeof label, "action %zu id", i + 1);
+        diff_text(label, x->id, y->id);
     }
     if (a->retired != b->retired) {
         printf("    retired: %s -> %s\n", a->retired ? "yes" : "no", b->retired ? "yes" : "no");

@@ -122,6 +122,18 @@ ismo import "$ROOT/examples/register.yaml" >"$TMP/imp-again.out" 2>&1
 check "import -> export -> import: the example register is unchanged on the server" \
     grep -q "objectives: 14 (created 0, updated 0, unchanged 14, failed 0)" "$TMP/imp-again.out"
 
+# a changed register: history names what changed in the new fields
+sed -e 's/^    reminders: \[30d, 14d, 7d, 1d\]$/    reminders: [14d]/' -e 's/^    escalate_after: 2$/    escalate_after: 3/' \
+    -e 's/^    parent: OBJ-PATCH-48H$/    parent: OBJ-CRIT-VULNS/' "$TMP/e1.yaml" >"$TMP/changed.yaml"
+ismo import "$TMP/changed.yaml" >"$TMP/imp-changed.out" 2>&1
+check "the changed register updates 3 objectives" grep -q "objectives: 14 (created 0, updated 3, unchanged 11" "$TMP/imp-changed.out"
+ismo history OBJ-PATCH-48H >"$TMP/hist.out" 2>&1
+check "history shows the changed reminders and escalation" \
+    grep -q "reminders: 30d, 14d, 7d, 1d -> 14d" "$TMP/hist.out"
+check "history shows the changed escalation" grep -q "escalate after: 2 -> 3" "$TMP/hist.out"
+ismo history OBJ-VULN-SLA >"$TMP/hist2.out" 2>&1
+check "history shows a new parent" grep -q "parent: OBJ-PATCH-48H -> OBJ-CRIT-VULNS" "$TMP/hist2.out"
+
 start_server csv
 ismo import "$TMP/e1.csv" >"$TMP/imp-csv.out" 2>&1
 check "the CSV export imports into a fresh ismod" grep -q "objectives: 14 (created 14, updated 0, unchanged 0, failed 0)" "$TMP/imp-csv.out"
