@@ -242,11 +242,12 @@ json_t *ismo_register_lint(Ismo__V1__Objective *const *o, size_t n,
         char gaps[ISMO_SMART_MAX_GAPS][ISMO_SMART_GAP_BYTES];
         size_t ng = ismo_smart_gaps(c, gaps, ISMO_SMART_MAX_GAPS);
         if (ng > 0) {
-            char buf[4096] = "";
+            char buf[ISMO_SMART_MAX_GAPS * (ISMO_SMART_GAP_BYTES + 2) + 1] = "";
+            size_t used = 0;
             json_t *arr = json_array();
             for (size_t g = 0; g < ng && g < ISMO_SMART_MAX_GAPS; g++) {
-                size_t used = strlen(buf);
-                snprintf(buf + used, sizeof buf - used, "%s%s", g ? ", " : "", gaps[g]);
+                int w = snprintf(buf + used, sizeof buf - used, "%s%s", g ? ", " : "", gaps[g]);
+                used += w > 0 && (size_t)w < sizeof buf - used ? (size_t)w : 0;
                 json_array_append_new(arr, json_string(gaps[g]));
             }
             json_t *j = json_object();
