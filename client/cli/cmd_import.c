@@ -132,7 +132,8 @@ static size_t check_refs(const ismo_register_t *reg, const char *path, const kno
         const Ismo__V1__Objective *o = ismo_register_objective(reg, i);
         int line = ismo_register_objective_line(reg, i);
         for (size_t j = 0; k->have_policies && j < o->n_policy_refs; j++) {
-            if (!in_list(o->policy_refs[j], k->policies, k->n_policies)) {
+            if (!in_list(o->policy_refs[j], k->policies, k->n_policies) &&
+                !ismo_ref_is_iso_clause(o->policy_refs[j])) {
                 printf("warning: %s:%d: policy_refs: %s refers to '%s', which is not in the "
                        "policy register; the reference is kept\n",
                        path, line, o->id, o->policy_refs[j]);

@@ -164,6 +164,12 @@ int ismo_risk_is_high(const char *rating, int has_score, double score, double hi
 char *ismo_register_export(Ismo__V1__Objective *const *objectives, size_t n,
                            ismo_register_format format, size_t *len_p);
 
+/* 1 if a policy reference names a clause of the standard rather than a
+ * commitment of the organisation's policy: "ISO " followed by a digit, as
+ * the CSV register writes "ISO 6.2" (docs/cli.md "CSV register mapping").
+ * Such references are kept but not checked against the policy register. */
+int ismo_ref_is_iso_clause(const char *ref);
+
 /* The consistency checks of `ismo lint`, in output order. */
 typedef enum ismo_lint_group {
     ISMO_LINT_SMART = 0,    /* what the SMART gate lacks (common/ismo_smart.h; 6.2 b, g-k) */
@@ -187,7 +193,9 @@ extern const char *const ismo_lint_group_titles[ISMO_LINT_GROUPS];
  * policy commitments and risks (n 0 = no such register: its references and
  * its coverage are not checked). function non-NULL limits the
  * per-objective checks to that function and leaves out the two
- * organisation-wide coverage checks. Pure; inputs are borrowed.
+ * organisation-wide coverage checks. Policy references that name a clause
+ * of the standard (ismo_ref_is_iso_clause) are not dangling. Pure; inputs
+ * are borrowed.
  * Returns a new JSON object (caller json_decref's it) with one array per
  * group key, each finding an object {"id", "text" (one line for people),
  * ...}: smart_gaps add "gaps" (list); dangling_references "kind" (policy,

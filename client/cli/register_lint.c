@@ -192,6 +192,11 @@ static void check_cycles(json_t *groups, Ismo__V1__Objective *const *o, size_t n
     free(walk);
 }
 
+int ismo_ref_is_iso_clause(const char *ref)
+{
+    return ref && strncmp(ref, "ISO ", 4) == 0 && ref[4] >= '0' && ref[4] <= '9';
+}
+
 json_t *ismo_register_lint(Ismo__V1__Objective *const *o, size_t n,
                            Ismo__V1__PolicyCommitment *const *policies, size_t n_policies,
                            Ismo__V1__Risk *const *risks, size_t n_risks, const char *function)
@@ -259,7 +264,8 @@ json_t *ismo_register_lint(Ismo__V1__Objective *const *o, size_t n,
                 c->title ? c->title : "");
         }
         for (size_t r = 0; n_policies && r < c->n_policy_refs; r++) {
-            if (sidx_find(&px, c->policy_refs[r]) == (size_t)-1) {
+            if (sidx_find(&px, c->policy_refs[r]) == (size_t)-1 &&
+                !ismo_ref_is_iso_clause(c->policy_refs[r])) {
                 add(groups, ISMO_LINT_DANGLING, c->id,
                     json_pack("{s:s, s:s}", "kind", "policy", "ref", c->policy_refs[r]),
                     "%s: policy '%s' is not in the policy register", c->id, c->policy_refs[r]);

@@ -282,6 +282,13 @@ check "the refused register left the stored risks alone" python3 - "$TMP/lint-af
 import json, sys
 assert json.load(open(sys.argv[1]))["risks"] == 2
 PY
+# the public register against this server's registers: clause references
+# ("ISO 6.2") are not policy commitments; its risks R-001.. are unknown here
+ismo import "$ROOT/examples/cenedril-register.csv" >"$TMP/imp-cen.out" 2>&1
+check "ISO clause references are not reported as unknown policies" \
+    test "$(grep -c "refers to 'ISO" "$TMP/imp-cen.out")" -eq 0
+check "its unknown risks are reported (row named) and kept" \
+    grep -q "^warning: .*cenedril-register.csv:3: risk_refs: OBJ-2026-02 refers to risk 'R-001'" "$TMP/imp-cen.out"
 ismo export --format xml >/dev/null 2>&1
 check "export --format xml is a usage error (exit 2)" test $? -eq 2
 

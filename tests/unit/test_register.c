@@ -812,6 +812,9 @@ static void test_risk_register(void **state)
     assert_non_null(strstr(ismo_register_error(r, 0), "first defined on line 2, again on line 4"));
     ismo_register_destroy(&r);
 
+    assert_true(ismo_ref_is_iso_clause("ISO 6.2"));
+    assert_false(ismo_ref_is_iso_clause("ISO policy"));
+    assert_false(ismo_ref_is_iso_clause("POL-1"));
     assert_true(ismo_risk_is_high(" CRITICAL ", 0, 0, 15));
     assert_true(ismo_risk_is_high(NULL, 1, 15, 15));
     assert_false(ismo_risk_is_high("low", 1, 14.9, 15));
@@ -1069,7 +1072,7 @@ static void test_lint(void **state)
         "  - {id: L-C3, title: c, function: b, level: tactical, parent: L-C2}\n"
         "  - {id: L-SELF, title: s, function: a, level: tactical}\n"
         "  - {id: L-BELOW, title: b, function: a, level: tactical, parent: L-C1}\n"
-        "  - {id: L-DANGLE, title: d, function: a, level: tactical, parent: L-GONE, policy_refs: [P-9, P-1], risk_refs: [K-9]}\n"
+        "  - {id: L-DANGLE, title: d, function: a, level: tactical, parent: L-GONE, policy_refs: [P-9, P-1, ISO 6.2], risk_refs: [K-9]}\n"
         "  - {id: L-RET, title: retired, function: a, level: tactical, policy_refs: [P-2], risk_refs: [K-2]}\n"
         "  - {id: L-UNDER-RET, title: u, function: a, level: operational, parent: L-RET}\n";
     ismo_register_t *r = load_text("lint.yaml", text, ISMO_OK);
