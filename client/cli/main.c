@@ -26,7 +26,8 @@ static const command commands[] = {
      "                                    backfill samples from an Upptime status CSV"},
     {"export", cmd_export,
      "export [--format yaml|csv] [-o FILE] [--function F]\n"
-     "                                    the current register (re-importable, byte-identical round trip)"},
+     "                                    the current register (re-importable, byte-identical round trip)\n"
+     "  export --policies|--risks [--format yaml|csv] [-o FILE]   the policy or risk register"},
     {"list", cmd_list,
      "list [--function F] [--all]       objectives as a tree (children under parents), lifecycle"},
     {"show", cmd_show,

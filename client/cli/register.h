@@ -164,6 +164,18 @@ int ismo_risk_is_high(const char *rating, int has_score, double score, double hi
 char *ismo_register_export(Ismo__V1__Objective *const *objectives, size_t n,
                            ismo_register_format format, size_t *len_p);
 
+/* Write a policy register (ISMO_REGISTER_YAML: "policies:" list;
+ * ISMO_REGISTER_ISMO_CSV: columns ID, Commitment, Source) or a risk register
+ * (YAML "risks:" list; CSV ID, Title, Rating, Score, Treatment, Owner) that
+ * ismo_register_load_policies / _risks read back to equal entries, in the
+ * order given. Risk.high is not written: the importer derives it again from
+ * rating and score (with its --high-score). Returns malloc'ed text (caller
+ * frees) and its length in *len_p (may be NULL); NULL for another format. */
+char *ismo_register_export_policies(Ismo__V1__PolicyCommitment *const *policies, size_t n,
+                                    ismo_register_format format, size_t *len_p);
+char *ismo_register_export_risks(Ismo__V1__Risk *const *risks, size_t n,
+                                 ismo_register_format format, size_t *len_p);
+
 /* 1 if a policy reference names a clause of the standard rather than a
  * commitment of the organisation's policy: "ISO " followed by a digit, as
  * the CSV register writes "ISO 6.2" (docs/cli.md "CSV register mapping").

@@ -695,3 +695,114 @@ char *ismo_register_export(Ismo__V1__Objective *const *objectives, size_t n,
     }
     return buf;
 }
+
+/* ---- policy and risk registers ---------------------------------------------------- */
+
+static void yctx_kv(FILE *f, const char *first, const char *k, const char *v)
+{
+    if (set(v)) {
+        fprintf(f, "%s%s: ", first, k);
+        yq(f, v, 0);
+        fputc('\n', f);
+    }
+}
+
+char *ismo_register_export_policies(Ismo__V1__PolicyCommitment *const *p, size_t n,
+                                    ismo_register_format format, size_t *len_p)
+{
+    if (format != ISMO_REGISTER_YAML && format != ISMO_REGISTER_ISMO_CSV) {
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        oom();
+    }
+    if (format == ISMO_REGISTER_YAML) {
+        fputs("# ismo policy register (docs/cli.md \"Policy and risk registers\"), written by\n"
+              "# ismo export --policies. Import with: ismo import --policies FILE\n",
+              f);
+        fputs(n ? "policies:\n" : "policies: []\n", f);
+        for (size_t i = 0; i < n; i++) {
+            fputs("  - id: ", f);
+            yq(f, p[i]->id ? p[i]->id : "", 0);
+            fputc('\n', f);
+            yctx_kv(f, "    ", "text", p[i]->text);
+            yctx_kv(f, "    ", "source", p[i]->source);
+        }
+    } else {
+        fputs("ID,Commitment,Source\n", f);
+        for (size_t i = 0; i < n; i++) {
+            csv_cell(f, p[i]->id);
+            fputc(',', f);
+            csv_cell(f, p[i]->text);
+            fputc(',', f);
+            csv_cell(f, p[i]->source);
+            fputc('\n', f);
+        }
+    }
+    if (fclose(f) != 0) {
+        oom();
+    }
+    if (len_p) {
+        *len_p = len;
+    }
+    return buf;
+}
+
+char *ismo_register_export_risks(Ismo__V1__Risk *const *r, size_t n, ismo_register_format format,
+                                 size_t *len_p)
+{
+    if (format != ISMO_REGISTER_YAML && format != ISMO_REGISTER_ISMO_CSV) {
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    char num[64];
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        oom();
+    }
+    if (format == ISMO_REGISTER_YAML) {
+        fputs("# ismo risk register (docs/cli.md \"Policy and risk registers\"), written by\n"
+              "# ismo export --risks. Import with: ismo import --risks FILE\n",
+              f);
+        fputs(n ? "risks:\n" : "risks: []\n", f);
+        for (size_t i = 0; i < n; i++) {
+            fputs("  - id: ", f);
+            yq(f, r[i]->id ? r[i]->id : "", 0);
+            fputc('\n', f);
+            yctx_kv(f, "    ", "title", r[i]->title);
+            yctx_kv(f, "    ", "rating", r[i]->rating);
+            if (r[i]->has_score) {
+                fprintf(f, "    score: %s\n", fmt_num(r[i]->score, num, sizeof num));
+            }
+            yctx_kv(f, "    ", "treatment", r[i]->treatment);
+            yctx_kv(f, "    ", "owner", r[i]->owner);
+        }
+    } else {
+        fputs("ID,Title,Rating,Score,Treatment,Owner\n", f);
+        for (size_t i = 0; i < n; i++) {
+            csv_cell(f, r[i]->id);
+            fputc(',', f);
+            csv_cell(f, r[i]->title);
+            fputc(',', f);
+            csv_cell(f, r[i]->rating);
+            fputc(',', f);
+            csv_cell(f, r[i]->has_score ? fmt_num(r[i]->score, num, sizeof num) : NULL);
+            fputc(',', f);
+            csv_cell(f, r[i]->treatment);
+            fputc(',', f);
+            csv_cell(f, r[i]->owner);
+            fputc('\n', f);
+        }
+    }
+    if (fclose(f) != 0) {
+        oom();
+    }
+    if (len_p) {
+        *len_p = len;
+    }
+    return buf;
+}

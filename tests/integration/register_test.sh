@@ -113,7 +113,18 @@ ids = [l.split(": ", 1)[1].strip() for l in open(sys.argv[1]) if l.startswith(" 
 assert ids.index("OBJ-SEC-2026") < ids.index("OBJ-PATCH-48H") < ids.index("OBJ-PENDING-UPDATES"), ids
 PY
 
+ismo export --policies -o "$TMP/p1.yaml" >/dev/null 2>&1
+check "export --policies exits 0" test $? -eq 0
+ismo export --risks --format csv -o "$TMP/r1.csv" >/dev/null 2>&1
+check "export --risks --format csv exits 0" test $? -eq 0
+check "the risk export is the example's risk register" cmp "$TMP/r1.csv" "$ROOT/examples/risks.csv"
+
 start_server yaml
+ismo import --policies "$TMP/p1.yaml" --risks "$TMP/r1.csv" >"$TMP/imp-ctx.out" 2>&1
+check "the policy and risk exports import into a fresh ismod" \
+    grep -q "^risks: 13 sent, 7 of them high (ismod holds 13)" "$TMP/imp-ctx.out"
+ismo export --policies -o "$TMP/p2.yaml" >/dev/null 2>&1
+check "export -> import -> export (policy register) is byte-identical" cmp "$TMP/p1.yaml" "$TMP/p2.yaml"
 ismo import "$TMP/e1.yaml" >"$TMP/imp-e1.out" 2>&1
 check "the YAML export imports into a fresh ismod" grep -q "objectives: 14 (created 14, updated 0, unchanged 0, failed 0)" "$TMP/imp-e1.out"
 ismo export -o "$TMP/e2.yaml" >/dev/null 2>&1

@@ -1153,6 +1153,78 @@ static void test_lint(void **state)
     ismo_register_destroy(&r);
 }
 
+/* Policy and risk registers: export -> load -> export byte-identical, in
+ * both formats, with text that needs quoting. */
+static void context_roundtrip(int risks, const char *name, const char *text)
+{
+    ismo_register_t *r0 = ismo_register_new();
+    ismo_err err = risks ? ismo_register_load_risks_text(r0, name, text, strlen(text), 15)
+                         : ismo_register_load_policies_text(r0, name, text, strlen(text));
+    print_messages(r0);
+    assert_int_equal(err, ISMO_OK);
+    static const ismo_register_format fmts[] = {ISMO_REGISTER_YAML, ISMO_REGISTER_ISMO_CSV};
+    static const char *const names[] = {"c.yaml", "c.csv"};
+    for (int f = 0; f < 2; f++) {
+        size_t l1 = 0, l2 = 0;
+        char *e1 = risks ? ismo_register_export_risks(ismo_register_risks(r0),
+                                                      ismo_register_risk_count(r0), fmts[f], &l1)
+                         : ismo_register_export_policies(ismo_register_policies(r0),
+                                                         ismo_register_policy_count(r0), fmts[f], &l1);
+        ismo_register_t *r1 = ismo_register_new();
+        err = risks ? ismo_register_load_risks_text(r1, names[f], e1, l1, 15)
+                    : ismo_register_load_policies_text(r1, names[f], e1, l1);
+        print_messages(r1);
+        assert_int_equal(err, ISMO_OK);
+        size_t n = risks ? ismo_register_risk_count(r0) : ismo_register_policy_count(r0);
+        assert_int_equal(n, risks ? ismo_register_risk_count(r1) : ismo_register_policy_count(r1));
+        for (size_t i = 0; i < n; i++) {
+            const ProtobufCMessage *a = risks ? &ismo_register_risks(r0)[i]->base
+                                              : &ismo_register_policies(r0)[i]->base;
+            const ProtobufCMessage *b = risks ? &ismo_register_risks(r1)[i]->base
+                                              : &ismo_register_policies(r1)[i]->base;
+            uint8_t *ba = NULL, *bb = NULL;
+            size_t la = 0, lb = 0;
+            assert_int_equal(ismo_codec_pack(a, &ba, &la), ISMO_OK);
+            assert_int_equal(ismo_codec_pack(b, &bb, &lb), ISMO_OK);
+            assert_true(la == lb && memcmp(ba, bb, la) == 0);
+            free(ba);
+            free(bb);
+        }
+        char *e2 = risks ? ismo_register_export_risks(ismo_register_risks(r1),
+                                                      ismo_register_risk_count(r1), fmts[f], &l2)
+                         : ismo_register_export_policies(ismo_register_policies(r1),
+                                                         ismo_register_policy_count(r1), fmts[f], &l2);
+        if (l1 != l2 || memcmp(e1, e2, l1) != 0) {
+            print_message("first:\n%s\nsecond:\n%s\n", e1, e2);
+            fail_msg("%s: export -> load -> export is not byte-identical", names[f]);
+        }
+        free(e1);
+        free(e2);
+        ismo_register_destroy(&r1);
+    }
+    ismo_register_destroy(&r0);
+}
+
+static void test_context_export(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *t = file_text(ISMO_SOURCE_DIR "/examples/policies.yaml", &len);
+    context_roundtrip(0, "policies.yaml", t);
+    t = file_text(ISMO_SOURCE_DIR "/examples/risks.csv", &len);
+    context_roundtrip(1, "risks.csv", t);
+    context_roundtrip(0, "p.yaml",
+                      "policies:\n"
+                      "  - {id: P-1, text: \"We comply, always: \\\"no\\\" exceptions\\n(second line)\", source: \"ISP \xc2\xa7" "2\"}\n"
+                      "  - {id: P-2, text: \"null\"}\n"
+                      "  - {id: P-3}\n");
+    context_roundtrip(1, "r.csv",
+                      "ID,Title,Rating,Score,Treatment,Owner\n"
+                      "R-1,\" leading, \"\"quoted\"\"\",High,0.30000000000000004,modify,\"Ren\xc3\xa9" "e\"\n"
+                      "R-2,,,,,\n"
+                      "R-3,\"two\nlines\",low,-1,retain,x\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1164,7 +1236,7 @@ int main(void)
         cmocka_unit_test(test_yaml_new_fields_bad), cmocka_unit_test(test_policy_register),
         cmocka_unit_test(test_risk_register),      cmocka_unit_test(test_export_roundtrip),
         cmocka_unit_test(test_export_order_cycle), cmocka_unit_test(test_ismo_csv_errors),
-        cmocka_unit_test(test_lint),
+        cmocka_unit_test(test_lint),               cmocka_unit_test(test_context_export),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
