@@ -1,13 +1,21 @@
-/* register: register file -> objectives, dated samples, warnings (see register.h).
+/* register: register file -> objectives, dated samples, policy commitments,
+ * risks, warnings (see register.h). Writing registers is register_export.c,
+ * checking them register_lint.c.
  *
- * Owns: the parsed objectives and samples (allocated with malloc so that
- * protobuf-c's free_unpacked releases them) and the message lists. Does not
- * own: sockets, the server, output formatting. Single-threaded.
+ * Owns: the parsed objectives, samples, policies and risks (allocated with
+ * malloc so that protobuf-c's free_unpacked releases them) and the message
+ * lists. Does not own: sockets, the server, output formatting.
+ * Single-threaded.
  *
- * The free-text value grammar of the CSV register ("5.8% (2025-12)",
- * "<5% by 2026-12-31", "100% in 2026-Q3 and Q4", "2h 45min (2025)", "Yes")
- * is parsed by value_parse(); everything it cannot read becomes an
- * ImportNote plus a warning. */
+ * One setter per field, by key (objective_set, objective_add_item,
+ * action_set, period_target_add), serves the YAML register and the ismo CSV
+ * register alike, so the two formats cannot drift apart; values that need
+ * the metric (yes/no, durations) wait in an obuild until the objective is
+ * read. The free-text value grammar of the Cenedril CSV register
+ * ("5.8% (2025-12)", "<5% by 2026-12-31", "100% in 2026-Q3 and Q4",
+ * "2h 45min (2025)", "Yes") is parsed by value_parse() and
+ * in_periods_parse(); everything it cannot read becomes an ImportNote plus a
+ * warning naming the line and column. */
 #include "register.h"
 
 #include <csv.h>
