@@ -53,7 +53,9 @@ static const command commands[] = {
      "report [--from DATE] [--to DATE] [--format md|html|csv] [-o FILE] [--function F]\n"
      "                                    management-review pack (9.3 inputs)"},
     {"history", cmd_history, "history ID                        every version: who, when, why, what changed"},
-    {"lint", cmd_lint, "lint [--function F]               what each objective lacks (SMART + plan); exit 1 if any"},
+    {"lint", cmd_lint,
+     "lint [--function F] [--json]      register consistency: SMART gaps, drafts, dangling refs, tree,\n"
+     "                                    unsupported policy commitments, untreated high risks; exit 1 if any"},
     {"retire", cmd_retire, "retire ID --reason TEXT           retire an objective (history kept)"},
     {"backup", cmd_backup, "backup DIR                        consistent compacted copy of ismod's store (on its host)"},
     {"audit", cmd_audit,
