@@ -326,7 +326,7 @@ static ismo_err h_put_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
     }
     /* store a copy with server-set fields; the request stays borrowed */
     Ismo__V1__Objective o = *in;
-    static char gap_text[ISMO_SMART_MAX_GAPS][ISMO_SMART_GAP_BYTES]; /* server thread only */
+    char gap_text[ISMO_SMART_MAX_GAPS][ISMO_SMART_GAP_BYTES]; /* 6 KiB */
     char *gap_ptrs[ISMO_SMART_MAX_GAPS];
     size_t n_gaps = ismo_smart_gaps(&o, gap_text, ISMO_SMART_MAX_GAPS);
     size_t n_listed = n_gaps < ISMO_SMART_MAX_GAPS ? n_gaps : ISMO_SMART_MAX_GAPS;
