@@ -816,6 +816,80 @@ static void test_bad_input(void **state)
     ismo__v1__reply__free_unpacked(r, NULL);
 }
 
+/* ---- replies cut at max_list ---- */
+
+static int setup_small_lists(void **state)
+{
+    (void)state;
+    harness_init(&H);
+    H.cfg.max_list = 2;
+    harness_start(&H);
+    C = ismo_client_new(H.endpoint, "tess");
+    assert_non_null(C);
+    return 0;
+}
+
+static void test_lists_cut_at_max_list(void **state)
+{
+    (void)state;
+    obj x;
+    complete(&x, "CUT-1", 90);
+    put_ok(&x, NULL);
+    Ismo__V1__Review rv = ISMO__V1__REVIEW__INIT;
+    rv.objective_id = "CUT-1";
+    rv.has_decision = 1;
+    rv.decision = ISMO__V1__REVIEW_DECISION__CONTINUE;
+    rv.has_reviewed_ms = 1;
+    Ismo__V1__Reply *r = NULL;
+    int64_t now = ismo_now_ms();
+    for (int i = 0; i < 3; i++) {
+        rv.reviewed_ms = now - (3 - i) * ISMO_DAY_MS;
+        assert_int_equal(ismo_add_review(C, &rv, &r), ISMO_OK);
+        ismo__v1__reply__free_unpacked(r, NULL);
+    }
+    /* one raw request: cut at 2, the two oldest, more set */
+    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
+    Ismo__V1__ListReviewsRequest lr = ISMO__V1__LIST_REVIEWS_REQUEST__INIT;
+    lr.objective_id = "CUT-1";
+    req.body_case = ISMO__V1__REQUEST__BODY_LIST_REVIEWS;
+    req.list_reviews = &lr;
+    assert_int_equal(ismo_client_call(C, &req, &r), ISMO_OK);
+    assert_int_equal(r->list_reviews->n_reviews, 2);
+    assert_true(r->list_reviews->more);
+    assert_int_equal(r->list_reviews->reviews[1]->reviewed_ms, now - 2 * ISMO_DAY_MS);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    lr.has_since_ms = 1;
+    lr.since_ms = now - ISMO_DAY_MS;
+    assert_int_equal(ismo_client_call(C, &req, &r), ISMO_OK);
+    assert_int_equal(r->list_reviews->n_reviews, 1);
+    assert_false(r->list_reviews->more);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    /* libismo pages with since_ms and more: all three, in order, once */
+    assert_int_equal(ismo_list_reviews(C, "CUT-1", 0, 0, &r), ISMO_OK);
+    assert_int_equal(r->list_reviews->n_reviews, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(r->list_reviews->reviews[i]->reviewed_ms, now - (3 - i) * ISMO_DAY_MS);
+    }
+    ismo__v1__reply__free_unpacked(r, NULL);
+
+    Ismo__V1__PolicyCommitment p[3] = {ISMO__V1__POLICY_COMMITMENT__INIT, ISMO__V1__POLICY_COMMITMENT__INIT,
+                                       ISMO__V1__POLICY_COMMITMENT__INIT};
+    Ismo__V1__PolicyCommitment *ps[3] = {&p[0], &p[1], &p[2]};
+    p[0].id = "P-1";
+    p[1].id = "P-2";
+    p[2].id = "P-3";
+    assert_int_equal(ismo_put_context(C, ps, 3, NULL, 0, 0, &r), ISMO_ERR_TOO_LARGE); /* > max_list */
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_put_context(C, ps, 2, NULL, 0, 0, &r), ISMO_OK);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_put_context(C, ps + 2, 1, NULL, 0, 0, &r), ISMO_OK);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_list_context(C, &r), ISMO_OK);
+    assert_int_equal(r->list_context->n_policies, 2);
+    assert_true(r->list_context->more);
+    ismo__v1__reply__free_unpacked(r, NULL);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -831,6 +905,7 @@ int main(void)
         T(test_as_of),
         T(test_explain),
         T(test_bad_input),
+        cmocka_unit_test_setup_teardown(test_lists_cut_at_max_list, setup_small_lists, teardown),
     };
     return cmocka_run_group_tests_name("ismod_clause62", tests, NULL, NULL);
 }
