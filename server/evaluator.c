@@ -1085,9 +1085,17 @@ static ismo_err build_results(ismo_eval_run *r)
         return ISMO_OK; /* the plan starts after the end */
     }
     int64_t last = ismo_period_floor_ms(r->period, end);
+    /* days and weeks have a fixed length: count and skip without walking them */
+    int64_t len = r->period == ISMO__V1__CALENDAR_PERIOD__PERIOD_DAY    ? ISMO_DAY_MS
+                  : r->period == ISMO__V1__CALENDAR_PERIOD__PERIOD_WEEK ? 7 * ISMO_DAY_MS
+                                                                        : 0;
     size_t count = 0;
-    for (int64_t k = first; k <= last; k = ismo_period_next_ms(r->period, k)) {
-        count++;
+    if (len > 0) {
+        count = (size_t)((last - first) / len) + 1;
+    } else {
+        for (int64_t k = first; k <= last; k = ismo_period_next_ms(r->period, k)) {
+            count++;
+        }
     }
     size_t skip = count > ISMO_MAX_PERIODS ? count - ISMO_MAX_PERIODS : 0;
     r->dropped = skip > 0;
@@ -1095,13 +1103,18 @@ static ismo_err build_results(ismo_eval_run *r)
     if (!r->results) {
         return ISMO_ERR_NOMEM;
     }
-    size_t j = 0, i = 0;
-    for (int64_t k = first; k <= last; k = ismo_period_next_ms(r->period, k), i++) {
+    int64_t k0 = first;
+    if (len > 0) {
+        k0 = first + (int64_t)skip * len;
+    } else {
+        for (size_t i = 0; i < skip; i++) {
+            k0 = ismo_period_next_ms(r->period, k0);
+        }
+    }
+    size_t j = 0;
+    for (int64_t k = k0; k <= last; k = ismo_period_next_ms(r->period, k)) {
         while (j < r->n_periods && r->periods[j].key_ms < k) {
             j++;
-        }
-        if (i < skip) {
-            continue;
         }
         ismo_period_result *res = &r->results[r->n_results++];
         ismo_period_label(r->period, k, res->label, sizeof res->label);

@@ -836,6 +836,45 @@ static void test_calendar_periods(void **state)
     }
 }
 
+/* Calendar periods beyond ISMO_MAX_PERIODS: only the most recent are judged. */
+static void test_period_cap(void **state)
+{
+    (void)state;
+    static const xcase daily = {.period = DAY};
+    static const eval_case c = {"cap", LIB, SUM, MAINTAIN, 0, 0, 1, 0, D(-5000), UNSET, UNSET, 0,
+                                0, {{0, 0}}, 0, 0, NOCHECK, NOCHECK, 0, NOCHECK, &daily};
+    row_obj r;
+    build_objective(&c, &r);
+    int64_t now = T0 + D(10) + H(12);
+    for (int month = 0; month < 2; month++) {
+        r.m.period = month ? MONTH : DAY;
+        ismo_eval_run run;
+        assert_int_equal(ismo_eval_run_init(&run, &r.o, now), ISMO_OK);
+        assert_int_equal(ismo_eval_run_add(&run, T0 + D(3), 0, 1), ISMO_OK); /* 2026-01-04 met */
+        ismo_eval_params p = {now, MARGIN, 0, HUNSPEC};
+        ismo_eval ev;
+        assert_int_equal(ismo_eval_run_finish(&run, &p, &ev), ISMO_OK);
+        size_t n;
+        const ismo_period_result *res = ismo_eval_run_results(&run, &n);
+        char buf[32];
+        if (!month) { /* 5011 days: the last 4000 */
+            assert_int_equal(n, ISMO_MAX_PERIODS);
+            assert_true(run.dropped);
+            assert_string_equal(res[n - 1].label, "2026-01-11");
+            assert_string_equal(res[0].label, ismo_period_label(DAY, T0 + D(11) - D(4000), buf, sizeof buf));
+            assert_int_equal(ev.periods_missed, ISMO_MAX_PERIODS - 2); /* all complete but 01-04 */
+            assert_true(says(&ev, "only the most recent 4000 periods"));
+        } else { /* 2012-04 .. 2026-01: 166 months, all judged */
+            assert_int_equal(n, 166);
+            assert_false(run.dropped);
+            assert_int_equal(res[0].from_ms, T0 + D(-5000)); /* cut at the start */
+            assert_string_equal(res[n - 1].label, "2026-01");
+        }
+        assert_int_equal(ev.health, OFF_TRACK);
+        ismo_eval_run_free(&run);
+    }
+}
+
 /* How values are written in explanations. */
 static void test_value_format(void **state)
 {
@@ -1251,7 +1290,7 @@ static void test_assess_as_of_window_and_hysteresis(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_CASES + 9];
+    struct CMUnitTest tests[N_CASES + 10];
     size_t n = 0;
     for (size_t i = 0; i < N_CASES; i++) {
         tests[n++] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
@@ -1260,6 +1299,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_agg_primitives);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_p95_nearest_rank);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_calendar_periods);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_period_cap);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_value_format);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hysteresis_sequence);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(test_assess_fast_path_and_scan,
