@@ -77,6 +77,12 @@ int cmd_export(cli_t *cli, int argc, char **argv)
         return rc;
     }
     ismo_client_destroy(&client);
+    if (what != 'o' && reply->list_context->more) {
+        cli_fail(cli, "ismod holds more policy commitments or risks than it lists at once "
+                      "(max_list); nothing written rather than a part");
+        ismo__v1__reply__free_unpacked(reply, NULL);
+        return CLI_EXIT_ERROR;
+    }
     size_t len = 0, count = 0;
     char *text;
     const char *noun = "objectives";

@@ -229,6 +229,12 @@ static int known_from_server(ismo_client_t *client, const ismo_register_t *reg, 
         return -1;
     }
     const Ismo__V1__ListContextReply *l = reply->list_context;
+    if (l->more) {
+        printf("note: references not checked: ismod holds more policy commitments or risks than "
+               "it lists at once (max_list)\n");
+        ismo__v1__reply__free_unpacked(reply, NULL);
+        return -1;
+    }
     for (size_t i = 0; i < l->n_policies; i++) {
         ids_add(&k->policies, &k->n_policies, l->policies[i]->id);
     }
