@@ -12,6 +12,7 @@
  * every peer is admin. Server thread. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,99 @@ static int may_change(const ismo_work *w, const Ismo__V1__Objective *o)
         return 1;
     }
     return w->peer->role == ISMO_ROLE_OWNER && o->owner && strcmp(o->owner, w->peer->name) == 0;
+}
+
+/* The objective a list request names (id not empty): ISMO_OK if it exists
+ * and the peer may read its function; else the error, with the reply's text
+ * set (ISMO_ERR_NOT_FOUND "objective '<id>' not found"; a refusal by deny()),
+ * or a store error as it came. */
+static ismo_err readable_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply,
+                                   const char *id)
+{
+    char why[200];
+    Ismo__V1__Objective *o = NULL;
+    ismo_err err = ismo_store_objective_get(w->txn, id, 0, &o);
+    if (err == ISMO_ERR_NOT_FOUND) {
+        snprintf(why, sizeof why, "objective '%.80s' not found", id);
+        fail(reply, err, why);
+        return err;
+    }
+    if (err != ISMO_OK) {
+        return err;
+    }
+    int allowed = may_function(w, o->function);
+    ismo__v1__objective__free_unpacked(o, NULL);
+    if (!allowed) {
+        return deny(w, req, reply, "objective '%.80s' belongs to another function", id);
+    }
+    return ISMO_OK;
+}
+
+/* ---- the items of a list reply ---- */
+
+/* Messages gathered by a store scan's callback for a list reply: copies of
+ * the scanned ones (borrowed: they die after the callback) or messages built
+ * here. The vector owns them until items move into the reply. */
+typedef struct msg_vec {
+    ProtobufCMessage **items;
+    size_t n, cap;
+    size_t max;    /* most items kept (SIZE_MAX: no cap) */
+    int more;      /* 1: an item beyond max was offered and left out */
+    ismo_err err;  /* ISMO_ERR_NOMEM once growing or copying failed */
+} msg_vec;
+
+/* 1 (and more = 1) if v holds max items already. */
+static int msg_vec_full(msg_vec *v)
+{
+    if (v->n >= v->max) {
+        v->more = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Appends m, which v owns from now on; 0 = go on, 1 = out of memory (m is
+ * freed, err set). */
+static int msg_vec_take(msg_vec *v, ProtobufCMessage *m)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 32;
+        void *p = realloc(v->items, cap * sizeof *v->items);
+        if (!p) {
+            protobuf_c_message_free_unpacked(m, NULL);
+            v->err = ISMO_ERR_NOMEM;
+            return 1;
+        }
+        v->items = p;
+        v->cap = cap;
+    }
+    v->items[v->n++] = m;
+    return 0;
+}
+
+/* A scan callback's tail: 0 = go on, 1 = stop (v full: more = 1; or out of
+ * memory: err set). m is borrowed; v keeps a copy. */
+static int msg_vec_add_copy(msg_vec *v, const ProtobufCMessage *m)
+{
+    if (msg_vec_full(v)) {
+        return 1;
+    }
+    ProtobufCMessage *c = ismo_codec_copy(m);
+    if (!c) {
+        v->err = ISMO_ERR_NOMEM;
+        return 1;
+    }
+    return msg_vec_take(v, c);
+}
+
+static void msg_vec_free(msg_vec *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        protobuf_c_message_free_unpacked(v->items[i], NULL);
+    }
+    free(v->items);
+    v->items = NULL;
+    v->n = v->cap = 0;
 }
 
 /* ---- objectives ---- */
@@ -424,13 +518,9 @@ static ismo_err h_get_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
 
 typedef struct list_ctx {
     const ismo_work *w;
-    size_t max;
     const char *function;
     int include_retired;
-    Ismo__V1__Objective **items;
-    size_t n, cap;
-    int more;
-    ismo_err err;
+    msg_vec v;
 } list_ctx;
 
 static int list_cb(void *ctx, const Ismo__V1__Objective *o)
@@ -441,52 +531,28 @@ static int list_cb(void *ctx, const Ismo__V1__Objective *o)
         !may_function(l->w, o->function)) {
         return 0;
     }
-    if (l->n >= l->max) {
-        l->more = 1;
-        return 1;
-    }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 32;
-        void *p = realloc(l->items, cap * sizeof *l->items);
-        if (!p) {
-            l->err = ISMO_ERR_NOMEM;
-            return 1;
-        }
-        l->items = p;
-        l->cap = cap;
-    }
-    /* copy: the borrowed objective dies after the callback */
-    l->items[l->n] = (void *)ismo_codec_copy(&o->base);
-    if (!l->items[l->n]) {
-        l->err = ISMO_ERR_NOMEM;
-        return 1;
-    }
-    l->n++;
-    return 0;
+    return msg_vec_add_copy(&l->v, &o->base);
 }
 
 static ismo_err h_list_objectives(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     const Ismo__V1__ListObjectivesRequest *lr = req->list_objectives;
-    list_ctx l = {w, (size_t)w->cfg->max_list, lr->function, lr->include_retired, NULL, 0, 0, 0, ISMO_OK};
+    list_ctx l = {w, lr->function, lr->include_retired, {NULL, 0, 0, (size_t)w->cfg->max_list, 0, ISMO_OK}};
     ismo_err err = ismo_store_objective_foreach_after(w->txn, lr->after_id, list_cb, &l);
     Ismo__V1__ListObjectivesReply *r = malloc(sizeof *r);
     if (err == ISMO_OK) {
-        err = l.err;
+        err = l.v.err;
     }
     if (err != ISMO_OK || !r) {
-        for (size_t i = 0; i < l.n; i++) {
-            ismo__v1__objective__free_unpacked(l.items[i], NULL);
-        }
-        free(l.items);
+        msg_vec_free(&l.v);
         free(r);
         return err != ISMO_OK ? err : ISMO_ERR_NOMEM;
     }
     ismo__v1__list_objectives_reply__init(r);
-    r->objectives = l.items;
-    r->n_objectives = l.n;
+    r->objectives = (Ismo__V1__Objective **)l.v.items;
+    r->n_objectives = l.v.n;
     r->has_more = 1;
-    r->more = l.more;
+    r->more = l.v.more;
     reply->body_case = ISMO__V1__REPLY__BODY_LIST_OBJECTIVES;
     reply->list_objectives = r;
     return ISMO_OK;
@@ -727,10 +793,7 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
 }
 
 typedef struct samples_ctx {
-    Ismo__V1__Sample **items;
-    size_t n, limit;
-    int more;
-    ismo_err err;
+    msg_vec v;
     uint32_t skip;
 } samples_ctx;
 
@@ -741,62 +804,37 @@ static int samples_cb(void *ctx, const Ismo__V1__Sample *s)
         c->skip--;
         return 0;
     }
-    if (c->n >= c->limit) {
-        c->more = 1;
-        return 1;
-    }
-    c->items[c->n] = (void *)ismo_codec_copy(&s->base);
-    if (!c->items[c->n]) {
-        c->err = ISMO_ERR_NOMEM;
-        return 1;
-    }
-    c->n++;
-    return 0;
+    return msg_vec_add_copy(&c->v, &s->base);
 }
 
 static ismo_err h_list_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     const Ismo__V1__ListSamplesRequest *l = req->list_samples;
-    char why[200];
-    Ismo__V1__Objective *o = NULL;
-    ismo_err err = l->objective_id && *l->objective_id
-                       ? ismo_store_objective_get(w->txn, l->objective_id, 0, &o)
-                       : ISMO_ERR_INVALID;
-    if (err == ISMO_ERR_NOT_FOUND || err == ISMO_ERR_INVALID) {
-        snprintf(why, sizeof why,
-                 err == ISMO_ERR_INVALID ? "objective_id missing" : "objective '%.80s' not found",
-                 l->objective_id);
-        fail(reply, err, why);
-        return err;
+    if (!l->objective_id || !*l->objective_id) {
+        fail(reply, ISMO_ERR_INVALID, "objective_id missing");
+        return ISMO_ERR_INVALID;
     }
+    ismo_err err = readable_objective(w, req, reply, l->objective_id);
     if (err != ISMO_OK) {
         return err;
     }
-    int allowed = may_function(w, o->function);
-    ismo__v1__objective__free_unpacked(o, NULL);
-    if (!allowed) {
-        return deny(w, req, reply, "objective '%.80s' belongs to another function", l->objective_id);
-    }
     size_t max = (size_t)w->cfg->max_list;
-    samples_ctx c = {NULL, 0, l->has_limit && l->limit && l->limit < max ? l->limit : max, 0, ISMO_OK,
+    samples_ctx c = {{NULL, 0, 0, l->has_limit && l->limit && l->limit < max ? l->limit : max, 0, ISMO_OK},
                      l->has_skip ? l->skip : 0};
-    c.items = calloc(c.limit, sizeof *c.items);
     Ismo__V1__ListSamplesReply *r = malloc(sizeof *r);
-    if (!c.items || !r) {
-        free(c.items);
-        free(r);
+    if (!r) {
         return ISMO_ERR_NOMEM;
     }
     ismo__v1__list_samples_reply__init(r);
     reply->body_case = ISMO__V1__REPLY__BODY_LIST_SAMPLES;
     reply->list_samples = r;
-    r->samples = c.items;
     err = ismo_store_samples_scan(w->txn, l->objective_id, l->has_since_ms ? l->since_ms : INT64_MIN / 2,
                                   INT64_MAX / 2, samples_cb, &c);
-    r->n_samples = c.n;
+    r->samples = (Ismo__V1__Sample **)c.v.items;
+    r->n_samples = c.v.n;
     r->has_more = 1;
-    r->more = c.more;
-    return err != ISMO_OK ? err : c.err;
+    r->more = c.v.more;
+    return err != ISMO_OK ? err : c.v.err;
 }
 
 /* ---- status ---- */
@@ -1042,17 +1080,14 @@ typedef struct status_ctx {
     const char *function;
     int include_retired;
     int64_t as_of_ms;
-    Ismo__V1__Status **items;
-    size_t n, cap;
-    int more;
+    msg_vec v;
     size_t budget;
     ismo_err err;
 } status_ctx;
 
 static int status_push(status_ctx *c, const Ismo__V1__Objective *o)
 {
-    if (c->n >= (size_t)c->w->cfg->max_list) {
-        c->more = 1;
+    if (msg_vec_full(&c->v)) {
         return 1;
     }
     tree_ctx t = {c->w, c->as_of_ms, c->budget, ISMO_OK};
@@ -1084,19 +1119,7 @@ static int status_push(status_ctx *c, const Ismo__V1__Objective *o)
         st->has_objective_version = 1;
         st->objective_version = o->version;
     }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        void *p = realloc(c->items, cap * sizeof *c->items);
-        if (!p) {
-            ismo__v1__status__free_unpacked(st, NULL);
-            c->err = ISMO_ERR_NOMEM;
-            return 1;
-        }
-        c->items = p;
-        c->cap = cap;
-    }
-    c->items[c->n++] = st;
-    return 0;
+    return msg_vec_take(&c->v, &st->base);
 }
 
 /* The version of o to report: o itself now; as of an instant the version in
@@ -1146,7 +1169,8 @@ static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
 {
     const Ismo__V1__GetStatusRequest *g = req->get_status;
     int64_t as_of = g->has_as_of_ms ? g->as_of_ms : 0;
-    status_ctx c = {w, g->function, g->include_retired, as_of, NULL, 0, 0, 0, ROLLUP_BUDGET, ISMO_OK};
+    status_ctx c = {w, g->function, g->include_retired, as_of, {NULL, 0, 0, (size_t)w->cfg->max_list, 0, ISMO_OK},
+                    ROLLUP_BUDGET, ISMO_OK};
     ismo_err err = ISMO_OK;
     char why[200];
     if (g->n_ids > (size_t)w->cfg->max_list) {
@@ -1160,7 +1184,7 @@ static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
     if (g->n_ids == 0) {
         err = ismo_store_objective_foreach_after(w->txn, g->after_id, status_cb, &c);
     }
-    for (size_t i = 0; i < g->n_ids && err == ISMO_OK && c.err == ISMO_OK; i++) {
+    for (size_t i = 0; i < g->n_ids && err == ISMO_OK && c.err == ISMO_OK && c.v.err == ISMO_OK; i++) {
         Ismo__V1__Objective *o = NULL;
         err = ismo_store_objective_get(w->txn, g->ids[i], 0, &o);
         if (err == ISMO_ERR_NOT_FOUND) {
@@ -1189,14 +1213,11 @@ static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
         }
     }
     if (err == ISMO_OK) {
-        err = c.err;
+        err = c.err != ISMO_OK ? c.err : c.v.err;
     }
     Ismo__V1__GetStatusReply *r = err == ISMO_OK ? malloc(sizeof *r) : NULL;
     if (!r) {
-        for (size_t i = 0; i < c.n; i++) {
-            ismo__v1__status__free_unpacked(c.items[i], NULL);
-        }
-        free(c.items);
+        msg_vec_free(&c.v);
         if (err == ISMO_ERR_NOT_FOUND) {
             fail(reply, err, why);
         } else if (err == ISMO_ERR_PERMISSION) {
@@ -1205,10 +1226,10 @@ static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
         return err != ISMO_OK ? err : ISMO_ERR_NOMEM;
     }
     ismo__v1__get_status_reply__init(r);
-    r->statuses = c.items;
-    r->n_statuses = c.n;
+    r->statuses = (Ismo__V1__Status **)c.v.items;
+    r->n_statuses = c.v.n;
     r->has_more = 1;
-    r->more = c.more;
+    r->more = c.v.more;
     reply->body_case = ISMO__V1__REPLY__BODY_GET_STATUS;
     reply->get_status = r;
     return ISMO_OK;
@@ -1374,10 +1395,7 @@ static ismo_err h_explain(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__
 typedef struct events_ctx {
     const ismo_work *w;
     const Ismo__V1__ListEventsRequest *q;
-    Ismo__V1__Event **items;
-    size_t n, limit;
-    int more;
-    ismo_err err;
+    msg_vec v;
 } events_ctx;
 
 static int events_cb(void *ctx, const Ismo__V1__Event *e)
@@ -1392,42 +1410,29 @@ static int events_cb(void *ctx, const Ismo__V1__Event *e)
     if (!may_function(c->w, e->function)) {
         return 0; /* events of other functions are not this peer's to read */
     }
-    if (c->n >= c->limit) {
-        c->more = 1;
-        return 1;
-    }
-    c->items[c->n] = (void *)ismo_codec_copy(&e->base);
-    if (!c->items[c->n]) {
-        c->err = ISMO_ERR_NOMEM;
-        return 1;
-    }
-    c->n++;
-    return 0;
+    return msg_vec_add_copy(&c->v, &e->base);
 }
 
 static ismo_err h_list_events(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     const Ismo__V1__ListEventsRequest *q = req->list_events;
     size_t max = (size_t)w->cfg->max_list;
-    events_ctx c = {w, q, NULL, 0, q->has_limit && q->limit && q->limit < max ? q->limit : max, 0, ISMO_OK};
-    c.items = calloc(c.limit, sizeof *c.items);
+    events_ctx c = {w, q, {NULL, 0, 0, q->has_limit && q->limit && q->limit < max ? q->limit : max, 0, ISMO_OK}};
     Ismo__V1__ListEventsReply *r = malloc(sizeof *r);
-    if (!c.items || !r) {
-        free(c.items);
-        free(r);
+    if (!r) {
         return ISMO_ERR_NOMEM;
     }
     ismo__v1__list_events_reply__init(r);
     reply->body_case = ISMO__V1__REPLY__BODY_LIST_EVENTS;
     reply->list_events = r;
-    r->events = c.items;
     ismo_err err = ismo_store_events_scan(w->txn, q->has_since_seq ? q->since_seq : 0, events_cb, &c);
-    r->n_events = c.n;
+    r->events = (Ismo__V1__Event **)c.v.items;
+    r->n_events = c.v.n;
     r->has_more = 1;
-    r->more = c.more;
+    r->more = c.v.more;
     r->has_last_seq = 1;
     ismo_store_last_seq(w->txn, &r->last_seq);
-    return err != ISMO_OK ? err : c.err;
+    return err != ISMO_OK ? err : c.v.err;
 }
 
 /* ---- management reviews (ISO/IEC 27001:2022 9.3) ---- */
@@ -1532,8 +1537,7 @@ static ismo_err h_add_review(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
 /* One objective's function, remembered for a run of reviews of that objective. */
 typedef struct reviews_ctx {
     ismo_work *w;
-    Ismo__V1__Review **items;
-    size_t n, cap;
+    msg_vec v; /* no cap: the reviews are sorted before the reply is cut at max_list */
     char last_id[ISMO_MAX_ID_BYTES + 1];
     int last_allowed;
     ismo_err err;
@@ -1558,23 +1562,7 @@ static int reviews_cb(void *ctx, const Ismo__V1__Review *r)
     if (!c->last_allowed) {
         return 0;
     }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        void *p = realloc(c->items, cap * sizeof *c->items);
-        if (!p) {
-            c->err = ISMO_ERR_NOMEM;
-            return 1;
-        }
-        c->items = p;
-        c->cap = cap;
-    }
-    c->items[c->n] = (Ismo__V1__Review *)ismo_codec_copy(&r->base);
-    if (!c->items[c->n]) {
-        c->err = ISMO_ERR_NOMEM;
-        return 1;
-    }
-    c->n++;
-    return 0;
+    return msg_vec_add_copy(&c->v, &r->base);
 }
 
 static int review_order(const void *a, const void *b)
@@ -1589,52 +1577,38 @@ static int review_order(const void *a, const void *b)
 static ismo_err h_list_reviews(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     const Ismo__V1__ListReviewsRequest *l = req->list_reviews;
-    char why[200];
     const char *id = l->objective_id && *l->objective_id ? l->objective_id : NULL;
     if (id) {
-        Ismo__V1__Objective *o = NULL;
-        ismo_err err = ismo_store_objective_get(w->txn, id, 0, &o);
-        if (err == ISMO_ERR_NOT_FOUND) {
-            snprintf(why, sizeof why, "objective '%.80s' not found", id);
-            fail(reply, err, why);
-            return err;
-        }
+        ismo_err err = readable_objective(w, req, reply, id);
         if (err != ISMO_OK) {
             return err;
-        }
-        int allowed = may_function(w, o->function);
-        ismo__v1__objective__free_unpacked(o, NULL);
-        if (!allowed) {
-            return deny(w, req, reply, "objective '%.80s' belongs to another function", id);
         }
     }
     int64_t since = l->has_since_ms && l->since_ms ? l->since_ms : INT64_MIN;
     int64_t until = l->has_until_ms && l->until_ms ? l->until_ms : INT64_MAX;
-    reviews_ctx c = {w, NULL, 0, 0, "", 0, ISMO_OK};
+    reviews_ctx c = {w, {NULL, 0, 0, SIZE_MAX, 0, ISMO_OK}, "", 0, ISMO_OK};
     ismo_err err = ismo_store_reviews_scan(w->txn, id, since, until, reviews_cb, &c);
     if (err == ISMO_OK) {
-        err = c.err;
+        err = c.err != ISMO_OK ? c.err : c.v.err;
     }
     Ismo__V1__ListReviewsReply *r = err == ISMO_OK ? malloc(sizeof *r) : NULL;
     if (!r) {
-        for (size_t i = 0; i < c.n; i++) {
-            ismo__v1__review__free_unpacked(c.items[i], NULL);
-        }
-        free(c.items);
+        msg_vec_free(&c.v);
         return err != ISMO_OK ? err : ISMO_ERR_NOMEM;
     }
-    if (c.n > 1) {
-        qsort(c.items, c.n, sizeof *c.items, review_order);
+    Ismo__V1__Review **items = (Ismo__V1__Review **)c.v.items;
+    if (c.v.n > 1) {
+        qsort(items, c.v.n, sizeof *items, review_order);
     }
     size_t max = (size_t)w->cfg->max_list;
     ismo__v1__list_reviews_reply__init(r);
     r->has_more = 1;
-    r->more = c.n > max;
-    while (c.n > max) {
-        ismo__v1__review__free_unpacked(c.items[--c.n], NULL);
+    r->more = c.v.n > max;
+    while (c.v.n > max) {
+        ismo__v1__review__free_unpacked(items[--c.v.n], NULL);
     }
-    r->reviews = c.items;
-    r->n_reviews = c.n;
+    r->reviews = items;
+    r->n_reviews = c.v.n;
     reply->body_case = ISMO__V1__REPLY__BODY_LIST_REVIEWS;
     reply->list_reviews = r;
     return ISMO_OK;
@@ -1735,53 +1709,13 @@ static ismo_err h_put_context(ismo_work *w, const Ismo__V1__Request *req, Ismo__
     return ISMO_OK;
 }
 
-typedef struct context_ctx {
-    ProtobufCMessage **items;
-    size_t n, cap, max;
-    int more;
-    ismo_err err;
-} context_ctx;
-
-static int context_add(context_ctx *c, const ProtobufCMessage *m)
-{
-    if (c->n >= c->max) {
-        c->more = 1;
-        return 1;
-    }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        void *p = realloc(c->items, cap * sizeof *c->items);
-        if (!p) {
-            c->err = ISMO_ERR_NOMEM;
-            return 1;
-        }
-        c->items = p;
-        c->cap = cap;
-    }
-    c->items[c->n] = ismo_codec_copy(m);
-    if (!c->items[c->n]) {
-        c->err = ISMO_ERR_NOMEM;
-        return 1;
-    }
-    c->n++;
-    return 0;
-}
-
-static int policy_cb(void *ctx, const Ismo__V1__PolicyCommitment *p) { return context_add(ctx, &p->base); }
-static int risk_cb(void *ctx, const Ismo__V1__Risk *r) { return context_add(ctx, &r->base); }
-
-static void context_free(context_ctx *c)
-{
-    for (size_t i = 0; i < c->n; i++) {
-        protobuf_c_message_free_unpacked(c->items[i], NULL);
-    }
-    free(c->items);
-}
+static int policy_cb(void *ctx, const Ismo__V1__PolicyCommitment *p) { return msg_vec_add_copy(ctx, &p->base); }
+static int risk_cb(void *ctx, const Ismo__V1__Risk *r) { return msg_vec_add_copy(ctx, &r->base); }
 
 static ismo_err h_list_context(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     size_t max = (size_t)w->cfg->max_list;
-    context_ctx pc = {NULL, 0, 0, max, 0, ISMO_OK}, rc = {NULL, 0, 0, max, 0, ISMO_OK};
+    msg_vec pc = {NULL, 0, 0, max, 0, ISMO_OK}, rc = {NULL, 0, 0, max, 0, ISMO_OK};
     ismo_err err = ismo_store_policies_scan(w->txn, policy_cb, &pc);
     if (err == ISMO_OK) {
         err = pc.err;
@@ -1794,8 +1728,8 @@ static ismo_err h_list_context(ismo_work *w, const Ismo__V1__Request *req, Ismo_
     }
     Ismo__V1__ListContextReply *r = err == ISMO_OK ? malloc(sizeof *r) : NULL;
     if (!r) {
-        context_free(&pc);
-        context_free(&rc);
+        msg_vec_free(&pc);
+        msg_vec_free(&rc);
         return err != ISMO_OK ? err : ISMO_ERR_NOMEM;
     }
     if (pc.more || rc.more) {
