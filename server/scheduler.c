@@ -4,6 +4,7 @@
  * (TZ), briefly and under a lock, to write a reminder's text in display_tz. */
 #include "scheduler.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -38,7 +39,15 @@ static ismo_reminder_due *push(acc *a, int kind, const char *key, int64_t due_ms
     r->at_ms = at_ms;
     r->action_index = -1;
     r->late = a->in->late_before_ms > 0 && at_ms < a->in->late_before_ms;
-    snprintf(r->key, sizeof r->key, "%s", key);
+    /* keys are built from a short kind word and at most three integers, far
+     * below ISMO_REMINDER_KEY_BYTES; a key that would not fit is a bug */
+    size_t len = strlen(key);
+    assert(len < sizeof r->key);
+    if (len >= sizeof r->key) {
+        len = sizeof r->key - 1;
+    }
+    memcpy(r->key, key, len);
+    r->key[len] = '\0';
     return r;
 }
 
