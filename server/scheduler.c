@@ -572,6 +572,12 @@ void ismo_reminder_message(const Ismo__V1__Objective *o, const ismo_reminder_due
                  d2, owner, tail);
         break;
     case ISMO__V1__REMINDER_KIND__REVIEW_DUE:
+        /* a review date names the UTC day it is stored at the start of
+         * (2026-06-30 -> 2026-06-30T00:00Z): that day, not the day before
+         * as for a deadline (the end of the day it names) */
+        if (r->due_ms != 0 && r->due_ms % ISMO_DAY_MS == 0) {
+            ismo_date_format_ms(r->due_ms, d, sizeof d);
+        }
         snprintf(buf, len, "%s: review due %s (6.2: objectives are updated as appropriate); owner %s%s",
                  o->id, d, owner, tail);
         break;

@@ -88,10 +88,28 @@ int cli_call_failed(const cli_t *cli, ismo_client_t *client, ismo_err err, const
 ismo_client_t *cli_connect(const cli_t *cli);
 
 /* Set the display zone (ismo_fmt_set_zone) from --tz or ISMO_TZ. Returns
- * CLI_EXIT_OK, or CLI_EXIT_USAGE (message printed) for an unknown zone. */
+ * CLI_EXIT_OK, or CLI_EXIT_USAGE (message printed) for an unknown zone or
+ * an empty one (--tz ''; say --tz UTC for UTC). */
 int cli_set_zone(cli_t *cli, const char *zone);
 
-/* Parse an --as-of / --from / --to instant (ismo_time_parse, UTC): a date
+/* Apply a --tz ZONE / --tz=ZONE among a command's arguments (argv[0] the
+ * command; scanning stops at "--") before the command parses its options,
+ * so that a time option reads its zoneless date-times in that zone
+ * wherever --tz stands. Returns CLI_EXIT_OK or CLI_EXIT_USAGE (message
+ * printed) as cli_set_zone. */
+int cli_scan_zone(cli_t *cli, int argc, char **argv);
+
+/* Parse a time given on the command line (the forms of ismo_time_parse).
+ * A date-time without "Z" or an offset ("2026-11-30T04:26:30") is a wall
+ * time in the display zone (--tz / ISMO_TZ; UTC by default), what a user in
+ * that zone means; in a daylight-saving gap or overlap the C library's
+ * mktime picks the instant. A date-time with "Z" or an offset, "@ms", and
+ * the date forms stay as ismo_time_parse reads them: dates, months and
+ * quarters are UTC days (end_of_period as there). Returns 0 and sets *ms
+ * (UTC ms), or -1 for text that is not a time (nothing printed). */
+int cli_parse_time(const cli_t *cli, const char *text, int end_of_period, int64_t *ms);
+
+/* Parse an --as-of / --from / --to instant (cli_parse_time): a date
  * means the END of that day ("as of 2026-06-30" includes the whole day),
  * "2026-Q2" and "2026-06" their end, a date-time or "@ms" that instant.
  * Instants in the future are allowed. 0 ok, -1 (usage message printed). */

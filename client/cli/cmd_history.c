@@ -84,9 +84,7 @@ static const char *join_ms(const int64_t *v, size_t n, int dur, char *buf, size_
         char x[40];
         size_t used = strlen(buf);
         snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
-                 dur                         ? ismo_duration_format_ms(v[i], x, sizeof x)
-                 : v[i] % ISMO_DAY_MS == 0 ? ismo_date_format_ms(v[i], x, sizeof x)
-                                             : ismo_time_format_ms(v[i], x, sizeof x));
+                 dur ? ismo_duration_format_ms(v[i], x, sizeof x) : ismo_fmt_day(v[i], x, sizeof x));
     }
     return buf;
 }
@@ -251,7 +249,7 @@ int cmd_history(cli_t *cli, int argc, char **argv)
         }
         const Ismo__V1__Objective *o = r->get_objective->objective;
         char t[40];
-        printf("v%u  %s  by %s: %s\n", o->version, ismo_time_format_ms(o->updated_ms, t, sizeof t),
+        printf("v%u  %s  by %s: %s\n", o->version, ismo_fmt_time(o->updated_ms, t, sizeof t),
                str_or_dash(o->updated_by), str_or_dash(o->change_reason));
         if (prev) {
             diff_objectives(prev->get_objective->objective, o);

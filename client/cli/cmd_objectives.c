@@ -196,7 +196,7 @@ static void print_objective(const Ismo__V1__Objective *o)
     if (o->n_review_dates_ms) {
         printf("%-18s", "review dates:");
         for (size_t i = 0; i < o->n_review_dates_ms; i++) {
-            printf("%s%s", i ? ", " : " ", ismo_fmt_deadline(o->review_dates_ms[i], buf, sizeof buf));
+            printf("%s%s", i ? ", " : " ", ismo_fmt_day(o->review_dates_ms[i], buf, sizeof buf));
         }
         printf("\n");
     }
@@ -422,7 +422,7 @@ int cmd_push(cli_t *cli, int argc, char **argv)
         return cli_fail(cli, "'%s' is not a valid objective id", id);
     }
     int64_t at_ms = 0;
-    if (at && ismo_time_parse(at, 0, &at_ms) != ISMO_OK) {
+    if (at && cli_parse_time(cli, at, 0, &at_ms) != 0) {
         return cli_fail(cli, "--at '%s' is not a time (2026-11-30, 2026-11-30T10:00Z, @ms)", at);
     }
     char rid[40];

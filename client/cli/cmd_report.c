@@ -765,7 +765,8 @@ static void write_md(FILE *f, const report *rep)
             fprintf(f, "- **%s** %s: %s, due %s\n", r->o->id,
                     ismo_fmt_time(e->time_ms, when, sizeof when),
                     reminder_word(e->reminder->reminder_kind),
-                    ismo_fmt_deadline(e->reminder->due_ms, due, sizeof due));
+                    ismo_fmt_reminder_due((int)e->reminder->reminder_kind, e->reminder->due_ms, due,
+                                          sizeof due));
             missed++;
         }
         if (health_of(r) == ISMO__V1__HEALTH__NO_DATA) {
@@ -1245,7 +1246,8 @@ static void write_objective_html(FILE *f, const report *rep, const row *w)
             char when[48], due[48];
             fprintf(f, "<li>%s: %s, due %s</li>\n", ismo_fmt_time(e->time_ms, when, sizeof when),
                     reminder_word(e->reminder->reminder_kind),
-                    ismo_fmt_deadline(e->reminder->due_ms, due, sizeof due));
+                    ismo_fmt_reminder_due((int)e->reminder->reminder_kind, e->reminder->due_ms, due,
+                                          sizeof due));
         }
         if (health_of(w) == ISMO__V1__HEALTH__NO_DATA) {
             fprintf(f, "<li>NO_DATA at the end of the period</li>\n");
@@ -1503,7 +1505,7 @@ int cmd_report(cli_t *cli, int argc, char **argv)
             break;
         case 'a':
             /* --from: a date is the start of that day */
-            if (ismo_time_parse(optarg, 0, &from_ms) != ISMO_OK || from_ms <= 0) {
+            if (cli_parse_time(cli, optarg, 0, &from_ms) != 0 || from_ms <= 0) {
                 return cli_usage(cli, "--from: '%s' is not a time (2026-04-01, 2026-Q1 (its end), "
                                       "2026-04-01T00:00:00Z, @ms)",
                                  optarg);

@@ -113,7 +113,7 @@ static int review_add(cli_t *cli, int argc, char **argv)
             break;
         case 't':
             /* a date is the start of that day (when the meeting took place) */
-            if (ismo_time_parse(optarg, 0, &reviewed_ms) != ISMO_OK || reviewed_ms <= 0) {
+            if (cli_parse_time(cli, optarg, 0, &reviewed_ms) != 0 || reviewed_ms <= 0) {
                 return cli_usage(cli, "--date: '%s' is not a time (2026-06-30, 2026-06-30T14:00Z, @ms)",
                                  optarg);
             }
@@ -197,12 +197,12 @@ static int review_list(cli_t *cli, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (ismo_time_parse(optarg, 0, &since) != ISMO_OK) {
+            if (cli_parse_time(cli, optarg, 0, &since) != 0) {
                 return cli_usage(cli, "--since: '%s' is not a time", optarg);
             }
             break;
         case 'u':
-            if (ismo_time_parse(optarg, 1, &until) != ISMO_OK) {
+            if (cli_parse_time(cli, optarg, 1, &until) != 0) {
                 return cli_usage(cli, "--until: '%s' is not a time", optarg);
             }
             break;

@@ -198,13 +198,41 @@ int cmd_status(cli_t *cli, int argc, char **argv)
     if (!objs || !tids || !tpar || !order || !depth) {
         abort();
     }
+    /* --as-of: each objective as the version in force then (target, deadline,
+     * unit, function and parent of that version, not today's) */
+    Ismo__V1__Reply **vreplies = calloc(n + 1, sizeof *vreplies);
+    if (!vreplies) {
+        abort();
+    }
+    int rc = CLI_EXIT_OK;
     for (size_t i = 0; i < n; i++) {
-        objs[i] = find_objective(ol, st->statuses[i]->objective_id);
-        tids[i] = st->statuses[i]->objective_id ? st->statuses[i]->objective_id : "";
+        const Ismo__V1__Status *s = st->statuses[i];
+        objs[i] = find_objective(ol, s->objective_id);
+        if (as_of_ms && objs[i] && s->objective_version &&
+            s->objective_version != objs[i]->version) {
+            ismo_err verr = ismo_get_objective(client, s->objective_id, s->objective_version,
+                                               &vreplies[i]);
+            if (verr != ISMO_OK || !vreplies[i]->get_objective ||
+                !vreplies[i]->get_objective->objective) {
+                char what[160];
+                snprintf(what, sizeof what, "cannot get version %u of %s", s->objective_version,
+                         s->objective_id);
+                rc = cli_call_failed(cli, client, verr == ISMO_OK ? ISMO_ERR_PROTOCOL : verr,
+                                     what);
+                break;
+            }
+            objs[i] = vreplies[i]->get_objective->objective;
+        }
+        tids[i] = s->objective_id ? s->objective_id : "";
         tpar[i] = objs[i] ? objs[i]->parent_id : NULL;
     }
+    if (rc != CLI_EXIT_OK) {
+        n = 0; /* nothing printed; the replies are freed below */
+    }
     cli_tree_order(tids, tpar, n, order, depth);
-    if (strcmp(format, "json") == 0) {
+    if (rc != CLI_EXIT_OK) {
+        /* the error is printed */
+    } else if (strcmp(format, "json") == 0) {
         json_t *arr = json_array();
         for (size_t k = 0; k < n; k++) {
             size_t i = order[k];
@@ -261,6 +289,12 @@ int cmd_status(cli_t *cli, int argc, char **argv)
         }
         ismo_table_destroy(&t);
     }
+    for (size_t i = 0; i < st->n_statuses; i++) {
+        if (vreplies[i]) {
+            ismo__v1__reply__free_unpacked(vreplies[i], NULL);
+        }
+    }
+    free(vreplies);
     free(objs);
     free(tids);
     free(tpar);
@@ -269,7 +303,7 @@ int cmd_status(cli_t *cli, int argc, char **argv)
     ismo__v1__reply__free_unpacked(sreply, NULL);
     ismo__v1__reply__free_unpacked(oreply, NULL);
     ismo_client_destroy(&client);
-    return CLI_EXIT_OK;
+    return rc;
 }
 
 int cmd_backup(cli_t *cli, int argc, char **argv)
@@ -337,7 +371,7 @@ int cmd_samples(cli_t *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         if (c == 's') {
-            if (ismo_time_parse(optarg, 0, &since) != ISMO_OK) {
+            if (cli_parse_time(cli, optarg, 0, &since) != 0) {
                 return cli_usage(cli, "--since: cannot parse time '%s'", optarg);
             }
         } else if (c == 'n') {

@@ -40,7 +40,7 @@ static void event_print(const Ismo__V1__Event *e)
     case ISMO__V1__EVENT__PAYLOAD_REMINDER: {
         const Ismo__V1__Reminder *r = e->reminder;
         printf("%s due %s", ismo_reminder_kind_name(r->reminder_kind),
-               ismo_fmt_deadline(r->due_ms, d, sizeof d));
+               ismo_fmt_reminder_due((int)r->reminder_kind, r->due_ms, d, sizeof d));
         if (r->action && *r->action) {
             printf(" action \"%s\"", r->action);
         }

@@ -151,6 +151,10 @@ int main(int argc, char **argv)
         if (strcmp(name, commands[i].name) == 0) {
             cli.command = commands[i].name;
             int first = optind;
+            int zrc = cli_scan_zone(&cli, argc - first, argv + first); /* --tz before times */
+            if (zrc != CLI_EXIT_OK) {
+                return zrc;
+            }
             optind = 0; /* GNU getopt: full re-initialisation for the command's options */
             return commands[i].run(&cli, argc - first, argv + first);
         }

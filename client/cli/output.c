@@ -258,6 +258,26 @@ char *ismo_fmt_deadline(int64_t ms, char *buf, size_t len)
     return ismo_deadline_format_ms(ms, buf, len);
 }
 
+char *ismo_fmt_day(int64_t ms, char *buf, size_t len)
+{
+    if (ms != 0 && ms % ISMO_DAY_MS != 0) {
+        return ismo_fmt_time(ms, buf, len);
+    }
+    if (ms == 0) {
+        snprintf(buf, len, "-");
+        return buf;
+    }
+    return ismo_date_format_ms(ms, buf, len);
+}
+
+char *ismo_fmt_reminder_due(int kind, int64_t due_ms, char *buf, size_t len)
+{
+    if (kind == ISMO__V1__REMINDER_KIND__REVIEW_DUE) {
+        return ismo_fmt_day(due_ms, buf, len);
+    }
+    return ismo_fmt_deadline(due_ms, buf, len);
+}
+
 const char *ismo_fmt_lifecycle(int lifecycle)
 {
     static char buf[32];

@@ -62,6 +62,18 @@ char *ismo_fmt_time(int64_t ms, char *buf, size_t len);
  * midnight UTC prints as ismo_fmt_time does; 0 -> "-". */
 char *ismo_fmt_deadline(int64_t ms, char *buf, size_t len);
 
+/* A date that names a UTC day and is stored as that day's start (a review
+ * date, 2026-06-30 -> 2026-06-30T00:00Z) as that day: "2026-06-30" whatever
+ * the display zone; an instant that is not midnight UTC prints as
+ * ismo_fmt_time does; 0 -> "-". Unlike ismo_fmt_deadline no day is taken
+ * off. */
+char *ismo_fmt_day(int64_t ms, char *buf, size_t len);
+
+/* The due time of a reminder of kind `kind` (ReminderKind): a REVIEW_DUE
+ * reminder is due on a review date or cadence slot (ismo_fmt_day), every
+ * other kind at a deadline (ismo_fmt_deadline). */
+char *ismo_fmt_reminder_due(int kind, int64_t due_ms, char *buf, size_t len);
+
 /* Lifecycle name upper-case for humans ("ACTIVE"); "-" when unset. */
 const char *ismo_fmt_lifecycle(int lifecycle);
 

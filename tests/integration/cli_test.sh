@@ -357,6 +357,9 @@ now = json.load(open(sys.argv[2]))[0]
 assert then["as_of_ms"] == int(sys.argv[3]), then
 assert then["total_samples"] == 0 and then["value"] is None, then
 assert then["objective_version"] == 1, then
+# the fields of the version in force then (target 10), not today's (20)
+assert then["target"] == 10, then
+assert now["target"] == 20, now
 assert now["total_samples"] == 1 and now["value"] == 7, now
 PY
 ismo explain OBJ-ASOF --as-of "@$T1" -o json >"$TMP/asof-explain.json" 2>&1
@@ -406,6 +409,57 @@ check "the deadline stays the UTC day" grep -q "^deadline: *2027-12-31$" "$TMP/t
 ISMO_TZ=Mars/Base "$ISMO" status >"$TMP/tz3.out" 2>&1
 check "an unknown zone is a usage error (exit 2)" test $? -eq 2
 check "  ... with a clear message" grep -q "unknown time zone 'Mars/Base'" "$TMP/tz3.out"
+
+ismo --tz Europe/Berlin history OBJ-ASOF >"$TMP/tz-hist.out" 2>&1
+check "history --tz: version times with the zone's offset" grep -q "^v1  .*+01:00  by " "$TMP/tz-hist.out"
+# a date-time without a zone is a wall time in the display zone (Berlin: UTC+1 in winter):
+# now + 60 s as Berlin's wall time, and as UTC's
+AT=$(python3 -c 'import time; print(int(time.time()) + 60)')
+WALL_BERLIN=$(TZ=Europe/Berlin date -d "@$AT" +%Y-%m-%dT%H:%M:%S)
+WALL_UTC=$(TZ=UTC date -d "@$AT" +%Y-%m-%dT%H:%M:%S)
+ismo --tz Europe/Berlin status -o json --as-of "$WALL_BERLIN" OBJ-ASOF >"$TMP/tz-asof.json" 2>&1
+ismo status -o json --as-of "$WALL_BERLIN" --tz Europe/Berlin OBJ-ASOF >"$TMP/tz-asof2.json" 2>&1
+ismo status -o json --as-of "$WALL_UTC" OBJ-ASOF >"$TMP/tz-asof3.json" 2>&1
+ismo --tz Europe/Berlin status -o json --as-of "${WALL_UTC}Z" OBJ-ASOF >"$TMP/tz-asof4.json" 2>&1
+check "--as-of without a zone: read in --tz (wherever --tz stands), in UTC without --tz; Z stays UTC" \
+    python3 - "$AT" "$TMP/tz-asof.json" "$TMP/tz-asof2.json" "$TMP/tz-asof3.json" "$TMP/tz-asof4.json" <<'PY'
+import json, sys
+want = int(sys.argv[1]) * 1000
+got = [json.load(open(p))[0]["as_of_ms"] for p in sys.argv[2:]]
+assert got == [want] * 4, (got, want)
+PY
+"$ISMO" --tz '' status >"$TMP/tz-empty.out" 2>&1
+check "--tz '' is a usage error (exit 2)" test $? -eq 2
+"$ISMO" status --tz= >"$TMP/tz-empty2.out" 2>&1
+check "--tz= after the command is a usage error (exit 2)" test $? -eq 2
+check "  ... with a clear message" grep -q "needs a time zone name" "$TMP/tz-empty2.out"
+
+# --- review dates are the UTC day they name (not the day before) ------------------------------
+cat >"$TMP/revdate.yaml" <<'EOF'
+objectives:
+  - id: OBJ-REVDATE
+    title: Review date check
+    function: revdate
+    owner: CISO
+    metric: {name: m, unit: count, direction: higher_is_better, aggregation: last}
+    target: 10
+    deadline: 2027-12-31
+    review_dates: [2026-06-30]
+EOF
+ismo import "$TMP/revdate.yaml" >"$TMP/revdate-imp.out" 2>&1
+check "import of an objective with a review date" test $? -eq 0
+ismo --tz America/New_York show OBJ-REVDATE >"$TMP/revdate-show.out" 2>&1
+check "show: review dates print the day they name (2026-06-30)" \
+    grep -q "^review dates: *2026-06-30$" "$TMP/revdate-show.out"
+for _ in $(seq 1 30); do
+    ismo events --kind reminder >"$TMP/revdate-ev.out" 2>&1
+    grep -q " OBJ-REVDATE review_due " "$TMP/revdate-ev.out" && break
+    sleep 0.2
+done
+check "events: the REVIEW_DUE reminder is due on the review date's day" \
+    grep -q " OBJ-REVDATE review_due due 2026-06-30 " "$TMP/revdate-ev.out"
+check "ismod's reminder text names the review date's day" \
+    grep -q "OBJ-REVDATE: review due 2026-06-30 " "$TMP/ismod.log"
 
 # --- usage and a dead server ------------------------------------------------------------
 "$ISMO" frobnicate >/dev/null 2>&1

@@ -818,9 +818,12 @@ static void test_message_time_zone(void **state)
     assert_non_null(strstr(buf, "2026-01-15 13:00 CET"));
     ismo_reminder_message(&f->o, &r, "UTC", buf, sizeof buf);
     assert_non_null(strstr(buf, "2026-01-15T12:00:00"));
-    r.due_ms = T0 + 15 * DAY; /* a date-only instant */
+    r.due_ms = T0 + 15 * DAY; /* a review date 2026-01-16 (stored as 00:00Z) */
     ismo_reminder_message(&f->o, &r, "America/New_York", buf, sizeof buf);
-    assert_non_null(strstr(buf, "2026-01-15"));
+    assert_non_null(strstr(buf, "review due 2026-01-16 "));
+    r.kind = ISMO__V1__REMINDER_KIND__OVERDUE; /* a date-only deadline: the day it ends */
+    ismo_reminder_message(&f->o, &r, "America/New_York", buf, sizeof buf);
+    assert_non_null(strstr(buf, "deadline 2026-01-15 passed"));
     assert_null(getenv("TZ")); /* the process time zone is left as it was */
 }
 
