@@ -350,6 +350,82 @@ static ismo_err get_val(ismo_txn_t *t, int dbi, const void *k, size_t klen, MDB_
     return log_rc("mdb_get", mdb_get(t->txn, t->store->dbi[dbi], &key, val));
 }
 
+/* ---- scanning a key range of messages ---- */
+
+/* What a scan does with a record, judged by its key. */
+typedef enum { SCAN_TAKE, SCAN_SKIP, SCAN_END } scan_verdict;
+
+typedef struct msg_scan {
+    int dbi;
+    const MDB_val *start; /* from the first key >= start; NULL: from the first key */
+    scan_verdict (*judge)(const void *kctx, const MDB_val *key); /* NULL: every record is taken */
+    const void *kctx;
+    const ProtobufCMessageDescriptor *d; /* the records' message type */
+    const char *noun; /* an undecodable record is skipped, logged "undecodable <noun> record" (NULL: not logged) */
+    const char *what; /* names a cursor error in the log */
+} msg_scan;
+
+typedef int (*msg_fn)(void *ctx, const ProtobufCMessage *m);
+
+/* Walks s->dbi in key order, decodes each record taken and calls fn(ctx, m)
+ * with it (borrowed for the call) until fn returns non-zero. */
+static ismo_err scan_msgs(ismo_txn_t *t, const msg_scan *s, msg_fn fn, void *ctx)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[s->dbi], &c);
+    if (rc != 0) {
+        return log_rc("mdb_cursor_open", rc);
+    }
+    MDB_val key = {0, NULL}, v;
+    if (s->start) {
+        key = *s->start;
+    }
+    for (rc = mdb_cursor_get(c, &key, &v, s->start ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+        scan_verdict verdict = s->judge ? s->judge(s->kctx, &key) : SCAN_TAKE;
+        if (verdict == SCAN_END) {
+            break;
+        }
+        if (verdict == SCAN_SKIP) {
+            continue;
+        }
+        ProtobufCMessage *m = protobuf_c_message_unpack(s->d, NULL, v.mv_size, v.mv_data);
+        if (!m) {
+            if (s->noun) {
+                ISMO_ERROR("store", "undecodable %s record (%zu bytes) skipped", s->noun, v.mv_size);
+            }
+            continue;
+        }
+        int stop = fn(ctx, m);
+        protobuf_c_message_free_unpacked(m, NULL);
+        if (stop) {
+            break;
+        }
+    }
+    ismo_err err = rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc(s->what, rc);
+    mdb_cursor_close(c);
+    return err;
+}
+
+/* The typed callbacks of store.h, called through msg_fn. */
+#define MSG_ADAPTER(name, type)                                                                        \
+    typedef struct name##_adapter {                                                                    \
+        int (*fn)(void *, const type *);                                                               \
+        void *ctx;                                                                                     \
+    } name##_adapter;                                                                                  \
+    static int name##_adapt(void *ctx, const ProtobufCMessage *m)                                      \
+    {                                                                                                  \
+        name##_adapter *a = ctx;                                                                       \
+        return a->fn(a->ctx, (const type *)m);                                                         \
+    }
+
+MSG_ADAPTER(objective, Ismo__V1__Objective)
+MSG_ADAPTER(sample, Ismo__V1__Sample)
+MSG_ADAPTER(event, Ismo__V1__Event)
+MSG_ADAPTER(review, Ismo__V1__Review)
+MSG_ADAPTER(policy, Ismo__V1__PolicyCommitment)
+MSG_ADAPTER(risk, Ismo__V1__Risk)
+
 static uint64_t meta_get_u64(ismo_txn_t *t, const char *name)
 {
     MDB_val v;
@@ -525,44 +601,23 @@ ismo_err ismo_store_objective_foreach(ismo_txn_t *t, ismo_objective_fn fn, void 
     return ismo_store_objective_foreach_after(t, NULL, fn, ctx);
 }
 
+/* Every key but after_id itself (strictly after). */
+static scan_verdict after_judge(const void *kctx, const MDB_val *key)
+{
+    const char *after_id = kctx;
+    return key->mv_size == strlen(after_id) && memcmp(key->mv_data, after_id, key->mv_size) == 0 ? SCAN_SKIP
+                                                                                                  : SCAN_TAKE;
+}
+
 ismo_err ismo_store_objective_foreach_after(ismo_txn_t *t, const char *after_id,
                                             ismo_objective_fn fn, void *ctx)
 {
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_OBJECTIVES], &c);
-    if (rc != 0) {
-        return log_rc("mdb_cursor_open", rc);
-    }
-    MDB_val k = {0, NULL}, v;
-    ismo_err err = ISMO_OK;
-    int first_op = MDB_FIRST;
-    if (after_id && *after_id) {
-        k.mv_size = strlen(after_id);
-        k.mv_data = (void *)after_id;
-        first_op = MDB_SET_RANGE;
-    }
-    for (rc = mdb_cursor_get(c, &k, &v, (MDB_cursor_op)first_op); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (after_id && *after_id && k.mv_size == strlen(after_id) &&
-            memcmp(k.mv_data, after_id, k.mv_size) == 0) {
-            continue; /* strictly after */
-        }
-        Ismo__V1__Objective *o = ismo__v1__objective__unpack(NULL, v.mv_size, v.mv_data);
-        if (!o) {
-            ISMO_ERROR("store", "undecodable objective record (%zu bytes) skipped", v.mv_size);
-            continue;
-        }
-        int stop = fn(ctx, o);
-        ismo__v1__objective__free_unpacked(o, NULL);
-        if (stop) {
-            break;
-        }
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        err = log_rc("mdb_cursor_get", rc);
-    }
-    mdb_cursor_close(c);
-    return err;
+    int after = after_id && *after_id;
+    MDB_val start = {after ? strlen(after_id) : 0, (void *)after_id};
+    msg_scan s = {DBI_OBJECTIVES, after ? &start : NULL, after ? after_judge : NULL, after_id,
+                  &ismo__v1__objective__descriptor, "objective", "mdb_cursor_get"};
+    objective_adapter a = {fn, ctx};
+    return scan_msgs(t, &s, objective_adapt, &a);
 }
 
 /* ---- samples ---- */
@@ -607,51 +662,41 @@ ismo_err ismo_store_sample_put(ismo_txn_t *t, const Ismo__V1__Sample *s)
     return err;
 }
 
+typedef struct sample_range {
+    const char *id;
+    size_t n; /* strlen(id) */
+    int64_t to_ms;
+} sample_range;
+
+/* Keys "id \0 time_key(effective_ms) seq": up to the first of another
+ * objective or after to_ms. */
+static scan_verdict sample_judge(const void *kctx, const MDB_val *key)
+{
+    const sample_range *r = kctx;
+    const uint8_t *kp = key->mv_data;
+    if (key->mv_size != r->n + 17 || memcmp(kp, r->id, r->n) != 0 || kp[r->n] != 0) {
+        return SCAN_END;
+    }
+    int64_t eff = (int64_t)(rd64(kp + r->n + 1) ^ (UINT64_C(1) << 63));
+    return eff > r->to_ms ? SCAN_END : SCAN_TAKE;
+}
+
 ismo_err ismo_store_samples_scan(ismo_txn_t *t, const char *id, int64_t from_ms, int64_t to_ms,
                                  ismo_sample_fn fn, void *ctx)
 {
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_SAMPLES], &c);
-    if (rc != 0) {
-        return log_rc("mdb_cursor_open", rc);
-    }
-    uint8_t k[ISMO_MAX_ID_BYTES + 17];
-    size_t n = strlen(id);
-    if (n > ISMO_MAX_ID_BYTES) {
-        mdb_cursor_close(c);
+    sample_range r = {id, strlen(id), to_ms};
+    if (r.n > ISMO_MAX_ID_BYTES) {
         return ISMO_ERR_NOT_FOUND;
     }
-    memcpy(k, id, n);
-    k[n] = 0;
-    be64(k + n + 1, time_key(from_ms));
-    be64(k + n + 9, 0);
-    MDB_val key = {n + 17, k}, v;
-    ismo_err err = ISMO_OK;
-    for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
-        const uint8_t *kp = key.mv_data;
-        if (key.mv_size != n + 17 || memcmp(kp, id, n) != 0 || kp[n] != 0) {
-            break;
-        }
-        int64_t eff = (int64_t)(rd64(kp + n + 1) ^ (UINT64_C(1) << 63));
-        if (eff > to_ms) {
-            break;
-        }
-        Ismo__V1__Sample *s = ismo__v1__sample__unpack(NULL, v.mv_size, v.mv_data);
-        if (!s) {
-            continue;
-        }
-        int stop = fn(ctx, s);
-        ismo__v1__sample__free_unpacked(s, NULL);
-        if (stop) {
-            break;
-        }
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        err = log_rc("mdb_cursor_get", rc);
-    }
-    mdb_cursor_close(c);
-    return err;
+    uint8_t k[ISMO_MAX_ID_BYTES + 17];
+    memcpy(k, id, r.n);
+    k[r.n] = 0;
+    be64(k + r.n + 1, time_key(from_ms));
+    be64(k + r.n + 9, 0);
+    MDB_val start = {r.n + 17, k};
+    msg_scan s = {DBI_SAMPLES, &start, sample_judge, &r, &ismo__v1__sample__descriptor, NULL, "mdb_cursor_get"};
+    sample_adapter a = {fn, ctx};
+    return scan_msgs(t, &s, sample_adapt, &a);
 }
 
 ismo_err ismo_store_sample_last(ismo_txn_t *t, const char *id, int64_t *effective_ms)
@@ -735,36 +780,15 @@ ismo_err ismo_store_event_append(ismo_txn_t *t, Ismo__V1__Event *e)
 
 ismo_err ismo_store_events_scan(ismo_txn_t *t, uint64_t since_seq, ismo_event_fn fn, void *ctx)
 {
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_EVENTS], &c);
-    if (rc != 0) {
-        return log_rc("mdb_cursor_open", rc);
-    }
     if (since_seq == UINT64_MAX) { /* nothing can come after it */
-        mdb_cursor_close(c);
         return ISMO_OK;
     }
     uint8_t k[8];
     be64(k, since_seq + 1);
-    MDB_val key = {8, k}, v;
-    ismo_err err = ISMO_OK;
-    for (rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
-        Ismo__V1__Event *e = ismo__v1__event__unpack(NULL, v.mv_size, v.mv_data);
-        if (!e) {
-            continue;
-        }
-        int stop = fn(ctx, e);
-        ismo__v1__event__free_unpacked(e, NULL);
-        if (stop) {
-            break;
-        }
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        err = log_rc("mdb_cursor_get", rc);
-    }
-    mdb_cursor_close(c);
-    return err;
+    MDB_val start = {8, k};
+    msg_scan s = {DBI_EVENTS, &start, NULL, NULL, &ismo__v1__event__descriptor, NULL, "mdb_cursor_get"};
+    event_adapter a = {fn, ctx};
+    return scan_msgs(t, &s, event_adapt, &a);
 }
 
 /* ---- reminders ---- */
@@ -887,60 +911,51 @@ ismo_err ismo_store_review_last(ismo_txn_t *t, const char *id, int64_t *reviewed
     return rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get review", rc);
 }
 
+typedef struct review_range {
+    const char *id; /* NULL: every objective */
+    size_t n;       /* strlen(id), 0 without */
+    int64_t from_ms, until_ms;
+} review_range;
+
+/* Keys "id \0 time_key(reviewed_ms) seq": one objective's up to the first of
+ * another or at until_ms; every objective's: those in [from_ms, until_ms). */
+static scan_verdict review_judge(const void *kctx, const MDB_val *key)
+{
+    const review_range *r = kctx;
+    const uint8_t *kp = key->mv_data;
+    if (key->mv_size < 18) {
+        return SCAN_SKIP;
+    }
+    size_t idl = key->mv_size - 17;
+    if (r->n > 0 && (idl != r->n || memcmp(kp, r->id, r->n) != 0)) {
+        return SCAN_END;
+    }
+    int64_t at = (int64_t)(rd64(kp + idl + 1) ^ (UINT64_C(1) << 63));
+    if (at < r->from_ms) {
+        return SCAN_SKIP;
+    }
+    if (at >= r->until_ms) {
+        return r->n > 0 ? SCAN_END : SCAN_SKIP;
+    }
+    return SCAN_TAKE;
+}
+
 ismo_err ismo_store_reviews_scan(ismo_txn_t *t, const char *id, int64_t from_ms, int64_t until_ms,
                                  ismo_review_fn fn, void *ctx)
 {
-    size_t n = id ? strlen(id) : 0;
-    if (n > ISMO_MAX_ID_BYTES) {
+    review_range r = {id, id ? strlen(id) : 0, from_ms, until_ms};
+    if (r.n > ISMO_MAX_ID_BYTES) {
         return ISMO_OK;
     }
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_REVIEWS], &c);
-    if (rc != 0) {
-        return log_rc("mdb_cursor_open", rc);
-    }
     uint8_t k[ISMO_MAX_ID_BYTES + 17];
-    MDB_val key, v;
-    if (n > 0) {
-        key.mv_size = review_key(k, id, from_ms, 0);
-        key.mv_data = k;
-        rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
-    } else {
-        rc = mdb_cursor_get(c, &key, &v, MDB_FIRST);
+    MDB_val start = {0, k};
+    if (r.n > 0) {
+        start.mv_size = review_key(k, id, from_ms, 0);
     }
-    for (; rc == 0; rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
-        const uint8_t *kp = key.mv_data;
-        if (key.mv_size < 18) {
-            continue;
-        }
-        size_t idl = key.mv_size - 17;
-        if (n > 0 && (idl != n || memcmp(kp, id, n) != 0)) {
-            break;
-        }
-        int64_t at = (int64_t)(rd64(kp + idl + 1) ^ (UINT64_C(1) << 63));
-        if (at < from_ms) {
-            continue;
-        }
-        if (at >= until_ms) {
-            if (n > 0) {
-                break;
-            }
-            continue;
-        }
-        Ismo__V1__Review *r = ismo__v1__review__unpack(NULL, v.mv_size, v.mv_data);
-        if (!r) {
-            ISMO_ERROR("store", "undecodable review record (%zu bytes) skipped", v.mv_size);
-            continue;
-        }
-        int stop = fn(ctx, r);
-        ismo__v1__review__free_unpacked(r, NULL);
-        if (stop) {
-            break;
-        }
-    }
-    ismo_err err = rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get reviews", rc);
-    mdb_cursor_close(c);
-    return err;
+    msg_scan s = {DBI_REVIEWS, r.n > 0 ? &start : NULL, review_judge, &r, &ismo__v1__review__descriptor,
+                  "review", "mdb_cursor_get reviews"};
+    review_adapter a = {fn, ctx};
+    return scan_msgs(t, &s, review_adapt, &a);
 }
 
 /* ---- context registers: policy commitments and risks (6.2 a, c) ---- */
@@ -970,64 +985,20 @@ ismo_err ismo_store_context_clear(ismo_txn_t *t)
     return log_rc("mdb_drop context", rc);
 }
 
-static ismo_err context_scan(ismo_txn_t *t, int dbi, const ProtobufCMessageDescriptor *d,
-                             int (*fn)(void *, const ProtobufCMessage *), void *ctx)
-{
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(t->txn, t->store->dbi[dbi], &c);
-    if (rc != 0) {
-        return log_rc("mdb_cursor_open", rc);
-    }
-    MDB_val key, v;
-    for (rc = mdb_cursor_get(c, &key, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
-        ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, v.mv_size, v.mv_data);
-        if (!m) {
-            ISMO_ERROR("store", "undecodable %s record (%zu bytes) skipped", dbi_names[dbi], v.mv_size);
-            continue;
-        }
-        int stop = fn(ctx, m);
-        protobuf_c_message_free_unpacked(m, NULL);
-        if (stop) {
-            break;
-        }
-    }
-    ismo_err err = rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get context", rc);
-    mdb_cursor_close(c);
-    return err;
-}
-
-typedef struct policy_adapter {
-    ismo_policy_fn fn;
-    void *ctx;
-} policy_adapter;
-
-static int policy_adapt(void *ctx, const ProtobufCMessage *m)
-{
-    policy_adapter *a = ctx;
-    return a->fn(a->ctx, (const Ismo__V1__PolicyCommitment *)m);
-}
-
-typedef struct risk_adapter {
-    ismo_risk_fn fn;
-    void *ctx;
-} risk_adapter;
-
-static int risk_adapt(void *ctx, const ProtobufCMessage *m)
-{
-    risk_adapter *a = ctx;
-    return a->fn(a->ctx, (const Ismo__V1__Risk *)m);
-}
-
 ismo_err ismo_store_policies_scan(ismo_txn_t *t, ismo_policy_fn fn, void *ctx)
 {
+    msg_scan s = {DBI_POLICIES, NULL, NULL, NULL, &ismo__v1__policy_commitment__descriptor,
+                  dbi_names[DBI_POLICIES], "mdb_cursor_get context"};
     policy_adapter a = {fn, ctx};
-    return context_scan(t, DBI_POLICIES, &ismo__v1__policy_commitment__descriptor, policy_adapt, &a);
+    return scan_msgs(t, &s, policy_adapt, &a);
 }
 
 ismo_err ismo_store_risks_scan(ismo_txn_t *t, ismo_risk_fn fn, void *ctx)
 {
+    msg_scan s = {DBI_RISKS, NULL, NULL, NULL, &ismo__v1__risk__descriptor, dbi_names[DBI_RISKS],
+                  "mdb_cursor_get context"};
     risk_adapter a = {fn, ctx};
-    return context_scan(t, DBI_RISKS, &ismo__v1__risk__descriptor, risk_adapt, &a);
+    return scan_msgs(t, &s, risk_adapt, &a);
 }
 
 ismo_err ismo_store_policy_exists(ismo_txn_t *t, const char *id, int *exists)
