@@ -85,6 +85,11 @@ static void explain_print(const Ismo__V1__ExplainReply *x)
     printf("%s: %s\n", o && o->id ? o->id : "?", o && o->title ? o->title : "");
     printf("  %-14s %u, lifecycle %s\n", "version:", o ? o->version : 0,
            ismo_fmt_lifecycle(o ? (int)o->lifecycle : 0));
+    int utc = strcmp(ismo_fmt_zone(), "UTC") == 0;
+    if (!utc) {
+        /* ismod writes the rule lines in UTC; everything else here is shown in --tz */
+        printf("  %-14s %s (the rule lines are ismod's, in UTC)\n", "times in:", ismo_fmt_zone());
+    }
     if (s && s->as_of_ms) {
         printf("  %-14s %s (reconstructed: the version then, the samples received by then)\n",
                "as of:", ismo_fmt_time(s->as_of_ms, t1, sizeof t1));
@@ -122,7 +127,7 @@ static void explain_print(const Ismo__V1__ExplainReply *x)
                ismo_fmt_time(x->window_to_ms, t2, sizeof t2),
                (unsigned long long)x->window_samples, x->window_samples == 1 ? "" : "s");
     }
-    printf("\nrules (in order of application):\n");
+    printf("\nrules (in order of application%s):\n", utc ? "" : "; times in UTC");
     if (x->n_rules == 0) {
         printf("  %s\n", s && s->explanation && *s->explanation ? s->explanation : "(none given)");
     }
@@ -164,11 +169,7 @@ static void explain_print(const Ismo__V1__ExplainReply *x)
         const Ismo__V1__Sample *sm = x->samples[i];
         char when[48], value[96];
         ismo_fmt_time(sm->effective_ms, when, sizeof when);
-        if (sm->has_total) {
-            snprintf(value, sizeof value, "%.6g of %.6g", sm->value, sm->total);
-        } else {
-            ismo_fmt_metric(o, sm->value, value, sizeof value);
-        }
+        ismo_fmt_sample(o, sm, value, sizeof value);
         const char *cells[] = {when, value, sm->source, sm->sample_id};
         ismo_table_add(t, cells);
     }

@@ -390,8 +390,9 @@ int cmd_push(cli_t *cli, int argc, char **argv)
                                          {"at", required_argument, NULL, 't'},
                                          {"source", required_argument, NULL, 's'},
                                          {"id", required_argument, NULL, 'i'},
+                                         {"total", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
-    const char *at = NULL, *source = NULL, *sample_id = NULL;
+    const char *at = NULL, *source = NULL, *sample_id = NULL, *total_text = NULL;
     int c;
     opterr = 0;
     /* a negative VALUE needs "--" before it: ismo push ID -- -3 */
@@ -406,6 +407,9 @@ int cmd_push(cli_t *cli, int argc, char **argv)
         case 'i':
             sample_id = optarg;
             break;
+        case 'T':
+            total_text = optarg;
+            break;
             CLI_OPTION_LOOP_DEFAULT(cli, c);
         }
     }
@@ -417,6 +421,10 @@ int cmd_push(cli_t *cli, int argc, char **argv)
     double value;
     if (value_parse(vtext, &value) != 0) {
         return cli_fail(cli, "'%s' is not a finite number (NaN and infinity are refused)", vtext);
+    }
+    double total = 0;
+    if (total_text && (value_parse(total_text, &total) != 0 || !(total > 0))) {
+        return cli_fail(cli, "--total '%s' is not a finite number > 0", total_text);
     }
     if (!ismo_id_is_valid(id)) {
         return cli_fail(cli, "'%s' is not a valid objective id", id);
@@ -442,6 +450,8 @@ int cmd_push(cli_t *cli, int argc, char **argv)
     s.objective_id = (char *)id;
     s.has_value = 1;
     s.value = value;
+    s.has_total = total_text != NULL; /* RATIO metrics: value "good" of total */
+    s.total = total;
     s.has_effective_ms = at_ms != 0;
     s.effective_ms = at_ms;
     s.source = (char *)source;
@@ -464,7 +474,8 @@ int cmd_push(cli_t *cli, int argc, char **argv)
     } else if (p && p->duplicates > 0) {
         printf("duplicate: sample %s of %s was already stored\n", sample_id, id);
     } else {
-        printf("accepted: %s = %s (sample %s)\n", id, vtext, sample_id);
+        printf("accepted: %s = %s%s%s (sample %s)\n", id, vtext, total_text ? " of " : "",
+               total_text ? total_text : "", sample_id);
     }
     if (reply) {
         ismo__v1__reply__free_unpacked(reply, NULL);

@@ -25,6 +25,9 @@
 #include "tree.h"
 
 #define REPORT_DEFAULT_PERIOD_MS (90 * ISMO_DAY_MS)
+/* the default period is at least this long: a review record added yesterday
+ * (on any objective) does not shrink the next pack to one day */
+#define REPORT_MIN_DEFAULT_PERIOD_MS (30 * ISMO_DAY_MS)
 #define REPORT_MAX_SAMPLES 20000   /* per objective, for the chart and the counts */
 #define REPORT_MAX_CIRCLES 2000    /* sample points drawn; the line still joins all */
 #define REPORT_MAX_PAGES 10000
@@ -446,12 +449,15 @@ static int gather(cli_t *cli, ismo_client_t *client, report *r, int64_t from_opt
                 last = v->reviewed_ms;
             }
         }
-        if (last) {
+        if (last && last <= r->to_ms - REPORT_MIN_DEFAULT_PERIOD_MS) {
             r->from_ms = last;
             r->period_reason = "since the last review record";
+        } else if (last) {
+            r->from_ms = r->to_ms - REPORT_MIN_DEFAULT_PERIOD_MS;
+            r->period_reason = "the last 30 days: the last review record is more recent";
         } else {
             r->from_ms = r->to_ms - REPORT_DEFAULT_PERIOD_MS;
-            r->period_reason = "the last 90 days (no review record yet)";
+            r->period_reason = "the last 90 days: no review record yet";
         }
     }
     if (r->from_ms >= r->to_ms) {
@@ -975,6 +981,22 @@ static void extend(double *lo, double *hi, int *any, double v)
     *hi = v > *hi ? v : *hi;
 }
 
+/* A round tick step near raw: 1, 2 or 5 times a power of ten (0 when raw
+ * is not a finite number > 0). */
+static double nice_step(double raw)
+{
+    if (!isfinite(raw) || !(raw > 0)) {
+        return 0;
+    }
+    double p = pow(10.0, floor(log10(raw)));
+    if (!isfinite(p) || !(p > 0)) {
+        return 0;
+    }
+    double m = raw / p;
+    double s = m <= 1.0 ? 1.0 : m <= 2.0 ? 2.0 : m <= 5.0 ? 5.0 : 10.0;
+    return s * p;
+}
+
 static void write_chart(FILE *f, const report *rep, const row *w)
 {
     const Ismo__V1__Objective *o = w->o;
@@ -995,7 +1017,7 @@ static void write_chart(FILE *f, const report *rep, const row *w)
     }
     for (size_t i = 0; i < w->n_samples; i++) {
         extend(&xl, &xh, &anyx, (double)w->samples[i]->effective_ms);
-        extend(&yl, &yh, &anyy, w->samples[i]->value);
+        extend(&yl, &yh, &anyy, ismo_sample_metric_value(o, w->samples[i]));
     }
     if (o->has_baseline) {
         extend(&yl, &yh, &anyy, o->baseline);
@@ -1031,6 +1053,18 @@ static void write_chart(FILE *f, const report *rep, const row *w)
         c.y0 = yl - 1;
         c.y1 = yl + 1;
     }
+    /* round y ticks: the axis widened to whole multiples of a 1/2/5 x 10^k step */
+    double ystep = nice_step((c.y1 - c.y0) / 4.0);
+    int nticks = 0;
+    if (ystep > 0) {
+        double lo = floor(c.y0 / ystep) * ystep, hi = ceil(c.y1 / ystep) * ystep;
+        double n = (hi - lo) / ystep;
+        if (isfinite(lo) && isfinite(hi) && hi > lo && n >= 1 && n <= 12 && lo + ystep > lo) {
+            c.y0 = lo;
+            c.y1 = hi;
+            nticks = (int)(n + 0.5);
+        }
+    }
 
     fprintf(f, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
                "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"",
@@ -1055,12 +1089,16 @@ static void write_chart(FILE *f, const report *rep, const row *w)
     }
     /* y grid, ticks and labels */
     char lab[64], lab2[64];
-    for (int i = 0; i <= 4; i++) {
-        double v = c.y0 + (c.y1 - c.y0) * i / 4.0;
+    int ny = nticks > 0 ? nticks : 4;
+    for (int i = 0; i <= ny; i++) {
+        double v = nticks > 0 ? c.y0 + ystep * i : c.y0 + (c.y1 - c.y0) * i / 4.0;
+        if (nticks > 0 && fabs(v) < ystep * 1e-9) {
+            v = 0; /* no "-0" or 1e-17 from rounding */
+        }
         double y = sy(&c, v);
         fprintf(f, "<line class=\"grid\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>", plot_l, y,
                 plot_r, y);
-        snprintf(lab, sizeof lab, "%.4g", v);
+        snprintf(lab, sizeof lab, "%.8g", v);
         fprintf(f, "<text class=\"tick\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\">", plot_l - 6, y + 4);
         h(f, lab);
         fprintf(f, "</text>\n");
@@ -1128,9 +1166,15 @@ static void write_chart(FILE *f, const report *rep, const row *w)
     /* the samples */
     if (w->n_samples >= 2) {
         fprintf(f, "<polyline class=\"line\" points=\"");
+        int first = 1;
         for (size_t i = 0; i < w->n_samples; i++) {
-            fprintf(f, "%s%.2f,%.2f", i ? " " : "", sx(&c, (double)w->samples[i]->effective_ms),
-                    sy(&c, w->samples[i]->value));
+            double v = ismo_sample_metric_value(o, w->samples[i]);
+            if (!isfinite(v)) {
+                continue; /* a ratio sample without a usable total */
+            }
+            fprintf(f, "%s%.2f,%.2f", first ? "" : " ",
+                    sx(&c, (double)w->samples[i]->effective_ms), sy(&c, v));
+            first = 0;
         }
         fprintf(f, "\"/>\n");
     }
@@ -1140,11 +1184,15 @@ static void write_chart(FILE *f, const report *rep, const row *w)
     for (size_t i = 0; i < w->n_samples; i += step) {
         const Ismo__V1__Sample *s = w->samples[i];
         char when[48];
+        double v = ismo_sample_metric_value(o, s);
+        if (!isfinite(v)) {
+            v = c.y0; /* a ratio sample without a usable total: on the axis, titled so */
+        }
         fprintf(f, "<circle class=\"sample\" cx=\"%.2f\" cy=\"%.2f\" r=\"3\"><title>",
-                sx(&c, (double)s->effective_ms), sy(&c, s->value));
+                sx(&c, (double)s->effective_ms), sy(&c, v));
         h(f, ismo_fmt_time(s->effective_ms, when, sizeof when));
         fputs(": ", f);
-        h(f, ismo_fmt_metric(o, s->value, lab, sizeof lab));
+        h(f, ismo_fmt_sample(o, s, lab, sizeof lab));
         fprintf(f, "</title></circle>\n");
     }
     if (w->n_samples == 0) {

@@ -424,13 +424,20 @@ int cmd_samples(cli_t *cli, int argc, char **argv)
                 json_t *j = json_object();
                 json_object_set_new(j, "effective_ms", json_integer(s->effective_ms));
                 json_object_set_new(j, "value", json_real(s->value));
+                json_object_set_new(j, "total", s->has_total ? json_real(s->total) : json_null());
                 json_object_set_new(j, "source", json_string(s->source ? s->source : ""));
                 json_object_set_new(j, "sample_id", json_string(s->sample_id ? s->sample_id : ""));
                 json_object_set_new(j, "received_ms", json_integer(s->received_ms));
                 json_array_append_new(arr, j);
             } else {
-                printf("%-29s  %-16g  %-24s  %s\n", ismo_fmt_time(s->effective_ms, t, sizeof t),
-                       s->value, s->source ? s->source : "", s->sample_id ? s->sample_id : "");
+                char v[64];
+                if (s->has_total) { /* a ratio metric's sample: value of total */
+                    snprintf(v, sizeof v, "%g of %g", s->value, s->total);
+                } else {
+                    snprintf(v, sizeof v, "%g", s->value);
+                }
+                printf("%-29s  %-16s  %-24s  %s\n", ismo_fmt_time(s->effective_ms, t, sizeof t), v,
+                       s->source ? s->source : "", s->sample_id ? s->sample_id : "");
             }
             shown++;
             if (s->effective_ms == since) {

@@ -178,7 +178,10 @@ char *ismo_fmt_percent(double fraction, char *buf, size_t len)
     if (!isfinite(fraction)) {
         snprintf(buf, len, "-");
     } else {
-        snprintf(buf, len, "%.0f %%", fraction * 100.0);
+        double pct = fraction * 100.0;
+        /* whole percent; huge ones in 3 digits with an exponent, so the
+         * cell keeps its % sign ("2e+17 %") */
+        snprintf(buf, len, fabs(pct) < 1e6 ? "%.0f %%" : "%.3g %%", pct);
     }
     return buf;
 }
@@ -256,6 +259,44 @@ char *ismo_fmt_deadline(int64_t ms, char *buf, size_t len)
         return ismo_fmt_time(ms, buf, len);
     }
     return ismo_deadline_format_ms(ms, buf, len);
+}
+
+static int is_ratio(const Ismo__V1__Objective *o)
+{
+    return o && o->metric && o->metric->aggregation == ISMO__V1__AGGREGATION__RATIO;
+}
+
+double ismo_sample_metric_value(const Ismo__V1__Objective *o, const Ismo__V1__Sample *s)
+{
+    if (!is_ratio(o)) {
+        return s->value;
+    }
+    double total = s->has_total ? s->total : 1.0;
+    if (!isfinite(total) || !(total > 0)) {
+        return NAN;
+    }
+    return 100.0 * s->value / total;
+}
+
+char *ismo_fmt_sample(const Ismo__V1__Objective *o, const Ismo__V1__Sample *s, char *buf,
+                      size_t len)
+{
+    if (is_ratio(o)) {
+        double share = ismo_sample_metric_value(o, s);
+        char pct[48];
+        if (isfinite(share)) {
+            snprintf(pct, sizeof pct, "%.4g %%", share);
+        } else {
+            snprintf(pct, sizeof pct, "no share");
+        }
+        snprintf(buf, len, "%.6g of %.6g (%s)", s->value, s->has_total ? s->total : 1.0, pct);
+        return buf;
+    }
+    if (s->has_total) {
+        snprintf(buf, len, "%.6g of %.6g", s->value, s->total);
+        return buf;
+    }
+    return ismo_fmt_metric(o, s->value, buf, len);
 }
 
 char *ismo_fmt_day(int64_t ms, char *buf, size_t len)

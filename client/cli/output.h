@@ -36,7 +36,21 @@ char *ismo_fmt_value(double v, const char *unit, char *buf, size_t len);
  * out); NUMBER (or o NULL) as ismo_fmt_value with the metric's unit. */
 char *ismo_fmt_metric(const Ismo__V1__Objective *o, double v, char *buf, size_t len);
 
-/* A fraction as percent with no decimals: 0.734 -> "73 %". */
+/* What a sample stands for on its objective's value axis: for a RATIO
+ * metric (objective.proto Aggregation RATIO) the share 100 * value / total
+ * in % (total absent = 1, a 0/1 sample); NAN when that total is not a
+ * finite number > 0; for every other metric (or o NULL) the value as is. */
+double ismo_sample_metric_value(const Ismo__V1__Objective *o, const Ismo__V1__Sample *s);
+
+/* A sample for people: a RATIO sample as "7 of 11 (63.64 %)" (total absent:
+ * "1 of 1 (100 %)"), a total on another metric as "7 of 11", else as
+ * ismo_fmt_metric. Returns buf. */
+char *ismo_fmt_sample(const Ismo__V1__Objective *o, const Ismo__V1__Sample *s, char *buf,
+                      size_t len);
+
+/* A fraction as percent with no decimals: 0.734 -> "73 %"; from a million
+ * percent on with three digits and an exponent: 2e15 -> "2e+17 %" (buf >= 16
+ * bytes). NAN or infinite -> "-". */
 char *ismo_fmt_percent(double fraction, char *buf, size_t len);
 
 /* The zone instants are displayed in: an IANA name from the system's tz

@@ -286,8 +286,12 @@ PY
 ismo review list >"$TMP/reviews.out" 2>&1
 check "review list shows both records" test "$(grep -c -E ' (OBJ-PATCH-48H|OBJ-TRAINING) ' "$TMP/reviews.out")" -eq 2
 ismo report -o "$TMP/report2.md" >/dev/null 2>&1
-check "report after reviews: the period starts at the last review record" \
-    grep -q "^Review period: .*(since the last review record)" "$TMP/report2.md"
+check "report after a review record today: the default period still spans 30 days" \
+    grep -q "^Review period: .*(the last 30 days: the last review record is more recent)" "$TMP/report2.md"
+TO31=$(python3 -c 'import time; print(int(time.time() * 1000) + 31 * 86400000)')
+ismo report --to "@$TO31" -o "$TMP/report3.md" >/dev/null 2>&1
+check "report with the last review record over 30 days before --to: the period starts at it" \
+    grep -q "^Review period: .*(since the last review record)" "$TMP/report3.md"
 check "report carries the decision forward" \
     grep -q '^- \*\*OBJ-PATCH-48H\*\*: adjust on 2026-11-02' "$TMP/report2.md"
 check "report lists the reviews held in the period" \
@@ -433,6 +437,41 @@ check "--tz '' is a usage error (exit 2)" test $? -eq 2
 "$ISMO" status --tz= >"$TMP/tz-empty2.out" 2>&1
 check "--tz= after the command is a usage error (exit 2)" test $? -eq 2
 check "  ... with a clear message" grep -q "needs a time zone name" "$TMP/tz-empty2.out"
+
+# --- ratio samples: push --total, explain and samples show value of total and the share ----------
+ismo push OBJ-TRAINING-NEWJOINERS 3 --total 4 --id ratio-1 >"$TMP/ratio-push.out" 2>&1
+check "push --total: accepted as 3 of 4" grep -q "^accepted: OBJ-TRAINING-NEWJOINERS = 3 of 4 " "$TMP/ratio-push.out"
+ismo push OBJ-TRAINING-NEWJOINERS 3 --total 0 >/dev/null 2>&1
+check "push --total 0 refused (exit 1)" test $? -eq 1
+ismo explain OBJ-TRAINING-NEWJOINERS >"$TMP/ratio-explain.out" 2>&1
+check "explain: a ratio sample as value of total with its share" grep -q " 3 of 4 (75 %) .* ratio-1" "$TMP/ratio-explain.out"
+ismo samples OBJ-TRAINING-NEWJOINERS -o json >"$TMP/ratio-samples.json" 2>&1
+check "samples -o json: the total of a ratio sample" python3 - "$TMP/ratio-samples.json" <<'PY'
+import json, sys
+a = {s["sample_id"]: s for s in json.load(open(sys.argv[1]))}
+assert a["ratio-1"]["value"] == 3 and a["ratio-1"]["total"] == 4, a["ratio-1"]
+PY
+ismo --tz Europe/Berlin explain OBJ-PATCH-48H >"$TMP/explain-tz.out" 2>&1
+check "explain --tz: says which zone its times are in" grep -q "^  times in: *Europe/Berlin " "$TMP/explain-tz.out"
+check "explain --tz: the rule lines are labelled UTC" grep -q "^rules (in order of application; times in UTC):" "$TMP/explain-tz.out"
+# a progress of 2e15 (2e17 %) keeps its % sign in the table
+cat >"$TMP/huge.yaml" <<'EOF'
+objectives:
+  - id: OBJ-HUGE
+    title: Huge progress
+    function: huge
+    owner: CISO
+    metric: {name: m, unit: count, direction: higher_is_better, aggregation: last}
+    baseline: 0
+    baseline_at: 2026-01-01
+    target: 1e-13
+    start: 2026-01-01
+    deadline: 2027-12-31
+EOF
+ismo import "$TMP/huge.yaml" >/dev/null 2>&1
+ismo push OBJ-HUGE 200 >/dev/null 2>&1
+ismo status OBJ-HUGE >"$TMP/huge.out" 2>&1
+check "status: a huge progress is shown with its % sign (2e+17 %)" grep -q " 2e+17 % " "$TMP/huge.out"
 
 # --- review dates are the UTC day they name (not the day before) ------------------------------
 cat >"$TMP/revdate.yaml" <<'EOF'

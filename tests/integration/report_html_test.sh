@@ -16,6 +16,7 @@ ISMOD=${1:?usage: report_html_test.sh ISMOD ISMO}
 ISMO=${2:?usage: report_html_test.sh ISMOD ISMO}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+. "$HERE/../lib.sh"
 
 CHROMIUM=${CHROMIUM:-}
 if [ -z "$CHROMIUM" ]; then
@@ -32,40 +33,14 @@ fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ismo-report-html.XXXXXX")
 SERVER_PID=
-FAILS=0
 cleanup() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$SERVER_PID" 2>/dev/null
-    fi
+    stop_pids 0.1 "$SERVER_PID"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() { echo "ok   - $*"; }
-not_ok() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
-check() { # check DESCRIPTION COMMAND...
-    local d=$1; shift
-    if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-
-free_port() {
-    python3 -c 'import random, socket
-# below the kernel ephemeral range (see cli_test.sh)
-for _ in range(500):
-    p = random.randint(20000, 32000)
-    try:
-        s = socket.socket(); s.bind(("127.0.0.1", p)); s.close(); print(p); break
-    except OSError:
-        pass'
-}
-PORT=$(free_port)
-PUB_PORT=$(free_port)
-while [ "$PUB_PORT" = "$PORT" ]; do PUB_PORT=$(free_port); done
-export ISMO_ENDPOINT="tcp://127.0.0.1:$PORT"
-export ISMO_PUB_ENDPOINT="tcp://127.0.0.1:$PUB_PORT"
+loopback_endpoints
 export USER=report-test
 unset ISMO_TZ
 
@@ -73,15 +48,7 @@ unset ISMO_TZ
     --tick-ms 200 --no-sync true >"$TMP/ismod.log" 2>&1 &
 SERVER_PID=$!
 ismo() { "$ISMO" --timeout-ms 5000 "$@"; }
-up=0
-for _ in $(seq 1 50); do
-    if "$ISMO" --timeout-ms 200 ping >/dev/null 2>&1; then up=1; break; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if [ $up -ne 1 ]; then
-    echo "ismod did not come up:"; cat "$TMP/ismod.log"; exit 1
-fi
+await_ping ismod "$SERVER_PID" "$TMP/ismod.log" "$ISMO" --timeout-ms 200 ping
 
 # --- the register, an objective that needs escaping, samples -------------------
 ismo import "$ROOT/examples/register.yaml" >"$TMP/import.out" 2>&1
@@ -273,6 +240,74 @@ for k, (i, d) in enumerate(secs):
         assert d == 0, (i, d)
 PY
 
+cat >"$TMP/check_axis.py" <<'PY'
+# check_axis.py PACK: y ticks are round (a 1/2/5 x 10^k step, labels multiples
+# of it) in every chart; the ratio objective OBJ-TRAINING-NEWJOINERS has its
+# sample points at 100 * value / total on its % axis (7 of 11 -> 63.64, ...)
+# and its target line at 95, read back through the tick labels.
+import math, re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+bad = []
+def charts():
+    for m in re.finditer(r'<section class="objective[^"]*" id="objective-([^"]+)"', t):
+        a = t.find("<svg", m.end()); b = t.find("</svg>", a)
+        if a >= 0 and b > a:
+            yield m.group(1), t[a:b]
+NUM = r'(-?[\d.]+(?:e[-+]?\d+)?)'  # a y tick label (the dates of the x axis are not)
+def ticks(svg):  # (value, y of its grid line)
+    return [(float(v), float(y) - 4) for y, v in
+            re.findall(r'<text class="tick" x="[-\d.]+" y="([-\d.]+)" text-anchor="end">' + NUM + '<', svg)]
+def nice(step):
+    e = math.floor(math.log10(step)); m = step / 10 ** e
+    return any(abs(m - k) < 1e-6 for k in (1, 2, 5, 10))
+n = 0
+for oid, svg in charts():
+    tk = ticks(svg)
+    vals = sorted(v for v, _ in tk)
+    if len(vals) < 2:
+        bad.append("%s: %d y ticks" % (oid, len(vals))); continue
+    step = vals[1] - vals[0]
+    if not (step > 0 and nice(step)):
+        bad.append("%s: y tick step %r is not 1/2/5 x 10^k (%r)" % (oid, step, vals)); continue
+    for v in vals:
+        if abs(v / step - round(v / step)) > 1e-6:
+            bad.append("%s: y tick %r is not a multiple of %r" % (oid, v, step))
+    n += 1
+svg = dict(charts())["OBJ-TRAINING-NEWJOINERS"]
+(v0, y0), (v1, y1) = sorted(ticks(svg))[:2]
+val = lambda y: v0 + (y - y0) * (v1 - v0) / (y1 - y0)
+got = [round(val(float(cy)), 1) for cy in re.findall(r'<circle class="sample" cx="[-\d.]+" cy="([-\d.]+)"', svg)]
+want = [round(100 * a / b, 1) for a, b in ((7, 11), (10, 12), (12, 13), (5, 5), (6, 6))]
+if any(abs(g - w) > 0.3 for g, w in zip(got, want)) or len(got) != len(want):
+    bad.append("OBJ-TRAINING-NEWJOINERS: sample points at %r, want 100*value/total %r" % (got, want))
+ty = re.search(r'<line class="target" x1="[-\d.]+" y1="([-\d.]+)"', svg)
+if not ty or abs(val(float(ty.group(1))) - 95) > 0.3:
+    bad.append("OBJ-TRAINING-NEWJOINERS: target line not at 95")
+if "7 of 11 (63.64 %)" not in svg:
+    bad.append("OBJ-TRAINING-NEWJOINERS: no sample titled '7 of 11 (63.64 %)'")
+if bad:
+    print("\n".join("  " + b for b in bad)); sys.exit(1)
+print("  %d charts with round y ticks; ratio points at %r" % (n, got))
+PY
+check "pack: round y ticks; a ratio objective's points at 100*value/total on its % axis" \
+    python3 "$TMP/check_axis.py" "$TMP/pack.html"
+python3 - "$TMP/pack.html" "$TMP/rawratio.html" <<'PY'
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+# the same pack with OBJ-TRAINING-NEWJOINERS' first point at the raw count 7
+s = t.index('id="objective-OBJ-TRAINING-NEWJOINERS"'); a = t.index("<svg", s); b = t.index("</svg>", a)
+svg = t[a:b]
+tk = sorted((float(v), float(y) - 4) for y, v in re.findall(
+    r'<text class="tick" x="[-\d.]+" y="([-\d.]+)" text-anchor="end">(-?[\d.]+(?:e[-+]?\d+)?)<', svg))
+(v0, y0), (v1, y1) = tk[:2]
+raw = y0 + (7 - v0) * (y1 - y0) / (v1 - v0)
+svg2 = re.sub(r'(<circle class="sample" cx="[-\d.]+" cy=")[-\d.]+', lambda m: m.group(1) + "%.2f" % raw, svg, count=1)
+open(sys.argv[2], "w", encoding="utf-8").write(t[:a] + svg2 + t[b:])
+PY
+python3 "$TMP/check_axis.py" "$TMP/rawratio.html" >"$TMP/neg3.out" 2>&1
+check "axis checker fails on a ratio point drawn at its raw count" test $? -ne 0
+check "  ... and says so" grep -q "NEWJOINERS: sample points at \[7.0, " "$TMP/neg3.out"
+
 # the checker must fail when a chart or an objective is missing
 python3 - "$TMP/dom.html" "$TMP/nochart.html" "$TMP/noobj.html" <<'PY'
 import re, sys
@@ -313,6 +348,8 @@ ismo report -o "$TMP/pack.md" >/dev/null 2>&1
 check "report (md, the default) still exits 0" test $? -eq 0
 check "md pack has the period and the new sections" \
     grep -q "^Review period: " "$TMP/pack.md"
+check "md pack: no review record yet gives 90 days, said in one parenthesis" \
+    grep -q "^Review period: .* (the last 90 days: no review record yet)\.$" "$TMP/pack.md"
 for s in "## Changes since the last review" "## Missed or stale measurements" "## Overdue actions" \
          "## Decisions carried forward" "## Reviews held in the period"; do
     check "md pack has '$s'" grep -q "^$s" "$TMP/pack.md"
