@@ -25,6 +25,7 @@ AGENT=${2:?ismo-agent path}
 HELPER=${3:?agent_test_helper path}
 CLI=${4:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
 HOOK="$HERE/../../examples/agents/hooks/log-event.sh"
 
 T=$(mktemp -d /tmp/ismo-agent-it-XXXXXX)
@@ -44,27 +45,6 @@ fail() {
     echo "---- ismod log (tail) ----"; tail -n 20 "$T/ismod.log" 2>/dev/null
     exit 1
 }
-step() { echo "== $*"; }
-
-port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
-pick_port() {
-    local p
-    for _ in $(seq 1 100); do
-        p=$((20000 + RANDOM % 12000))  # below the ephemeral range: no TCP self-connect
-        if port_free "$p" && port_free $((p + 1)); then echo "$p"; return 0; fi
-    done
-    return 1
-}
-# wait_for SECONDS COMMAND...: poll every 0.2 s
-wait_for() {
-    local deadline=$((SECONDS + $1)); shift
-    while [ $SECONDS -lt $deadline ]; do
-        if "$@" >/dev/null 2>&1; then return 0; fi
-        sleep 0.2
-    done
-    return 1
-}
-
 PORT=$(pick_port) || fail "no free port"
 EP="tcp://127.0.0.1:$PORT"
 PUB="tcp://127.0.0.1:$((PORT + 1))"

@@ -7,43 +7,16 @@
 set -u
 ISMOD=${1:?usage: audit_test.sh ISMOD ISMO}
 ISMO=${2:?usage: audit_test.sh ISMOD ISMO}
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ismo-audit-test.XXXXXX")
 SERVER_PID=
-FAILS=0
 
-stop_server() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-        SERVER_PID=
-    fi
-}
+stop_server() { stop_pids 0.1 "$SERVER_PID"; SERVER_PID=; }
 cleanup() { stop_server; rm -rf "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() { echo "ok   - $*"; }
-not_ok() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-
-free_port() {
-    python3 -c 'import random, socket
-# below the kernel ephemeral range (32768-60999): a client reconnecting to a
-# dead port in that range can connect to itself and hold the port (TCP self-connect)
-for _ in range(500):
-    p = random.randint(20000, 32000)
-    try:
-        s = socket.socket(); s.bind(("127.0.0.1", p)); s.close(); print(p); break
-    except OSError:
-        pass'
-}
-PORT=$(free_port)
-PUB_PORT=$(free_port)
-while [ "$PUB_PORT" = "$PORT" ]; do PUB_PORT=$(free_port); done
-export ISMO_ENDPOINT="tcp://127.0.0.1:$PORT"
-export ISMO_PUB_ENDPOINT="tcp://127.0.0.1:$PUB_PORT"
+loopback_endpoints
 export USER=audit-test
 ismo() { "$ISMO" --timeout-ms 5000 "$@"; }
 
@@ -51,12 +24,7 @@ start_server() {
     "$ISMOD" --data-dir "$TMP/data" --insecure --endpoint "$ISMO_ENDPOINT" --pub-endpoint "$ISMO_PUB_ENDPOINT" \
         --tick-ms 200 --no-sync true --audit-checkpoint-every 5 >>"$TMP/ismod.log" 2>&1 &
     SERVER_PID=$!
-    for _ in $(seq 1 50); do
-        "$ISMO" --timeout-ms 200 ping >/dev/null 2>&1 && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "ismod did not come up:"; cat "$TMP/ismod.log"; exit 1
+    await_ping ismod "$SERVER_PID" "$TMP/ismod.log" "$ISMO" --timeout-ms 200 ping
 }
 
 start_server

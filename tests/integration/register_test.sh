@@ -12,58 +12,26 @@ ISMOD=${1:?usage: register_test.sh ISMOD ISMO}
 ISMO=${2:?usage: register_test.sh ISMOD ISMO}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+. "$HERE/../lib.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ismo-register-test.XXXXXX")
 PIDS=()
-FAILS=0
 
 cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do
-        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$p" 2>/dev/null
-    done
+    stop_pids 0.1 "${PIDS[@]}"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() { echo "ok   - $*"; }
-not_ok() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
-check() { # check DESCRIPTION COMMAND...
-    local d=$1; shift
-    if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-
-free_port() {
-    python3 -c 'import random, socket
-# below the kernel ephemeral range (32768-60999), see cli_test.sh
-for _ in range(500):
-    p = random.randint(20000, 32000)
-    try:
-        s = socket.socket(); s.bind(("127.0.0.1", p)); s.close(); print(p); break
-    except OSError:
-        pass'
-}
-
 # start_server NAME: a fresh ismod with its own data directory; sets
 # ISMO_ENDPOINT for the commands that follow.
 start_server() {
-    local name=$1 port pub
-    port=$(free_port)
-    pub=$(free_port)
-    while [ "$pub" = "$port" ]; do pub=$(free_port); done
-    export ISMO_ENDPOINT="tcp://127.0.0.1:$port"
-    export ISMO_PUB_ENDPOINT="tcp://127.0.0.1:$pub"
+    local name=$1 PORT PUB_PORT
+    loopback_endpoints
     "$ISMOD" --data-dir "$TMP/data-$name" --insecure --endpoint "$ISMO_ENDPOINT" \
         --pub-endpoint "$ISMO_PUB_ENDPOINT" --tick-ms 200 --no-sync true >"$TMP/ismod-$name.log" 2>&1 &
     PIDS+=($!)
-    for _ in $(seq 1 50); do
-        if "$ISMO" --timeout-ms 200 ping >/dev/null 2>&1; then return 0; fi
-        kill -0 "${PIDS[-1]}" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "ismod $name did not come up:"; cat "$TMP/ismod-$name.log"
-    exit 1
+    await_ping "ismod $name" "${PIDS[-1]}" "$TMP/ismod-$name.log" "$ISMO" --timeout-ms 200 ping
 }
 
 export USER=register-test

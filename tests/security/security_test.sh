@@ -13,44 +13,17 @@
 set -u
 ISMOD=${1:?usage: security_test.sh ISMOD ISMO}
 ISMO=${2:?usage: security_test.sh ISMOD ISMO}
+. "$(cd "$(dirname "$0")" && pwd)/../lib.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ismo-security-test.XXXXXX")
 SERVER_PID=
-FAILS=0
 HANDSHAKE_MS=1500
 
-stop_server() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-        SERVER_PID=
-    fi
-}
+stop_server() { stop_pids 0.1 "$SERVER_PID"; SERVER_PID=; }
 cleanup() { stop_server; rm -rf "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() { echo "ok   - $*"; }
-not_ok() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-
-free_port() {
-    python3 -c 'import random, socket
-# below the kernel ephemeral range (32768-60999): a client reconnecting to a
-# dead port in that range can connect to itself and hold the port (TCP self-connect)
-for _ in range(500):
-    p = random.randint(20000, 32000)
-    try:
-        s = socket.socket(); s.bind(("127.0.0.1", p)); s.close(); print(p); break
-    except OSError:
-        pass'
-}
-PORT=$(free_port)
-PUB_PORT=$(free_port)
-while [ "$PUB_PORT" = "$PORT" ]; do PUB_PORT=$(free_port); done
-export ISMO_ENDPOINT="tcp://127.0.0.1:$PORT"
-export ISMO_PUB_ENDPOINT="tcp://127.0.0.1:$PUB_PORT"
+loopback_endpoints
 unset ISMO_SERVER_KEY ISMO_CERT
 KEYS=$TMP/keys      # what keygen writes (public and secret halves)
 CERTS=$TMP/certs    # ismod's certificate directory (public halves only)
@@ -102,12 +75,7 @@ kill "$DEFAULT_PID"; wait "$DEFAULT_PID" 2>/dev/null
     --curve-cert "$KEYS/server.cert_secret" --certs-dir "$CERTS" --handshake-ms "$HANDSHAKE_MS" \
     --tick-ms 200 --no-sync true >>"$TMP/ismod.log" 2>&1 &
 SERVER_PID=$!
-up=0
-for _ in $(seq 1 50); do
-    as boss --timeout-ms 300 ping >/dev/null 2>&1 && { up=1; break; }
-    sleep 0.1
-done
-[ "$up" = 1 ] || { echo "ismod did not come up:"; cat "$TMP/ismod.log"; exit 1; }
+await_ping ismod "" "$TMP/ismod.log" as boss --timeout-ms 300 ping
 ok "admin with a known certificate is answered"
 
 # ---- authentication ----
