@@ -134,24 +134,24 @@ static size_t check_refs(const ismo_register_t *reg, const char *path, const kno
         for (size_t j = 0; k->have_policies && j < o->n_policy_refs; j++) {
             if (!in_list(o->policy_refs[j], k->policies, k->n_policies) &&
                 !ismo_ref_is_iso_clause(o->policy_refs[j])) {
-                printf("warning: %s:%d: policy_refs: %s refers to '%s', which is not in the "
+                printf("warning: %s:%d: %s: %s refers to '%s', which is not in the "
                        "policy register; the reference is kept\n",
-                       path, line, o->id, o->policy_refs[j]);
+                       path, line, ismo_register_ref_column(reg, 0), o->id, o->policy_refs[j]);
                 n++;
             }
         }
         for (size_t j = 0; k->have_risks && j < o->n_risk_refs; j++) {
             if (!in_list(o->risk_refs[j], k->risks, k->n_risks)) {
-                printf("warning: %s:%d: risk_refs: %s refers to risk '%s', which is not in the "
+                printf("warning: %s:%d: %s: %s refers to risk '%s', which is not in the "
                        "risk register; the reference is kept\n",
-                       path, line, o->id, o->risk_refs[j]);
+                       path, line, ismo_register_ref_column(reg, 1), o->id, o->risk_refs[j]);
                 n++;
             }
         }
         if (o->parent_id && *o->parent_id && !in_list(o->parent_id, k->objectives, k->n_objectives)) {
-            printf("warning: %s:%d: parent: %s has the parent '%s', which is neither in this "
+            printf("warning: %s:%d: %s: %s has the parent '%s', which is neither in this "
                    "register nor stored; the reference is kept\n",
-                   path, line, o->id, o->parent_id);
+                   path, line, ismo_register_ref_column(reg, 2), o->id, o->parent_id);
             n++;
         }
     }
@@ -186,7 +186,26 @@ static size_t count_high(const ismo_register_t *ctx)
     return n;
 }
 
-/* PutContext with what ctx loaded; returns an exit code. */
+/* How many policy commitments and risks ismod holds ("8", or "more than
+ * 10000" when its list is cut at max_list); "?" when it cannot be asked. */
+static void context_holdings(ismo_client_t *client, char *pol, char *risk, size_t len)
+{
+    Ismo__V1__Reply *reply = NULL;
+    snprintf(pol, len, "?");
+    snprintf(risk, len, "?");
+    if (ismo_list_context(client, &reply) == ISMO_OK && reply && reply->list_context) {
+        const Ismo__V1__ListContextReply *l = reply->list_context;
+        snprintf(pol, len, "%s%zu", l->more ? "at least " : "", l->n_policies);
+        snprintf(risk, len, "%s%zu", l->more ? "at least " : "", l->n_risks);
+    }
+    if (reply) {
+        ismo__v1__reply__free_unpacked(reply, NULL);
+    }
+}
+
+/* PutContext with what ctx loaded, then ListContext for what ismod now
+ * holds in all (PutContextReply counts only what this request stored);
+ * returns an exit code. */
 static int send_context(const cli_t *cli, ismo_client_t *client, const ismo_register_t *ctx)
 {
     Ismo__V1__Reply *reply = NULL;
@@ -201,15 +220,18 @@ static int send_context(const cli_t *cli, ismo_client_t *client, const ismo_regi
         }
         return rc;
     }
+    unsigned put_pol = reply->put_context->policies, put_risk = reply->put_context->risks;
+    ismo__v1__reply__free_unpacked(reply, NULL);
+    char held_pol[32], held_risk[32];
+    context_holdings(client, held_pol, held_risk, sizeof held_pol);
     if (ismo_register_policy_count(ctx)) {
-        printf("policies: %zu sent (ismod holds %u)\n", ismo_register_policy_count(ctx),
-               reply->put_context->policies);
+        printf("policies: %zu sent, %u stored (ismod holds %s)\n", ismo_register_policy_count(ctx),
+               put_pol, held_pol);
     }
     if (ismo_register_risk_count(ctx)) {
-        printf("risks: %zu sent, %zu of them high (ismod holds %u)\n",
-               ismo_register_risk_count(ctx), count_high(ctx), reply->put_context->risks);
+        printf("risks: %zu sent, %zu of them high, %u stored (ismod holds %s)\n",
+               ismo_register_risk_count(ctx), count_high(ctx), put_risk, held_risk);
     }
-    ismo__v1__reply__free_unpacked(reply, NULL);
     return CLI_EXIT_OK;
 }
 
@@ -386,6 +408,10 @@ int cmd_import(cli_t *cli, int argc, char **argv)
             n_ref = check_refs(reg, path, &k);
             ids_free(&k);
         }
+        if (n_obj > 0 && !samples_for) {
+            printf("note: not checked against the objectives ismod holds (parent cycles through "
+                   "them, retired ids): the import checks that before it stores anything\n");
+        }
         printf("dry run: %zu objectives, %zu samples, %zu warnings; nothing sent\n", n_obj,
                n_samples, ismo_register_warning_count(reg) + ismo_register_warning_count(ctx) + n_ref);
         ismo_register_destroy(&reg);
@@ -402,6 +428,38 @@ int cmd_import(cli_t *cli, int argc, char **argv)
         char reason[512];
         snprintf(reason, sizeof reason, "import %s", path ? path : policies ? policies : risks);
         ismo_client_set_reason(client, reason);
+    }
+    if (path && !samples_for && n_obj > 0) {
+        /* what ismod would refuse, against what it holds, before anything is stored */
+        Ismo__V1__Reply *reply = NULL;
+        err = ismo_list_objectives(client, NULL, 1, &reply);
+        if (err != ISMO_OK || !reply || !reply->list_objectives) {
+            int lrc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err,
+                                      "cannot list the objectives ismod holds to check the "
+                                      "register against them; nothing was imported");
+            if (reply) {
+                ismo__v1__reply__free_unpacked(reply, NULL);
+            }
+            ismo_client_destroy(&client);
+            ismo_register_destroy(&reg);
+            ismo_register_destroy(&ctx);
+            return lrc;
+        }
+        size_t bad = ismo_register_check_stored(reg, reply->list_objectives->objectives,
+                                                reply->list_objectives->n_objectives);
+        ismo__v1__reply__free_unpacked(reply, NULL);
+        if (bad > 0) {
+            print_register_messages(cli, reg);
+            for (size_t i = 0; i < ismo_register_error_count(reg); i++) {
+                cli_fail(cli, "%s", ismo_register_error(reg, i));
+            }
+            cli_fail(cli, "%s refused: %zu objective(s) ismod would refuse; nothing was imported",
+                     path, bad);
+            ismo_client_destroy(&client);
+            ismo_register_destroy(&reg);
+            ismo_register_destroy(&ctx);
+            return CLI_EXIT_ERROR;
+        }
     }
     if (has_context) {
         int crc = send_context(cli, client, ctx);

@@ -121,6 +121,7 @@ struct ismo_register {
     strlist warnings;
     strlist errors;
     strlist infos;
+    char ref_key[3][32]; /* YAML key last used for policy refs, risk refs, parent */
 };
 
 ismo_register_t *ismo_register_new(void) { return xcalloc(1, sizeof(ismo_register_t)); }
@@ -203,6 +204,22 @@ static void set_name(ismo_register_t *self, const char *name)
 }
 
 ismo_register_format ismo_register_format_of(const ismo_register_t *self) { return self->format; }
+
+const char *ismo_register_ref_column(const ismo_register_t *self, int kind)
+{
+    static const char *const yaml_keys[3] = {"policy_refs", "risk_refs", "parent"};
+    static const char *const ismo_csv[3] = {"Policy Refs", "Risk Refs", "Parent"};
+    if (kind < 0 || kind > 2) {
+        return "";
+    }
+    if (self->format == ISMO_REGISTER_CSV) {
+        return kind < 2 ? "Linked ISO Clause / Risk" : yaml_keys[kind];
+    }
+    if (self->format == ISMO_REGISTER_ISMO_CSV) {
+        return ismo_csv[kind];
+    }
+    return self->ref_key[kind][0] ? self->ref_key[kind] : yaml_keys[kind];
+}
 size_t ismo_register_objective_count(const ismo_register_t *self) { return self->n_objectives; }
 Ismo__V1__Objective *ismo_register_objective(const ismo_register_t *self, size_t i)
 {
@@ -327,6 +344,125 @@ static void add_objective(ismo_register_t *self, Ismo__V1__Objective *o, int lin
     self->lines[self->n_objectives - 1] = line;
 }
 
+/* ---- the objective tree as ismod will see it (server/dispatch.c
+ * check_parent_chain, h_put_objective) --------------------------------------- */
+
+/* Deepest tree ismod accepts: the parent chain above a new version may be
+ * at most this many objectives long (server/dispatch.c MAX_TREE_DEPTH). */
+#define TREE_MAX_DEPTH 32
+
+typedef struct tnode {
+    const char *id;     /* borrowed */
+    const char *parent; /* borrowed; NULL or "" = root */
+    int present;        /* held by ismod (stored, or put earlier in the file) */
+    int retired;        /* stored as retired */
+    uint32_t version;
+} tnode;
+
+static int tnode_cmp(const void *a, const void *b)
+{
+    return strcmp(((const tnode *)a)->id, ((const tnode *)b)->id);
+}
+
+static tnode *tnode_find(tnode *v, size_t n, const char *id)
+{
+    tnode key = {.id = id};
+    return bsearch(&key, v, n, sizeof *v, tnode_cmp);
+}
+
+/* Replay the PutObjective requests of the file, in file order, on top of
+ * stored (what ismod holds, retired included), the way ismod checks each:
+ * an objective stored as retired cannot change; the parent chain of the new
+ * version must not reach the objective itself (a cycle) nor be longer than
+ * TREE_MAX_DEPTH; an unknown parent ends the chain. Adds an error per
+ * objective ismod would refuse; returns how many. Duplicate ids must have
+ * been refused before (the first definition is used). */
+static size_t check_tree(ismo_register_t *self, Ismo__V1__Objective *const *stored,
+                         size_t n_stored)
+{
+    size_t cap = n_stored + self->n_objectives, n = 0, errors = 0;
+    if (cap == 0) {
+        return 0;
+    }
+    tnode *v = xcalloc(cap, sizeof *v);
+    for (size_t i = 0; i < n_stored; i++) {
+        if (stored[i] && stored[i]->id) {
+            v[n++] = (tnode){stored[i]->id, stored[i]->parent_id, 1, stored[i]->retired,
+                             stored[i]->version};
+        }
+    }
+    for (size_t i = 0; i < self->n_objectives; i++) {
+        v[n++] = (tnode){self->objectives[i]->id, NULL, 0, 0, 0};
+    }
+    qsort(v, n, sizeof *v, tnode_cmp);
+    /* one node per id: a stored node (present) wins over the file's */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m > 0 && strcmp(v[m - 1].id, v[i].id) == 0) {
+            if (v[i].present && !v[m - 1].present) {
+                v[m - 1] = v[i];
+            }
+            continue;
+        }
+        v[m++] = v[i];
+    }
+    n = m;
+    for (size_t i = 0; i < self->n_objectives; i++) {
+        const Ismo__V1__Objective *o = self->objectives[i];
+        tnode *me = tnode_find(v, n, o->id);
+        int line = self->lines[i];
+        if (me->retired) {
+            reg_error(self, line,
+                      "objective %s is retired in ismod (version %u); it keeps its history and "
+                      "cannot change (use a new id)",
+                      o->id, me->version);
+            errors++;
+            continue;
+        }
+        char path[512];
+        int used = snprintf(path, sizeof path, "%s", o->id);
+        size_t errors_before = errors;
+        const char *next = o->parent_id && *o->parent_id ? o->parent_id : NULL;
+        for (int depth = 1; next; depth++) {
+            if (used > 0 && (size_t)used < sizeof path) {
+                used += snprintf(path + used, sizeof path - (size_t)used, " -> %s", next);
+            }
+            if (strcmp(next, o->id) == 0) {
+                reg_error(self, line,
+                          "objective %s: parent '%s' would make a cycle in the objective tree "
+                          "(%s%s)",
+                          o->id, o->parent_id, path,
+                          n_stored ? "; parents as ismod holds them and as the lines above set them"
+                                   : "");
+                errors++;
+                break;
+            }
+            if (depth > TREE_MAX_DEPTH) {
+                reg_error(self, line,
+                          "objective %s: the objective tree above it is deeper than %d levels",
+                          o->id, TREE_MAX_DEPTH);
+                errors++;
+                break;
+            }
+            tnode *p = tnode_find(v, n, next);
+            next = p && p->present && p->parent && *p->parent ? p->parent : NULL;
+        }
+        /* what ismod holds when the next line is put */
+        if (errors == errors_before) {
+            me->present = 1;
+            me->parent = o->parent_id;
+        }
+    }
+    free(v);
+    return errors;
+}
+
+size_t ismo_register_check_stored(ismo_register_t *self, Ismo__V1__Objective *const *stored,
+                                  size_t n)
+{
+    return check_tree(self, stored, n);
+}
+
 /* Refuse duplicate ids (with both lines) and objectives the server would
  * refuse anyway. Called once after a whole file was read. */
 static void check_objectives(ismo_register_t *self)
@@ -345,6 +481,9 @@ static void check_objectives(ismo_register_t *self)
         if (ismo_objective_validate(o, why, sizeof why) != ISMO_OK) {
             reg_error(self, self->lines[i], "objective %s: %s", o->id, why);
         }
+    }
+    if (self->errors.n == 0) {
+        check_tree(self, NULL, 0); /* cycles within the file */
     }
 }
 
@@ -370,7 +509,13 @@ static char *trim_dup(const char *s, size_t n)
     return xstrndup(s, n);
 }
 
-/* A plain decimal number (no hex, inf or nan), finite. */
+/* Range problems, for the warnings of values kept as import notes. */
+#define RANGE_VALUE "is out of range (ismod keeps numbers within +-1e15)"
+#define RANGE_DATE "is out of range (ismod keeps dates from 1970-01-01 to 9999-12-31)"
+
+/* A plain decimal number (no hex, inf or nan), finite. 0 ok, -1 not a
+ * number, -2 a number outside +-ISMO_MAX_ABS_VALUE (what ismod accepts:
+ * ismo_objective_validate, ismo_sample_validate); *end is set for -2 too. */
 static int number_parse(const char *p, double *v, const char **end)
 {
     const char *q = p;
@@ -388,28 +533,51 @@ static int number_parse(const char *p, double *v, const char **end)
     errno = 0;
     char *e;
     double d = strtod(p, &e);
-    if (e == p || errno == ERANGE || !isfinite(d)) {
+    if (e == p) {
         return -1;
     }
-    *v = d;
     *end = e;
+    if ((errno == ERANGE && d != 0) || !isfinite(d) || fabs(d) > ISMO_MAX_ABS_VALUE) {
+        return -2;
+    }
+    *v = d;
     return 0;
 }
 
-/* A whole string that is one number, e.g. YAML "baseline: 120". */
+/* A whole string that is one number, e.g. YAML "baseline: 120". 0 ok, -1
+ * not a number, -2 a number out of range (number_parse). */
 static int number_full(const char *text, double *v)
 {
     const char *end;
     text = skip_ws(text);
-    if (number_parse(text, v, &end) != 0) {
+    int rc = number_parse(text, v, &end);
+    if (rc == -1 || *skip_ws(end)) {
         return -1;
     }
-    return *skip_ws(end) ? -1 : 0;
+    return rc;
 }
 
+static int period_parse_any(const char *text, int want_end, int64_t *ms);
+
 /* Instant of a period, start or end: "2026", "2026-Q3", "2026-12",
- * "2026-12-31" (start or end of that day), or any ismo_time_parse form. */
+ * "2026-12-31" (start or end of that day), or any ismo_time_parse form.
+ * 0 ok, -1 not a date, -2 a date ismod does not keep: before 1970-01-01
+ * (Excel's empty date 1899-12-31) or after 9999 (ismo_objective_validate
+ * keeps instants in 1 .. ISMO_MAX_INSTANT_MS; 0 means "not set"). */
 static int period_parse(const char *text, int want_end, int64_t *ms)
+{
+    int64_t v;
+    if (period_parse_any(text, want_end, &v) != 0) {
+        return -1;
+    }
+    if (v <= ISMO_MIN_INSTANT_MS || v > ISMO_MAX_INSTANT_MS) {
+        return -2;
+    }
+    *ms = v;
+    return 0;
+}
+
+static int period_parse_any(const char *text, int want_end, int64_t *ms)
 {
     int y, q, m, n = 0;
     char buf[32];
@@ -450,6 +618,7 @@ typedef struct value {
     char *by;        /* "by 2026-12-31" -> "2026-12-31" */
     char *in;        /* "in 2026-Q3 and Q4" -> "2026-Q3 and Q4" */
     char *extra;     /* words we did not interpret */
+    int out_of_range; /* a number outside +-1e15 (not has_value; kept in extra) */
 } value;
 
 static void value_free(value *v)
@@ -506,12 +675,15 @@ static int value_parse(const char *text, value *v)
     }
     const char *end;
     double d;
+    int nrc = 0;
     if (word_is(p, "yes") || word_is(p, "no")) {
         v->has_value = 1;
         v->value = tolower((unsigned char)*p) == 'y' ? 1 : 0;
         snprintf(v->unit, sizeof v->unit, "yes/no");
         p += tolower((unsigned char)*p) == 'y' ? 3 : 2;
-    } else if (number_parse(p, &d, &end) == 0) {
+    } else if ((nrc = number_parse(p, &d, &end)) == -2) {
+        v->out_of_range = 1; /* the number stays in v->extra */
+    } else if (nrc == 0) {
         v->has_value = 1;
         v->value = d;
         const char *q = skip_ws(end);
@@ -538,6 +710,11 @@ static int value_parse(const char *text, value *v)
             }
             v->value = hours;
             snprintf(v->unit, sizeof v->unit, "h");
+            if (!isfinite(hours) || fabs(hours) > ISMO_MAX_ABS_VALUE) {
+                v->has_value = 0;
+                v->out_of_range = 1;
+                snprintf(v->unit, sizeof v->unit, "%s", "");
+            }
         } else {
             p = end;
         }
@@ -794,9 +971,11 @@ static int set_time(ismo_register_t *self, Ismo__V1__Objective *o, int line, con
                     const char *s, int want_end, int64_t *field, protobuf_c_boolean *has)
 {
     int64_t ms;
-    if (period_parse(s, want_end, &ms) != 0) {
+    int rc = period_parse(s, want_end, &ms);
+    if (rc != 0) {
         keep_unparsed(self, o, line, key, s,
-                      "is not a date (2026-12-31, 2026-Q4, 2026-12, ISO date-time)");
+                      rc == -2 ? RANGE_DATE
+                               : "is not a date (2026-12-31, 2026-Q4, 2026-12, ISO date-time)");
         return -1;
     }
     *field = ms;
@@ -814,11 +993,32 @@ static int set_duration(ismo_register_t *self, Ismo__V1__Objective *o, int line,
         keep_unparsed(self, o, line, key, s, "is not a duration (e.g. 90d, 48h, 2h45m, 0)");
         return -1;
     }
+    if (ms < 0 || ms > ISMO_MAX_DURATION_MS) {
+        keep_unparsed(self, o, line, key, s,
+                      "is out of range (ismod keeps durations from 0 to 100 years)");
+        return -1;
+    }
     *field = ms;
     if (has) {
         *has = 1;
     }
     return 0;
+}
+
+/* A reminder offset ismod keeps (more than 0; at most ISMO_MAX_OFFSETS per
+ * list, n already there): 1, else 0 with the text kept as a note. */
+static int reminder_ok(ismo_register_t *self, Ismo__V1__Objective *o, int line, const char *key,
+                       const char *s, int64_t ms, size_t n)
+{
+    if (ms <= 0) {
+        keep_unparsed(self, o, line, key, s, "is not a reminder offset (more than 0, e.g. 14d)");
+        return 0;
+    }
+    if (n >= ISMO_MAX_OFFSETS) {
+        keep_unparsed(self, o, line, key, s, "is one reminder too many (ismod keeps at most 16)");
+        return 0;
+    }
+    return 1;
 }
 
 static int set_bool(ismo_register_t *self, Ismo__V1__Objective *o, int line, const char *key,
@@ -901,8 +1101,10 @@ static int objective_add_item(ismo_register_t *self, obuild *b, int line, const 
     int64_t ms;
     if (strcmp(key, "policy_refs") == 0 || strcmp(key, "policies") == 0) {
         strv_add(&o->n_policy_refs, &o->policy_refs, s);
+        snprintf(self->ref_key[0], sizeof self->ref_key[0], "%s", key);
     } else if (strcmp(key, "risk_refs") == 0 || strcmp(key, "risks") == 0) {
         strv_add(&o->n_risk_refs, &o->risk_refs, s);
+        snprintf(self->ref_key[1], sizeof self->ref_key[1], "%s", key);
     } else if (strcmp(key, "controls") == 0 || strcmp(key, "control_refs") == 0) {
         strv_add(&o->n_control_refs, &o->control_refs, s);
     } else if (strcmp(key, "review_dates") == 0) {
@@ -910,7 +1112,8 @@ static int objective_add_item(ismo_register_t *self, obuild *b, int line, const 
             i64v_add(&o->n_review_dates_ms, &o->review_dates_ms, ms);
         }
     } else if (strcmp(key, "reminders") == 0) {
-        if (set_duration(self, o, line, key, s, &ms, NULL) == 0) {
+        if (set_duration(self, o, line, key, s, &ms, NULL) == 0 &&
+            reminder_ok(self, o, line, key, s, ms, o->n_reminder_offsets_ms)) {
             i64v_add(&o->n_reminder_offsets_ms, &o->reminder_offsets_ms, ms);
         }
     } else {
@@ -943,6 +1146,7 @@ static int objective_set(ismo_register_t *self, obuild *b, int line, const char 
     } else if (strcmp(key, "escalate_to") == 0) {
         set_str(&o->escalate_to, s);
     } else if (strcmp(key, "parent") == 0 || strcmp(key, "parent_id") == 0) {
+        snprintf(self->ref_key[2], sizeof self->ref_key[2], "%s", key);
         char *t = trim_dup(s, strlen(s));
         if (ismo_id_is_valid(t)) {
             set_str(&o->parent_id, t);
@@ -1067,7 +1271,8 @@ static int action_set(ismo_register_t *self, Ismo__V1__Objective *o, Ismo__V1__A
         }
     } else if (strcmp(k, "reminders") == 0) {
         int64_t ms;
-        if (set_duration(self, o, line, key, s, &ms, NULL) == 0) {
+        if (set_duration(self, o, line, key, s, &ms, NULL) == 0 &&
+            reminder_ok(self, o, line, key, s, ms, a->n_reminder_offsets_ms)) {
             i64v_add(&a->n_reminder_offsets_ms, &a->reminder_offsets_ms, ms);
         }
     } else {
@@ -1086,15 +1291,19 @@ static void period_target_add(ismo_register_t *self, Ismo__V1__Objective *o, int
                         from ? from : "", to ? to : "", target ? target : "");
     int64_t f = 0, t = 0;
     double d = 0;
+    int rc = 0;
     const char *problem = NULL;
     if (!label || !*skip_ws(label) || strlen(label) > 64) {
         problem = "needs a label of 1..64 bytes (e.g. 2026-Q3)";
-    } else if (!target || number_full(target, &d) != 0) {
-        problem = "needs a target that is a finite number";
-    } else if (from ? period_parse(from, 0, &f) != 0 : period_parse(label, 0, &f) != 0) {
-        problem = "needs 'from' (a date) when the label is not a period like 2026-Q3";
-    } else if (to ? period_parse(to, 1, &t) != 0 : period_parse(label, 1, &t) != 0) {
-        problem = "needs 'to' (a date) when the label is not a period like 2026-Q3";
+    } else if (!target || (rc = number_full(target, &d)) != 0) {
+        problem = rc == -2 ? "has a target that " RANGE_VALUE
+                           : "needs a target that is a finite number";
+    } else if ((rc = from ? period_parse(from, 0, &f) : period_parse(label, 0, &f)) != 0) {
+        problem = rc == -2 ? "has a 'from' that " RANGE_DATE
+                           : "needs 'from' (a date) when the label is not a period like 2026-Q3";
+    } else if ((rc = to ? period_parse(to, 1, &t) : period_parse(label, 1, &t)) != 0) {
+        problem = rc == -2 ? "has a 'to' that " RANGE_DATE
+                           : "needs 'to' (a date) when the label is not a period like 2026-Q3";
     } else if (t <= f) {
         problem = "ends before it starts";
     }
@@ -1134,7 +1343,9 @@ static void obuild_finish(ismo_register_t *self, obuild *b)
         int64_t ms;
         double v = 0;
         int ok = 0;
-        if ((kind == ISMO__V1__VALUE_KIND__YES_NO || strcmp(unit, "yes/no") == 0) &&
+        if (number_full(s, &v) == -2) {
+            keep_unparsed(self, o, b->pending_line[i], pending_keys[i], s, RANGE_VALUE);
+        } else if ((kind == ISMO__V1__VALUE_KIND__YES_NO || strcmp(unit, "yes/no") == 0) &&
             bool_parse(s, &bv) == 0) {
             v = bv;
             ok = 1;
@@ -1143,14 +1354,14 @@ static void obuild_finish(ismo_register_t *self, obuild *b)
             double per = duration_unit_ms(unit) > 0 ? duration_unit_ms(unit) : (double)ISMO_HOUR_MS;
             v = (double)ms / per;
             ok = 1;
-        }
-        if (ok) {
-            *(i ? &o->target : &o->baseline) = v;
-            *(i ? &o->has_target : &o->has_baseline) = 1;
         } else {
             keep_unparsed(self, o, b->pending_line[i], pending_keys[i], s,
                           "is not a finite number (yes/no only for a yes_no metric, a duration "
                           "like 2h45m only for a duration metric)");
+        }
+        if (ok) {
+            *(i ? &o->target : &o->baseline) = v;
+            *(i ? &o->has_target : &o->has_baseline) = 1;
         }
         free(b->pending[i]);
         b->pending[i] = NULL;
@@ -1293,7 +1504,7 @@ static void csv_refs(ismo_register_t *self, Ismo__V1__Objective *o, int line, co
 {
     char *copy = xstrdup(text);
     char *save = NULL;
-    int unknown = 0;
+    char *unknown = NULL; /* the tokens not understood, "'POL-9', 'X'" */
     for (char *tok = strtok_r(copy, "+,;", &save); tok; tok = strtok_r(NULL, "+,;", &save)) {
         char *t = trim_dup(tok, strlen(tok));
         if (!*t) {
@@ -1312,14 +1523,20 @@ static void csv_refs(ismo_register_t *self, Ismo__V1__Objective *o, int line, co
             strv_add(&o->n_policy_refs, &o->policy_refs, ref);
             free(ref);
         } else {
-            unknown = 1;
+            char *u = xprintf("%s%s'%s'", unknown ? unknown : "", unknown ? ", " : "", t);
+            free(unknown);
+            unknown = u;
         }
         free(t);
     }
     free(copy);
     if (unknown) {
-        keep_unparsed(self, o, line, col, text,
-                      "has a reference that is neither ISO clause, R-nnn risk nor A.x control");
+        char *why = xprintf("has %s, neither an ISO clause, an R-nnn risk nor an A.x control "
+                            "(the other references were read)",
+                            unknown);
+        keep_unparsed(self, o, line, col, text, why);
+        free(why);
+        free(unknown);
     }
 }
 
@@ -1383,7 +1600,8 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
             char ptok[32] = "";
             sscanf(b.paren, "%31s", ptok);
             int64_t at;
-            if (period_parse(ptok, 1, &at) == 0) {
+            int prc = period_parse(ptok, 1, &at);
+            if (prc == 0) {
                 o->has_baseline_at_ms = 1;
                 o->baseline_at_ms = at;
                 if (strcmp(ptok, b.paren) != 0) {
@@ -1392,7 +1610,8 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
                 }
             } else {
                 keep_unparsed(self, o, line, csv_columns[C_BASELINE], btext,
-                              "has a date in parentheses that is not a period");
+                              prc == -2 ? "has a date in parentheses that " RANGE_DATE
+                                        : "has a date in parentheses that is not a period");
             }
         }
         if (bextra || b.by || b.in) {
@@ -1400,7 +1619,8 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
                           "has words that were not interpreted (the number was kept)");
         }
     } else if (*skip_ws(btext)) {
-        keep_unparsed(self, o, line, csv_columns[C_BASELINE], btext, "is not a number");
+        keep_unparsed(self, o, line, csv_columns[C_BASELINE], btext,
+                      b.out_of_range ? RANGE_VALUE : "is not a number");
     }
 
     /* Target: "<5% by 2026-12-31", "100% in 2026-Q3 and Q4", "Yes by ..." */
@@ -1432,12 +1652,14 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
         period_item per[24];
         int kind = 0, np = 0;
         if (t.by) {
-            if (period_parse(t.by, 1, &e) == 0) {
+            int drc = period_parse(t.by, 1, &e);
+            if (drc == 0) {
                 o->has_deadline_ms = 1;
                 o->deadline_ms = e;
             } else {
                 keep_unparsed(self, o, line, csv_columns[C_TARGET], ttext,
-                              "has a deadline that is not a date");
+                              drc == -2 ? "has a deadline that " RANGE_DATE
+                                        : "has a deadline that is not a date");
             }
         } else if (t.in) {
             if ((np = in_periods_parse(t.in, per, 24, &kind)) > 0) {
@@ -1472,9 +1694,12 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
         }
     } else {
         keep_unparsed(self, o, line, csv_columns[C_TARGET], ttext,
-                      *skip_ws(ttext) ? "is not a number" : "is empty: the objective has no target");
+                      t.out_of_range     ? RANGE_VALUE
+                      : *skip_ws(ttext) ? "is not a number"
+                                        : "is empty: the objective has no target");
     }
-    if (!o->has_start_ms && o->has_baseline_at_ms) {
+    if (!o->has_start_ms && o->has_baseline_at_ms &&
+        (!o->has_deadline_ms || o->baseline_at_ms <= o->deadline_ms)) {
         /* progress is expected from when the baseline was measured */
         o->has_start_ms = 1;
         o->start_ms = o->baseline_at_ms;
@@ -1499,7 +1724,8 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
     if (c.paren) {
         sscanf(c.paren, "%31s", ptok);
     }
-    if (c.has_value && ptok[0] && period_parse(ptok, 1, &at) == 0) {
+    int crc = c.has_value && ptok[0] ? period_parse(ptok, 1, &at) : -1;
+    if (c.has_value && ptok[0] && crc == 0) {
         unit_merge(unit, sizeof unit, c.unit);
         char *sid = xprintf("import:%s:%s", o->id, ptok);
         char *src = xprintf("import:%s", self->base);
@@ -1512,9 +1738,13 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
         }
     } else if (c.has_value) {
         keep_unparsed(self, o, line, csv_columns[C_CURRENT], ctext,
-                      "has no period in parentheses, so it cannot be dated as a sample");
+                      crc == -2 ? "has a period in parentheses that " RANGE_DATE
+                      : ptok[0] ? "has a period in parentheses that is not a date, so it "
+                                  "cannot be dated as a sample"
+                                : "has no period in parentheses, so it cannot be dated as a sample");
     } else if (*skip_ws(ctext)) {
-        keep_unparsed(self, o, line, csv_columns[C_CURRENT], ctext, "is not a number");
+        keep_unparsed(self, o, line, csv_columns[C_CURRENT], ctext,
+                      c.out_of_range ? RANGE_VALUE : "is not a number");
     }
 
     /* Unit: from the values, else from the metric's wording */
@@ -1545,10 +1775,12 @@ static void csv_register_row(ismo_register_t *self, const csv_row *row, const in
         /* the next review of the objective (a REVIEW_DUE reminder) */
         int64_t rms;
         char *rt = trim_dup(rtext, strlen(rtext));
-        if (period_parse(rt, 0, &rms) == 0) {
+        int rrc = period_parse(rt, 0, &rms);
+        if (rrc == 0) {
             i64v_add(&o->n_review_dates_ms, &o->review_dates_ms, rms);
         } else {
-            keep_unparsed(self, o, line, csv_columns[C_REVIEW], rtext, "is not a date");
+            keep_unparsed(self, o, line, csv_columns[C_REVIEW], rtext,
+                          rrc == -2 ? RANGE_DATE : "is not a date");
         }
         free(rt);
     }
@@ -1652,7 +1884,46 @@ static ismo_err load_csv_register(ismo_register_t *self, const char *text, size_
 typedef struct yctx {
     ismo_register_t *self;
     yaml_document_t *doc;
+    const char *text; /* the file, for the text of lists and mappings as written */
+    size_t len;
+    strlist texts;    /* ytext results, freed with the document */
 } yctx;
+
+/* The error of a failed yaml_parser_load, with its line and column. A
+ * reader error (bytes that are not UTF-8) has no mark, only the byte
+ * offset: its line and column are counted from the text. */
+static void yaml_syntax_error(ismo_register_t *self, const yaml_parser_t *parser,
+                              const char *text, size_t len)
+{
+    size_t line = parser->problem_mark.line + 1, column = parser->problem_mark.column + 1;
+    if (parser->error == YAML_READER_ERROR) {
+        size_t off = parser->problem_offset < len ? parser->problem_offset : len;
+        /* a bad trailing byte: point at the character it should continue */
+        for (size_t p = off; off < len && p > 0 && off - p < 3 && (unsigned char)text[off] < 0xC0;) {
+            p--;
+            if (((unsigned char)text[p] & 0xC0) == 0xC0) {
+                off = p;
+                break;
+            }
+            if (((unsigned char)text[p] & 0xC0) != 0x80) {
+                break;
+            }
+        }
+        line = 1;
+        column = 1;
+        for (size_t i = 0; i < off; i++) {
+            if (text[i] == '\n') {
+                line++;
+                column = 1;
+            } else {
+                column++;
+            }
+        }
+    }
+    reg_error(self, (int)line, "YAML syntax error: %s%s%s (line %zu, column %zu)",
+              parser->problem ? parser->problem : "unknown problem",
+              parser->context ? " " : "", parser->context ? parser->context : "", line, column);
+}
 
 static int ynode_line(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
 
@@ -1661,8 +1932,9 @@ static const char *yscalar(const yaml_node_t *n)
     return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-/* Text of a node for an import note: the scalar, or a marker. */
-static const char *ytext(const yaml_node_t *n)
+/* Text of a node for an import note: the scalar, or a list or mapping as
+ * written in the file (from its start to its end mark, trimmed). Owned by y. */
+static const char *ytext(yctx *y, const yaml_node_t *n)
 {
     if (!n) {
         return "";
@@ -1670,7 +1942,13 @@ static const char *ytext(const yaml_node_t *n)
     if (n->type == YAML_SCALAR_NODE) {
         return (const char *)n->data.scalar.value;
     }
-    return n->type == YAML_SEQUENCE_NODE ? "(a list)" : "(a mapping)";
+    size_t from = n->start_mark.index, to = n->end_mark.index;
+    if (from >= to || to > y->len) {
+        return n->type == YAML_SEQUENCE_NODE ? "(a list)" : "(a mapping)";
+    }
+    char *t = trim_dup(y->text + from, to - from);
+    msg_add(&y->texts, t);
+    return t;
 }
 
 static int yis_empty(const yaml_node_t *n)
@@ -1690,7 +1968,7 @@ static void yaml_set(yctx *y, obuild *b, const char *key, yaml_node_t *v)
     }
     const char *s = yscalar(v);
     if (!s) {
-        keep_unparsed(y->self, b->o, ynode_line(v), key, ytext(v), "should be a single value");
+        keep_unparsed(y->self, b->o, ynode_line(v), key, ytext(y, v), "should be a single value");
         return;
     }
     if (objective_set(y->self, b, ynode_line(v), key, s) != 0) {
@@ -1710,7 +1988,7 @@ static void yaml_list(yctx *y, obuild *b, Ismo__V1__Action *a, const char *key, 
     }
     Ismo__V1__Objective *o = b->o;
     if (node->type == YAML_MAPPING_NODE) {
-        keep_unparsed(y->self, o, ynode_line(node), key, ytext(node), "should be a list");
+        keep_unparsed(y->self, o, ynode_line(node), key, ytext(y, node), "should be a list");
         return;
     }
     if (node->type == YAML_SCALAR_NODE) {
@@ -1726,7 +2004,7 @@ static void yaml_list(yctx *y, obuild *b, Ismo__V1__Action *a, const char *key, 
         yaml_node_t *item = ynode(y, *it);
         const char *s = yscalar(item);
         if (!s) {
-            keep_unparsed(y->self, o, ynode_line(item), key, ytext(item),
+            keep_unparsed(y->self, o, ynode_line(item), key, ytext(y, item),
                           "list item should be a single value");
         } else if (a) {
             action_set(y->self, o, a, ynode_line(item), key, k, s);
@@ -1741,7 +2019,7 @@ static void yaml_metric(yctx *y, obuild *b, yaml_node_t *node)
     Ismo__V1__Objective *o = b->o;
     objective_metric(o);
     if (node->type != YAML_MAPPING_NODE) {
-        keep_unparsed(y->self, o, ynode_line(node), "metric", ytext(node),
+        keep_unparsed(y->self, o, ynode_line(node), "metric", ytext(y, node),
                       "should be a mapping {name, unit, value_kind, direction, aggregation, "
                       "window, frequency, period}");
         return;
@@ -1753,7 +2031,7 @@ static void yaml_metric(yctx *y, obuild *b, yaml_node_t *node)
         char key[80];
         snprintf(key, sizeof key, "metric.%s", k ? k : "?");
         if (!k) {
-            keep_unparsed(y->self, o, ynode_line(v), "metric", ytext(v), "has a non-text key");
+            keep_unparsed(y->self, o, ynode_line(v), "metric", ytext(y, v), "has a non-text key");
         } else {
             yaml_set(y, b, key, v);
         }
@@ -1764,7 +2042,7 @@ static void yaml_plan(yctx *y, obuild *b, yaml_node_t *node)
 {
     Ismo__V1__Objective *o = b->o;
     if (node->type != YAML_SEQUENCE_NODE) {
-        keep_unparsed(y->self, o, ynode_line(node), "plan", ytext(node),
+        keep_unparsed(y->self, o, ynode_line(node), "plan", ytext(y, node),
                       "should be a list of actions");
         return;
     }
@@ -1772,7 +2050,7 @@ static void yaml_plan(yctx *y, obuild *b, yaml_node_t *node)
          it < node->data.sequence.items.top; it++) {
         yaml_node_t *an = ynode(y, *it);
         if (an->type != YAML_MAPPING_NODE) {
-            keep_unparsed(y->self, o, ynode_line(an), "plan", ytext(an),
+            keep_unparsed(y->self, o, ynode_line(an), "plan", ytext(y, an),
                           "action should be a mapping {id, what, resources, responsible, due, "
                           "status, reminders}");
             continue;
@@ -1786,13 +2064,13 @@ static void yaml_plan(yctx *y, obuild *b, yaml_node_t *node)
             char key[80];
             snprintf(key, sizeof key, "plan.%s", k ? k : "?");
             if (!k) {
-                keep_unparsed(y->self, o, ynode_line(v), "plan", ytext(v), "has a non-text key");
+                keep_unparsed(y->self, o, ynode_line(v), "plan", ytext(y, v), "has a non-text key");
             } else if (strcmp(k, "reminders") == 0) {
                 yaml_list(y, b, a, key, k, v);
             } else if (yis_empty(v)) {
                 continue;
             } else if (!yscalar(v)) {
-                keep_unparsed(y->self, o, ynode_line(v), key, ytext(v), "should be a single value");
+                keep_unparsed(y->self, o, ynode_line(v), key, ytext(y, v), "should be a single value");
             } else if (action_set(y->self, o, a, ynode_line(v), key, k, yscalar(v)) != 0) {
                 keep_unparsed(y->self, o, ynode_line(v), key, yscalar(v),
                               "is not a known action key");
@@ -1833,7 +2111,7 @@ static void ymap_unknown(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node, con
         }
         if (!known) {
             yaml_node_t *v = ynode(y, p->value);
-            char *t = xprintf("%s: %s", k ? k : "?", ytext(v));
+            char *t = xprintf("%s: %s", k ? k : "?", ytext(y, v));
             keep_unparsed(y->self, o, ynode_line(v), field, t, "is not a known key here");
             free(t);
         }
@@ -1848,7 +2126,7 @@ static void yaml_period_targets(yctx *y, obuild *b, yaml_node_t *node)
         return;
     }
     if (node->type != YAML_SEQUENCE_NODE) {
-        keep_unparsed(y->self, o, ynode_line(node), "period_targets", ytext(node),
+        keep_unparsed(y->self, o, ynode_line(node), "period_targets", ytext(y, node),
                       "should be a list of {label, target} or {label, from, to, target}");
         return;
     }
@@ -1856,7 +2134,7 @@ static void yaml_period_targets(yctx *y, obuild *b, yaml_node_t *node)
          it < node->data.sequence.items.top; it++) {
         yaml_node_t *pn = ynode(y, *it);
         if (pn->type != YAML_MAPPING_NODE) {
-            keep_unparsed(y->self, o, ynode_line(pn), "period_targets", ytext(pn),
+            keep_unparsed(y->self, o, ynode_line(pn), "period_targets", ytext(y, pn),
                           "should be a mapping {label, from, to, target}");
             continue;
         }
@@ -1879,7 +2157,7 @@ static void yaml_import_notes(yctx *y, obuild *b, yaml_node_t *node)
         return;
     }
     if (node->type != YAML_SEQUENCE_NODE) {
-        keep_unparsed(y->self, o, ynode_line(node), "import_notes", ytext(node),
+        keep_unparsed(y->self, o, ynode_line(node), "import_notes", ytext(y, node),
                       "should be a list of {field, text, problem}");
         return;
     }
@@ -1887,7 +2165,7 @@ static void yaml_import_notes(yctx *y, obuild *b, yaml_node_t *node)
          it < node->data.sequence.items.top; it++) {
         yaml_node_t *nn = ynode(y, *it);
         if (nn->type != YAML_MAPPING_NODE) {
-            keep_unparsed(y->self, o, ynode_line(nn), "import_notes", ytext(nn),
+            keep_unparsed(y->self, o, ynode_line(nn), "import_notes", ytext(y, nn),
                           "should be a mapping {field, text, problem}");
             continue;
         }
@@ -1901,7 +2179,7 @@ static void yaml_import_notes(yctx *y, obuild *b, yaml_node_t *node)
 static void yaml_samples(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
 {
     if (node->type != YAML_SEQUENCE_NODE) {
-        keep_unparsed(y->self, o, ynode_line(node), "samples", ytext(node),
+        keep_unparsed(y->self, o, ynode_line(node), "samples", ytext(y, node),
                       "should be a list of {at, value}");
         return;
     }
@@ -1935,19 +2213,24 @@ static void yaml_samples(yctx *y, Ismo__V1__Objective *o, yaml_node_t *node)
         }
         double d, tot = 0;
         int64_t ms;
+        int rc;
         if (!at || !val) {
-            keep_unparsed(y->self, o, line, "samples", ytext(sn), "sample needs 'at' and 'value'");
+            keep_unparsed(y->self, o, line, "samples", ytext(y, sn), "sample needs 'at' and 'value'");
         } else if (total && (number_full(total, &tot) != 0 || tot <= 0)) {
             char *t = xprintf("at: %s, value: %s, total: %s", at, val, total);
             keep_unparsed(y->self, o, line, "samples", t, "has a total that is not a number > 0");
             free(t);
-        } else if (number_full(val, &d) != 0) {
+        } else if ((rc = number_full(val, &d)) != 0) {
             char *t = xprintf("at: %s, value: %s", at, val);
-            keep_unparsed(y->self, o, line, "samples", t, "has a value that is not a finite number");
+            keep_unparsed(y->self, o, line, "samples", t,
+                          rc == -2 ? "has a value that " RANGE_VALUE
+                                   : "has a value that is not a finite number");
             free(t);
-        } else if (period_parse(at, 0, &ms) != 0) {
+        } else if ((rc = period_parse(at, 0, &ms)) != 0) {
             char *t = xprintf("at: %s, value: %s", at, val);
-            keep_unparsed(y->self, o, line, "samples", t, "has an 'at' that is not a date");
+            keep_unparsed(y->self, o, line, "samples", t,
+                          rc == -2 ? "has an 'at' that " RANGE_DATE
+                                   : "has an 'at' that is not a date");
             free(t);
         } else {
             char *id = sid ? xstrdup(sid) : xprintf("import:%s:%s", o->id, at);
@@ -1982,7 +2265,7 @@ static void yaml_objective(yctx *y, yaml_node_t *node)
             if (!s || !ismo_id_is_valid(s)) {
                 reg_error(y->self, line,
                           "id: '%s' is not a valid objective id (1..64 of A-Z a-z 0-9 . _ : -)",
-                          ytext(v));
+                          ytext(y, v));
                 ismo__v1__objective__free_unpacked(o, NULL);
                 return;
             }
@@ -2011,12 +2294,12 @@ static void yaml_objective(yctx *y, yaml_node_t *node)
         if (dup) {
             char *why = xprintf("repeats key '%s' of line %d; the first value is used", k,
                                 ynode_line(ynode(y, dup->value)));
-            keep_unparsed(y->self, o, ynode_line(v), k, ytext(v), why);
+            keep_unparsed(y->self, o, ynode_line(v), k, ytext(y, v), why);
             free(why);
             continue;
         }
         if (!k) {
-            keep_unparsed(y->self, o, ynode_line(v), "objective", ytext(v), "has a non-text key");
+            keep_unparsed(y->self, o, ynode_line(v), "objective", ytext(y, v), "has a non-text key");
         } else if (strcmp(k, "id") == 0) {
             continue;
         } else if (strcmp(k, "metric") == 0) {
@@ -2032,7 +2315,7 @@ static void yaml_objective(yctx *y, yaml_node_t *node)
         } else if (objective_list_key(k)) {
             yaml_list(y, &b, NULL, k, k, v);
         } else if (!yscalar(v) && !objective_scalar_key(k)) {
-            keep_unparsed(y->self, o, ynode_line(v), k, ytext(v), "is not a known objective key");
+            keep_unparsed(y->self, o, ynode_line(v), k, ytext(y, v), "is not a known objective key");
         } else {
             yaml_set(y, &b, k, v);
         }
@@ -2053,15 +2336,11 @@ static ismo_err load_yaml(ismo_register_t *self, const char *text, size_t len)
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        int line = (int)parser.problem_mark.line + 1;
-        reg_error(self, line, "YAML syntax error: %s%s%s (line %d, column %d)",
-                  parser.problem ? parser.problem : "unknown problem",
-                  parser.context ? " " : "", parser.context ? parser.context : "", line,
-                  (int)parser.problem_mark.column + 1);
+        yaml_syntax_error(self, &parser, text, len);
         yaml_parser_delete(&parser);
         return ISMO_ERR_PARSE;
     }
-    yctx y = {self, &doc};
+    yctx y = {self, &doc, text, len, {0}};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     yaml_node_t *list = NULL;
     if (!root) {
@@ -2098,6 +2377,7 @@ static ismo_err load_yaml(ismo_register_t *self, const char *text, size_t len)
             yaml_objective(&y, ynode(&y, *it));
         }
     }
+    strlist_free(&y.texts);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     return self->errors.n ? ISMO_ERR_PARSE : ISMO_OK;
@@ -2576,14 +2856,11 @@ static void context_yaml(ismo_register_t *self, int want, const char *text, size
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        int line = (int)parser.problem_mark.line + 1;
-        reg_error(self, line, "YAML syntax error: %s (line %d, column %d)",
-                  parser.problem ? parser.problem : "unknown problem", line,
-                  (int)parser.problem_mark.column + 1);
+        yaml_syntax_error(self, &parser, text, len);
         yaml_parser_delete(&parser);
         return;
     }
-    yctx y = {self, &doc};
+    yctx y = {self, &doc, text, len, {0}};
     const char *top = want == 'p' ? "policies" : "risks";
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     yaml_node_t *list = NULL;
@@ -2636,6 +2913,7 @@ static void context_yaml(ismo_register_t *self, int want, const char *text, size
             context_add(self, want, &e, high_score);
         }
     }
+    strlist_free(&y.texts);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
 }

@@ -22,10 +22,14 @@
  *
  * Bad input rule: a value the importer cannot parse is never dropped; it is
  * kept verbatim on its objective as an ImportNote {field, text, problem} and
- * reported as a warning "FILE:LINE: COLUMN: ...". Errors (broken YAML/CSV
- * syntax with its line, duplicate ids with both lines, a missing or invalid
- * id, an objective that fails ismo_objective_validate) make the load fail:
- * a register with errors must not be half-imported.
+ * reported as a warning "FILE:LINE: COLUMN: ...". That includes values that
+ * parse but that ismod does not keep: numbers outside +-1e15, dates before
+ * 1970 or after 9999 (e.g. Excel's empty date 1899-12-31), durations over
+ * 100 years, a 17th reminder offset. Errors (broken YAML/CSV syntax with its
+ * line and column, duplicate ids with both lines, a missing or invalid id,
+ * an objective that fails ismo_objective_validate, a parent cycle within the
+ * file) make the load fail: a register with errors must not be half-imported
+ * (ismo_register_check_stored adds the checks against what ismod holds).
  *
  * Not thread-safe; one register object per thread. Out-of-memory aborts the
  * process (a CLI has nothing better to do). */
@@ -219,6 +223,27 @@ extern const char *const ismo_lint_group_titles[ISMO_LINT_GROUPS];
 json_t *ismo_register_lint(Ismo__V1__Objective *const *objectives, size_t n,
                            Ismo__V1__PolicyCommitment *const *policies, size_t n_policies,
                            Ismo__V1__Risk *const *risks, size_t n_risks, const char *function);
+
+/* Check the loaded objectives against what ismod holds (stored: every
+ * objective ismod lists, retired ones included; borrowed) the way ismod will
+ * check each PutObjective when they are sent in file order
+ * (server/dispatch.c h_put_objective, check_parent_chain): an objective
+ * stored as retired cannot change; a parent chain must not come back to the
+ * objective (a cycle: within the file or through stored objectives) nor be
+ * longer than 32 objectives; an unknown parent ends the chain. Adds one
+ * error per objective ismod would refuse ("FILE:LINE: objective C2: parent
+ * 'C1' would make a cycle ... (C2 -> C1 -> C2 ...)") and returns how many
+ * (0: none). The load already ran the same check with nothing stored, so a
+ * cycle within the file fails the load (and `--dry-run`). Not checked here:
+ * permissions (an owner may change only its own objectives). */
+size_t ismo_register_check_stored(ismo_register_t *self, Ismo__V1__Objective *const *stored,
+                                  size_t n);
+
+/* The column (CSV) or key (YAML, as the file spells it: policy_refs or
+ * policies, ...) that holds the references of kind 0 (policy), 1 (risk) or
+ * 2 (parent), for warnings about them: "Linked ISO Clause / Risk" for the
+ * Cenedril CSV, "Policy Refs" for the ismo CSV. Static or owned by self. */
+const char *ismo_register_ref_column(const ismo_register_t *self, int kind);
 
 /* The detected format of the last load. */
 ismo_register_format ismo_register_format_of(const ismo_register_t *self);

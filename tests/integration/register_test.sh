@@ -42,8 +42,8 @@ start_server example
 ismo import "$ROOT/examples/register.yaml" --policies "$ROOT/examples/policies.yaml" \
     --risks "$ROOT/examples/risks.csv" >"$TMP/imp.out" 2>&1
 check "import register + policies + risks exits 0" test $? -eq 0
-check "policy register: 7 commitments stored" grep -q "^policies: 7 sent (ismod holds 7)" "$TMP/imp.out"
-check "risk register: 13 risks, 7 high" grep -q "^risks: 13 sent, 7 of them high (ismod holds 13)" "$TMP/imp.out"
+check "policy register: 7 commitments stored" grep -q "^policies: 7 sent, 7 stored (ismod holds 7)" "$TMP/imp.out"
+check "risk register: 13 risks, 7 high" grep -q "^risks: 13 sent, 7 of them high, 13 stored (ismod holds 13)" "$TMP/imp.out"
 check "14 objectives created" grep -q "objectives: 14 (created 14, updated 0, unchanged 0, failed 0)" "$TMP/imp.out"
 check "every reference resolves (no warning)" grep -q "^warnings: 0" "$TMP/imp.out"
 
@@ -90,7 +90,7 @@ check "the risk export is the example's risk register" cmp "$TMP/r1.csv" "$ROOT/
 start_server yaml
 ismo import --policies "$TMP/p1.yaml" --risks "$TMP/r1.csv" >"$TMP/imp-ctx.out" 2>&1
 check "the policy and risk exports import into a fresh ismod" \
-    grep -q "^risks: 13 sent, 7 of them high (ismod holds 13)" "$TMP/imp-ctx.out"
+    grep -q "^risks: 13 sent, 7 of them high, 13 stored (ismod holds 13)" "$TMP/imp-ctx.out"
 ismo export --policies -o "$TMP/p2.yaml" >/dev/null 2>&1
 check "export -> import -> export (policy register) is byte-identical" cmp "$TMP/p1.yaml" "$TMP/p2.yaml"
 ismo import "$TMP/e1.yaml" >"$TMP/imp-e1.out" 2>&1
@@ -267,7 +267,51 @@ ismo import "$ROOT/examples/cenedril-register.csv" >"$TMP/imp-cen.out" 2>&1
 check "ISO clause references are not reported as unknown policies" \
     test "$(grep -c "refers to 'ISO" "$TMP/imp-cen.out")" -eq 0
 check "its unknown risks are reported (row named) and kept" \
-    grep -q "^warning: .*cenedril-register.csv:3: risk_refs: OBJ-2026-02 refers to risk 'R-001'" "$TMP/imp-cen.out"
+    grep -q "^warning: .*cenedril-register.csv:3: Linked ISO Clause / Risk: OBJ-2026-02 refers to risk 'R-001'" "$TMP/imp-cen.out"
+# adding one policy and one risk: what was sent, and all that ismod now holds
+printf 'policies:\n  - {id: P-NEW, text: One more commitment, source: ISP 9}\n' >"$TMP/one-policy.yaml"
+printf 'ID,Title,Rating,Score\nK-NEW,One more risk,low,2\n' >"$TMP/one-risk.csv"
+ismo import --policies "$TMP/one-policy.yaml" --risks "$TMP/one-risk.csv" >"$TMP/imp-one.out" 2>&1
+check "adding a policy: 1 sent, all that ismod holds counted" \
+    grep -q "^policies: 1 sent, 1 stored (ismod holds 2)" "$TMP/imp-one.out"
+check "adding a risk: 1 sent, all that ismod holds counted" \
+    grep -q "^risks: 1 sent, 0 of them high, 1 stored (ismod holds 3)" "$TMP/imp-one.out"
+
+# --- an objective ismod would refuse refuses the whole register -------------------------
+# a parent cycle within the file: refused at load, also by --dry-run
+printf 'objectives:\n  - {id: C1, title: a, function: qa, parent: C2}\n  - {id: C2, title: b, function: qa, parent: C1}\n' >"$TMP/cyc2.yaml"
+ismo import "$TMP/cyc2.yaml" --dry-run >"$TMP/cyc2-dry.out" 2>&1
+check "a cycle within the file: --dry-run exits 1" test $? -eq 1
+check "... naming the line and the cycle" \
+    grep -q "cyc2.yaml:3: objective C2: parent 'C1' would make a cycle in the objective tree (C2 -> C1 -> C2)" "$TMP/cyc2-dry.out"
+ismo import "$TMP/cyc2.yaml" >"$TMP/cyc2.out" 2>&1
+check "a cycle within the file: import exits 1" test $? -eq 1
+ismo show C1 >/dev/null 2>&1
+check "... and stores nothing (C1 unknown)" test $? -eq 1
+# a cycle through an objective ismod already holds: refused before anything is stored
+printf 'objectives:\n  - {id: S1, title: s, function: qa}\n  - {id: S2, title: t, function: qa, parent: S1}\n' >"$TMP/s1.yaml"
+ismo import "$TMP/s1.yaml" >/dev/null 2>&1
+printf 'objectives:\n  - {id: S0, title: new, function: qa}\n  - {id: S1, title: s, function: qa, parent: S3}\n  - {id: S3, title: u, function: qa, parent: S2}\n' >"$TMP/s3.yaml"
+ismo import "$TMP/s3.yaml" --dry-run >"$TMP/s3-dry.out" 2>&1
+check "a cycle through stored objectives: --dry-run (offline) says it is not checked" \
+    grep -q "^note: not checked against the objectives ismod holds" "$TMP/s3-dry.out"
+ismo import "$TMP/s3.yaml" >"$TMP/s3.out" 2>&1
+check "a cycle through stored objectives: import exits 1" test $? -eq 1
+check "... naming the line and the path through the stored objective" \
+    grep -q "s3.yaml:4: objective S3: parent 'S2' would make a cycle in the objective tree (S3 -> S2 -> S1 -> S3; " "$TMP/s3.out"
+ismo show S0 >/dev/null 2>&1
+check "... and stores nothing (S0, the line before, unknown)" test $? -eq 1
+ismo show S1 >"$TMP/s1.out" 2>&1
+check "... and S1 keeps version 1 without a parent" \
+    test "$(grep -c '^version: *1$' "$TMP/s1.out"):$(grep -c '^parent:' "$TMP/s1.out")" = "1:0"
+# a retired objective cannot change
+ismo retire S2 --reason "test: retired" >/dev/null 2>&1
+printf 'objectives:\n  - {id: S4, title: new, function: qa}\n  - {id: S2, title: changed, function: qa}\n' >"$TMP/s2.yaml"
+ismo import "$TMP/s2.yaml" >"$TMP/s2.out" 2>&1
+check "changing a retired objective: import exits 1" test $? -eq 1
+check "... naming it" grep -q "s2.yaml:3: objective S2 is retired in ismod (version" "$TMP/s2.out"
+ismo show S4 >/dev/null 2>&1
+check "... and stores nothing (S4 unknown)" test $? -eq 1
 ismo export --format xml >/dev/null 2>&1
 check "export --format xml is a usage error (exit 2)" test $? -eq 2
 
