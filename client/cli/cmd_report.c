@@ -15,6 +15,7 @@
  * request/reply connection, single-threaded. The HTML ids and the CSV columns
  * are documented in docs/cli.md "report". */
 #include <csv.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -588,31 +589,38 @@ static const char *reminder_word(int kind)
 
 /* ---- Markdown --------------------------------------------------------------- */
 
-/* Markdown table cell: no '|' or newline. */
+/* Text on one Markdown line, shown as written: newlines become spaces, and
+ * what Markdown or HTML would read as markup is backslash-escaped (CommonMark
+ * escapes): \ ` * [ ] < > & | ~ always (so a note "<b>&amp;</b>" stays that
+ * text, not bold "&"), '_' at the edge of a word (snake_case stays as is). */
+static void md_text(FILE *f, const char *s)
+{
+    char prev = ' ';
+    for (; s && *s; s++) {
+        char ch = *s;
+        if (ch == '\n' || ch == '\r') {
+            fputc(' ', f);
+        } else if (strchr("\\`*[]<>&|~", ch)) {
+            fputc('\\', f);
+            fputc(ch, f);
+        } else if (ch == '_' && !(isalnum((unsigned char)prev) && isalnum((unsigned char)s[1]))) {
+            fputs("\\_", f);
+        } else {
+            fputc(ch, f);
+        }
+        prev = ch;
+    }
+}
+
+/* Markdown table cell: the text as md_text writes it ("-" when empty). */
 static void md_cell(FILE *f, const char *s)
 {
     fputs(" ", f);
     if (!s || !*s) {
         fputs("-", f);
     }
-    for (; s && *s; s++) {
-        if (*s == '|') {
-            fputs("\\|", f);
-        } else if (*s == '\n' || *s == '\r') {
-            fputc(' ', f);
-        } else {
-            fputc(*s, f);
-        }
-    }
+    md_text(f, s);
     fputs(" |", f);
-}
-
-/* Free text on one Markdown line. */
-static void md_text(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
-    }
 }
 
 static int is_stale(const row *r)
@@ -637,9 +645,11 @@ static void table_header(FILE *f)
 static void table_row(FILE *f, const row *r)
 {
     char buf[320], v[64], p[16], e[16];
-    fputs("|", f);
-    snprintf(buf, sizeof buf, "**%s** %s", r->o->id, r->o->title ? r->o->title : "");
-    md_cell(f, buf);
+    fputs("| **", f);
+    md_text(f, r->o->id);
+    fputs("** ", f);
+    md_text(f, r->o->title);
+    fputs(" |", f);
     md_cell(f, r->o->owner);
     md_cell(f, ismo_fmt_lifecycle(lifecycle_of(r)));
     md_cell(f, ismo_fmt_target(r->o, buf, sizeof buf));
@@ -1430,6 +1440,10 @@ static const char *const CSV_COLUMNS[] = {
     "last_review_date", "last_review_decision", "last_review_note", "reviews_in_period",
     "period_from",  "period_to"};
 #define CSV_N_COLUMNS (sizeof CSV_COLUMNS / sizeof CSV_COLUMNS[0])
+/* the columns of user text (csv_text_field): id, title, function, owner,
+ * parent_id, unit, last_review_note */
+static const unsigned char csv_is_text[CSV_N_COLUMNS] = {
+    [0] = 1, [1] = 1, [2] = 1, [4] = 1, [5] = 1, [10] = 1, [26] = 1};
 
 static void csv_field(FILE *f, int first, const char *s)
 {
@@ -1438,6 +1452,30 @@ static void csv_field(FILE *f, int first, const char *s)
     }
     s = s ? s : "";
     csv_fwrite(f, s, strlen(s));
+}
+
+/* A cell of user text for people with spreadsheets: text starting with
+ * = + - @ tab or CR would run as a formula when the file is opened (CSV
+ * injection), so it gets a leading single quote ("'=cmd|calc"), which
+ * spreadsheets read as "this is text". Numbers are written by csv_field. */
+static void csv_text_field(FILE *f, int first, const char *s)
+{
+    if (s && *s && strchr("=+-@\t\r", *s)) {
+        if (!first) {
+            fputc(',', f);
+        }
+        size_t n = strlen(s);
+        char *q = malloc(n + 2);
+        if (!q) {
+            abort();
+        }
+        q[0] = '\'';
+        memcpy(q + 1, s, n + 1);
+        csv_fwrite(f, q, n + 1);
+        free(q);
+        return;
+    }
+    csv_field(f, first, s);
 }
 
 static void write_csv(FILE *f, const report *rep)
@@ -1519,7 +1557,11 @@ static void write_csv(FILE *f, const report *rep)
             from,
             to};
         for (size_t k = 0; k < CSV_N_COLUMNS; k++) {
-            csv_field(f, k == 0, cells[k]);
+            if (csv_is_text[k]) {
+                csv_text_field(f, k == 0, cells[k]);
+            } else {
+                csv_field(f, k == 0, cells[k]);
+            }
         }
         fputs("\r\n", f);
     }

@@ -297,6 +297,55 @@ check "report carries the decision forward" \
 check "report lists the reviews held in the period" \
     grep -q ' \*\*OBJ-TRAINING\*\* continue by cli-test' "$TMP/report2.md"
 
+# --- hostile text: escaped in the md pack, neutralised in the report CSV -----------------------
+cat >"$TMP/hostile.yaml" <<'EOF'
+objectives:
+  - id: OBJ-HOSTILE
+    title: "*bold* <b>x</b> [link](http://x) snake_case _em_"
+    function: hostile
+    owner: "=cmd|calc"
+    metric: {name: m, unit: "@u", direction: higher_is_better, aggregation: last}
+    baseline: -5
+    baseline_at: 2026-01-01
+    target: 10
+    deadline: 2027-12-31
+EOF
+ismo import "$TMP/hostile.yaml" >"$TMP/hostile-imp.out" 2>&1
+check "import of an objective with hostile text" test $? -eq 0
+ismo review add OBJ-HOSTILE --decision continue --note '<b>&amp;</b>' >/dev/null 2>&1
+ismo report --function hostile -o "$TMP/hostile.md" >/dev/null 2>&1
+check "md pack: markup in user text is escaped, not markup" python3 - "$TMP/hostile.md" <<'PY'
+import sys
+t = open(sys.argv[1], encoding="utf-8").read()
+assert "<b>" not in t and "&amp;" not in t.replace("\\&amp;", ""), "raw markup in the md pack"
+assert "\\<b\\>\\&amp;\\</b\\>" in t, "the review note escaped"
+assert "\\*bold\\* \\<b\\>x\\</b\\> \\[link\\](http://x) snake_case \\_em\\_" in t, "the title escaped"
+assert "**OBJ-HOSTILE**" in t
+PY
+ismo report --function hostile --format csv -o "$TMP/hostile.csv" >/dev/null 2>&1
+check "report CSV: text cells starting with = or @ get a quote; numbers and other text stay" \
+    python3 - "$TMP/hostile.csv" <<'PY'
+import csv, sys
+r = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))[0]
+assert r["owner"] == "'=cmd|calc", r["owner"]
+assert r["unit"] == "'@u", r["unit"]
+assert r["baseline"] == "-5", r["baseline"]
+assert r["last_review_note"] == "<b>&amp;</b>", r["last_review_note"]
+assert r["title"].startswith("*bold*"), r["title"]
+PY
+check "report CSV: the columns in the documented order" python3 - "$TMP/hostile.csv" "$ROOT/docs/cli.md" <<'PY'
+import csv, re, sys
+head = next(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+doc = open(sys.argv[2], encoding="utf-8").read()
+sec = doc[doc.index("**`csv`**: RFC 4180"):]
+sec = sec[:sec.index("\n\n", sec.index("| column |"))]
+cols = []
+for line in sec.splitlines():
+    if line.startswith("| `"):
+        cols += re.findall(r"`([a-z_]+)`", line.split("|")[1])
+assert cols == head, (cols, head)
+PY
+
 # --- as of a past instant, time zones, the tree --------------------------------------------------
 now_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
 cat >"$TMP/asof.yaml" <<'EOF'
