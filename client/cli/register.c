@@ -463,12 +463,46 @@ size_t ismo_register_check_stored(ismo_register_t *self, Ismo__V1__Objective *co
     return check_tree(self, stored, n);
 }
 
+/* A text longer than ismod keeps (max bytes) is cut at a UTF-8 boundary,
+ * with "..." at the end, and kept whole as an import note named after the
+ * column (a long objective statement must not cost its row). Texts longer
+ * than a note holds (ISMO_MAX_TEXT_BYTES) or not UTF-8 are left for
+ * ismo_objective_validate to refuse. */
+static void fit_text(ismo_register_t *self, Ismo__V1__Objective *o, int line, const char *column,
+                     char **field, size_t max)
+{
+    char *t = *field;
+    if (!t || strlen(t) <= max || strlen(t) > ISMO_MAX_TEXT_BYTES || !ismo_utf8_is_valid(t)) {
+        return;
+    }
+    size_t cut = max - 3;
+    while (cut > 0 && ((unsigned char)t[cut] & 0xC0) == 0x80) {
+        cut--; /* not inside a character */
+    }
+    char *why = xprintf("is longer than ismod keeps (%zu bytes); the first %zu bytes are used",
+                        max, cut);
+    keep_unparsed(self, o, line, column, t, why);
+    free(why);
+    char *short_text = xprintf("%.*s...", (int)cut, t);
+    free(t);
+    *field = short_text;
+}
+
 /* Refuse duplicate ids (with both lines) and objectives the server would
  * refuse anyway. Called once after a whole file was read. */
 static void check_objectives(ismo_register_t *self)
 {
+    int csv = self->format == ISMO_REGISTER_CSV || self->format == ISMO_REGISTER_ISMO_CSV;
     for (size_t i = 0; i < self->n_objectives; i++) {
         Ismo__V1__Objective *o = self->objectives[i];
+        fit_text(self, o, self->lines[i], csv ? "Objective" : "title", &o->title,
+                 ISMO_MAX_TITLE_BYTES);
+        fit_text(self, o, self->lines[i], csv ? "Owner" : "owner", &o->owner,
+                 ISMO_MAX_SHORT_BYTES);
+        if (o->metric) {
+            fit_text(self, o, self->lines[i], csv ? "Metric" : "metric.name", &o->metric->name,
+                     ISMO_MAX_SHORT_BYTES);
+        }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(self->objectives[j]->id, o->id) == 0) {
                 reg_error(self, self->lines[i],

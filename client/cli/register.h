@@ -25,7 +25,9 @@
  * reported as a warning "FILE:LINE: COLUMN: ...". That includes values that
  * parse but that ismod does not keep: numbers outside +-1e15, dates before
  * 1970 or after 9999 (e.g. Excel's empty date 1899-12-31), durations over
- * 100 years, a 17th reminder offset. Errors (broken YAML/CSV syntax with its
+ * 100 years, a 17th reminder offset; a title, owner or metric name longer
+ * than ismod keeps is cut (at a character boundary, "..." appended) and kept
+ * whole as a note. Errors (broken YAML/CSV syntax with its
  * line and column, duplicate ids with both lines, a missing or invalid id,
  * an objective that fails ismo_objective_validate, a parent cycle within the
  * file) make the load fail: a register with errors must not be half-imported

@@ -1347,6 +1347,36 @@ static void test_out_of_range_kept(void **state)
     ismo_register_destroy(&r);
 }
 
+/* A text longer than ismod keeps (a long objective statement) costs no row:
+ * cut at a character boundary, kept whole as an import note. */
+static void test_long_text_kept(void **state)
+{
+    (void)state;
+    char title[400], csv[2048];
+    size_t used = 0;
+    while (used < 300) { /* "é" (2 bytes) then ASCII: the cut lands inside a character */
+        used += (size_t)snprintf(title + used, sizeof title - used, "%s", used == 252 ? "\xc3\xa9" : "x");
+    }
+    snprintf(csv, sizeof csv,
+             "ID,Objective,Linked ISO Clause / Risk,Owner,Metric,Target\n"
+             "OBJ-L,%s,ISO 6.2,ISO,m,5%% by 2026-12-31\n",
+             title);
+    ismo_register_t *r = load_text("long.csv", csv, ISMO_OK);
+    const Ismo__V1__Objective *o = find(r, "OBJ-L");
+    assert_true(strlen(o->title) <= 256);
+    assert_string_equal(o->title + strlen(o->title) - 3, "...");
+    assert_int_equal(strncmp(o->title, title, strlen(o->title) - 3), 0);
+    assert_true(ismo_utf8_is_valid(o->title));
+    const Ismo__V1__ImportNote *n = find_note(o, "Objective");
+    assert_non_null(n);
+    assert_string_equal(n->text, title);
+    assert_true(any_message(ismo_register_warning_count(r), ismo_register_warning, r,
+                            "long.csv:2: Objective:", "longer than ismod keeps (256 bytes)"));
+    char why[256];
+    assert_int_equal(ismo_objective_validate(o, why, sizeof why), ISMO_OK);
+    ismo_register_destroy(&r);
+}
+
 /* A parent cycle refuses the whole register, within the file (at load, so
  * --dry-run too) and through what ismod holds (ismo_register_check_stored),
  * as ismod would check each PutObjective in file order. */
@@ -1543,7 +1573,7 @@ int main(void)
         cmocka_unit_test(test_lint),               cmocka_unit_test(test_context_export),
         cmocka_unit_test(test_out_of_range_kept),  cmocka_unit_test(test_import_cycles),
         cmocka_unit_test(test_warning_texts),      cmocka_unit_test(test_yaml_not_utf8),
-        cmocka_unit_test(test_export_formula_text_exact),
+        cmocka_unit_test(test_export_formula_text_exact), cmocka_unit_test(test_long_text_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
