@@ -699,19 +699,16 @@ ismo_err ismo_store_samples_scan(ismo_txn_t *t, const char *id, int64_t from_ms,
     return scan_msgs(t, &s, sample_adapt, &a);
 }
 
-ismo_err ismo_store_sample_last(ismo_txn_t *t, const char *id, int64_t *effective_ms)
+/* The time in id's newest key "id \0 time_key(ms) seq" of dbi into *ms (left
+ * as it is when id has none; n = strlen(id), at most ISMO_MAX_ID_BYTES): seeks
+ * just past id's keys (id \1) and steps back. what names a cursor error. */
+static ismo_err last_time_of(ismo_txn_t *t, int dbi, const char *id, size_t n, int64_t *ms, const char *what)
 {
-    *effective_ms = 0;
-    size_t n = strlen(id);
-    if (n > ISMO_MAX_ID_BYTES) {
-        return ISMO_OK;
-    }
     MDB_cursor *c;
-    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_SAMPLES], &c);
+    int rc = mdb_cursor_open(t->txn, t->store->dbi[dbi], &c);
     if (rc != 0) {
         return log_rc("mdb_cursor_open", rc);
     }
-    /* seek just past this objective's keys (id \1), then step back */
     uint8_t k[ISMO_MAX_ID_BYTES + 2];
     memcpy(k, id, n);
     k[n] = 1;
@@ -725,11 +722,21 @@ ismo_err ismo_store_sample_last(ismo_txn_t *t, const char *id, int64_t *effectiv
     if (rc == 0) {
         const uint8_t *kp = key.mv_data;
         if (key.mv_size == n + 17 && memcmp(kp, id, n) == 0 && kp[n] == 0) {
-            *effective_ms = (int64_t)(rd64(kp + n + 1) ^ (UINT64_C(1) << 63));
+            *ms = (int64_t)(rd64(kp + n + 1) ^ (UINT64_C(1) << 63));
         }
     }
     mdb_cursor_close(c);
-    return rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get", rc);
+    return rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc(what, rc);
+}
+
+ismo_err ismo_store_sample_last(ismo_txn_t *t, const char *id, int64_t *effective_ms)
+{
+    *effective_ms = 0;
+    size_t n = strlen(id);
+    if (n > ISMO_MAX_ID_BYTES) {
+        return ISMO_OK;
+    }
+    return last_time_of(t, DBI_SAMPLES, id, n, effective_ms, "mdb_cursor_get");
 }
 
 ismo_err ismo_store_sample_count(ismo_txn_t *t, uint64_t *count)
@@ -885,30 +892,7 @@ ismo_err ismo_store_review_last(ismo_txn_t *t, const char *id, int64_t *reviewed
     if (n == 0 || n > ISMO_MAX_ID_BYTES) {
         return ISMO_OK;
     }
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(t->txn, t->store->dbi[DBI_REVIEWS], &c);
-    if (rc != 0) {
-        return log_rc("mdb_cursor_open", rc);
-    }
-    /* seek just past this objective's keys (id \1), then step back */
-    uint8_t k[ISMO_MAX_ID_BYTES + 2];
-    memcpy(k, id, n);
-    k[n] = 1;
-    MDB_val key = {n + 1, k}, v;
-    rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
-    if (rc == 0) {
-        rc = mdb_cursor_get(c, &key, &v, MDB_PREV);
-    } else if (rc == MDB_NOTFOUND) {
-        rc = mdb_cursor_get(c, &key, &v, MDB_LAST);
-    }
-    if (rc == 0) {
-        const uint8_t *kp = key.mv_data;
-        if (key.mv_size == n + 17 && memcmp(kp, id, n) == 0 && kp[n] == 0) {
-            *reviewed_ms = (int64_t)(rd64(kp + n + 1) ^ (UINT64_C(1) << 63));
-        }
-    }
-    mdb_cursor_close(c);
-    return rc == 0 || rc == MDB_NOTFOUND ? ISMO_OK : log_rc("mdb_cursor_get review", rc);
+    return last_time_of(t, DBI_REVIEWS, id, n, reviewed_ms, "mdb_cursor_get review");
 }
 
 typedef struct review_range {
