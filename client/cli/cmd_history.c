@@ -65,6 +65,16 @@ static void diff_time(const char *field, int64_t a, int64_t b)
     }
 }
 
+/* For instants that are the start of the day they name (start, baseline
+ * date): that day, not the day before as for a deadline. */
+static void diff_day(const char *field, int64_t a, int64_t b)
+{
+    if (a != b) {
+        char x[40], y[40];
+        printf("    %s: %s -> %s\n", field, ismo_fmt_day(a, x, sizeof x), ismo_fmt_day(b, y, sizeof y));
+    }
+}
+
 /* A list as one line: "A, B, C" ("-" when empty). */
 static const char *join_strv(char **v, size_t n, char *buf, size_t len)
 {
@@ -163,10 +173,10 @@ static void diff_objectives(const Ismo__V1__Objective *a, const Ismo__V1__Object
     diff_text("function", a->function, b->function);
     diff_text("level", ismo_level_name(a->level), ismo_level_name(b->level));
     diff_num("baseline", a->has_baseline, a->baseline, b->has_baseline, b->baseline);
-    diff_time("baseline date", a->baseline_at_ms, b->baseline_at_ms);
+    diff_day("baseline date", a->baseline_at_ms, b->baseline_at_ms);
     diff_num("target", a->has_target, a->target, b->has_target, b->target);
     diff_text("target mode", ismo_target_mode_name(a->target_mode), ismo_target_mode_name(b->target_mode));
-    diff_time("start", a->start_ms, b->start_ms);
+    diff_day("start", a->start_ms, b->start_ms);
     diff_time("deadline", a->deadline_ms, b->deadline_ms);
     const Ismo__V1__Metric *ma = a->metric, *mb = b->metric;
     diff_text("metric", ma ? ma->name : NULL, mb ? mb->name : NULL);

@@ -543,8 +543,8 @@ static void change_summary(const Ismo__V1__Objective *prev, const Ismo__V1__Obje
             ismo_fmt_deadline(v->deadline_ms, b, sizeof b));
     }
     if (prev->start_ms != v->start_ms) {
-        ADD("start %s -> %s", ismo_fmt_deadline(prev->start_ms, a, sizeof a),
-            ismo_fmt_deadline(v->start_ms, b, sizeof b));
+        ADD("start %s -> %s", ismo_fmt_day(prev->start_ms, a, sizeof a),
+            ismo_fmt_day(v->start_ms, b, sizeof b));
     }
     if (prev->target_mode != v->target_mode) {
         ADD("target mode %s -> %s", ismo_target_mode_name(prev->target_mode),

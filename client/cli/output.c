@@ -313,7 +313,8 @@ char *ismo_fmt_day(int64_t ms, char *buf, size_t len)
 
 char *ismo_fmt_reminder_due(int kind, int64_t due_ms, char *buf, size_t len)
 {
-    if (kind == ISMO__V1__REMINDER_KIND__REVIEW_DUE) {
+    if (kind == ISMO__V1__REMINDER_KIND__REVIEW_DUE ||
+        kind == ISMO__V1__REMINDER_KIND__WORK_SHOULD_START) {
         return ismo_fmt_day(due_ms, buf, len);
     }
     return ismo_fmt_deadline(due_ms, buf, len);

@@ -84,8 +84,9 @@ char *ismo_fmt_deadline(int64_t ms, char *buf, size_t len);
 char *ismo_fmt_day(int64_t ms, char *buf, size_t len);
 
 /* The due time of a reminder of kind `kind` (ReminderKind): a REVIEW_DUE
- * reminder is due on a review date or cadence slot (ismo_fmt_day), every
- * other kind at a deadline (ismo_fmt_deadline). */
+ * reminder is due on a review date or cadence slot and WORK_SHOULD_START at
+ * the objective's start, both the start of the day they name
+ * (ismo_fmt_day); every other kind at a deadline (ismo_fmt_deadline). */
 char *ismo_fmt_reminder_due(int kind, int64_t due_ms, char *buf, size_t len);
 
 /* Lifecycle name upper-case for humans ("ACTIVE"); "-" when unset. */

@@ -531,6 +531,7 @@ objectives:
     owner: CISO
     metric: {name: m, unit: count, direction: higher_is_better, aggregation: last}
     target: 10
+    start: 2026-01-01
     deadline: 2027-12-31
     review_dates: [2026-06-30]
 EOF
@@ -548,6 +549,10 @@ check "events: the REVIEW_DUE reminder is due on the review date's day" \
     grep -q " OBJ-REVDATE review_due due 2026-06-30 " "$TMP/revdate-ev.out"
 check "ismod's reminder text names the review date's day" \
     grep -q "OBJ-REVDATE: review due 2026-06-30 " "$TMP/ismod.log"
+sed 's/^    start: 2026-01-01$/    start: 2026-02-01/' "$TMP/revdate.yaml" >"$TMP/revdate2.yaml"
+ismo import "$TMP/revdate2.yaml" --reason "later start" >/dev/null 2>&1
+ismo history OBJ-REVDATE >"$TMP/revdate-hist.out" 2>&1
+check "history: a start date is the day it names" grep -q "^    start: 2026-01-01 -> 2026-02-01$" "$TMP/revdate-hist.out"
 
 # --- usage and a dead server ------------------------------------------------------------
 "$ISMO" frobnicate >/dev/null 2>&1
