@@ -567,6 +567,11 @@ void ismo_reminder_message(const Ismo__V1__Objective *o, const ismo_reminder_due
                  owner, tail);
         break;
     case ISMO__V1__REMINDER_KIND__WORK_SHOULD_START:
+        /* a start date names the UTC day it is stored at the start of, like a
+         * review date (not the day before, as for a deadline) */
+        if (r->due_ms != 0 && r->due_ms % ISMO_DAY_MS == 0) {
+            ismo_date_format_ms(r->due_ms, d, sizeof d);
+        }
         format_instant(o->has_deadline_ms ? o->deadline_ms : 0, tz, d2, sizeof d2);
         snprintf(buf, len, "%s: work should start now (start %s, deadline %s); owner %s%s", o->id, d,
                  d2, owner, tail);

@@ -824,6 +824,9 @@ static void test_message_time_zone(void **state)
     r.kind = ISMO__V1__REMINDER_KIND__OVERDUE; /* a date-only deadline: the day it ends */
     ismo_reminder_message(&f->o, &r, "America/New_York", buf, sizeof buf);
     assert_non_null(strstr(buf, "deadline 2026-01-15 passed"));
+    r.kind = ISMO__V1__REMINDER_KIND__WORK_SHOULD_START; /* a start date: the day it names */
+    ismo_reminder_message(&f->o, &r, "America/New_York", buf, sizeof buf);
+    assert_non_null(strstr(buf, "work should start now (start 2026-01-16,"));
     assert_null(getenv("TZ")); /* the process time zone is left as it was */
 }
 
