@@ -266,30 +266,32 @@ ismo_err ismo_put_objective(ismo_client_t *self, Ismo__V1__Objective *objective,
     return ismo_client_call(self, &req, reply_p);
 }
 
-ismo_err ismo_get_objective(ismo_client_t *self, const char *id, uint32_t version,
-                            Ismo__V1__Reply **reply_p)
+/* GetObjective: version and as_of_ms are sent only when non-zero. */
+static ismo_err get_objective(ismo_client_t *self, const char *id, uint32_t version, int64_t as_of_ms,
+                              Ismo__V1__Reply **reply_p)
 {
     Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
     Ismo__V1__GetObjectiveRequest body = ISMO__V1__GET_OBJECTIVE_REQUEST__INIT;
     body.id = (char *)id;
     body.has_version = version != 0;
     body.version = version;
-    req.body_case = ISMO__V1__REQUEST__BODY_GET_OBJECTIVE;
-    req.get_objective = &body;
-    return ismo_client_call(self, &req, reply_p);
-}
-
-ismo_err ismo_get_objective_as_of(ismo_client_t *self, const char *id, int64_t as_of_ms,
-                                  Ismo__V1__Reply **reply_p)
-{
-    Ismo__V1__Request req = ISMO__V1__REQUEST__INIT;
-    Ismo__V1__GetObjectiveRequest body = ISMO__V1__GET_OBJECTIVE_REQUEST__INIT;
-    body.id = (char *)id;
     body.has_as_of_ms = as_of_ms != 0;
     body.as_of_ms = as_of_ms;
     req.body_case = ISMO__V1__REQUEST__BODY_GET_OBJECTIVE;
     req.get_objective = &body;
     return ismo_client_call(self, &req, reply_p);
+}
+
+ismo_err ismo_get_objective(ismo_client_t *self, const char *id, uint32_t version,
+                            Ismo__V1__Reply **reply_p)
+{
+    return get_objective(self, id, version, 0, reply_p);
+}
+
+ismo_err ismo_get_objective_as_of(ismo_client_t *self, const char *id, int64_t as_of_ms,
+                                  Ismo__V1__Reply **reply_p)
+{
+    return get_objective(self, id, 0, as_of_ms, reply_p);
 }
 
 static ismo_err list_page(ismo_client_t *self, const char *function, int include_retired,
@@ -323,6 +325,16 @@ static int append_items(void ***dst, size_t *n_dst, void **src, size_t *n_src)
     return 0;
 }
 
+/* A later page failed (err, or ISMO_OK with a reply without the body asked
+ * for): the first reply is dropped, *reply_p becomes next (the error reply or
+ * NULL), and the error is returned. */
+static ismo_err page_failed(Ismo__V1__Reply **reply_p, Ismo__V1__Reply *next, ismo_err err)
+{
+    ismo__v1__reply__free_unpacked(*reply_p, NULL);
+    *reply_p = next;
+    return err != ISMO_OK ? err : ISMO_ERR_PROTOCOL;
+}
+
 #define ISMO_MAX_PAGES 10000
 
 ismo_err ismo_list_objectives(ismo_client_t *self, const char *function, int include_retired,
@@ -339,9 +351,7 @@ ismo_err ismo_list_objectives(ismo_client_t *self, const char *function, int inc
         Ismo__V1__Reply *next = NULL;
         err = list_page(self, function, include_retired, after, &next);
         if (err != ISMO_OK || !next->list_objectives) {
-            ismo__v1__reply__free_unpacked(*reply_p, NULL);
-            *reply_p = next;
-            return err != ISMO_OK ? err : ISMO_ERR_PROTOCOL;
+            return page_failed(reply_p, next, err);
         }
         if (append_items((void ***)&first->objectives, &first->n_objectives,
                          (void **)next->list_objectives->objectives,
@@ -414,9 +424,7 @@ ismo_err ismo_get_status_as_of(ismo_client_t *self, const char *const *ids, size
         Ismo__V1__Reply *next = NULL;
         err = status_page(self, NULL, 0, function, as_of_ms, after, &next);
         if (err != ISMO_OK || !next->get_status) {
-            ismo__v1__reply__free_unpacked(*reply_p, NULL);
-            *reply_p = next;
-            return err != ISMO_OK ? err : ISMO_ERR_PROTOCOL;
+            return page_failed(reply_p, next, err);
         }
         if (append_items((void ***)&first->statuses, &first->n_statuses,
                          (void **)next->get_status->statuses, &next->get_status->n_statuses) != 0) {
@@ -587,9 +595,7 @@ ismo_err ismo_list_reviews(ismo_client_t *self, const char *objective_id, int64_
         Ismo__V1__Reply *next = NULL;
         err = reviews_page(self, objective_id, last, until_ms, &next);
         if (err != ISMO_OK || !next->list_reviews) {
-            ismo__v1__reply__free_unpacked(*reply_p, NULL);
-            *reply_p = next;
-            return err != ISMO_OK ? err : ISMO_ERR_PROTOCOL;
+            return page_failed(reply_p, next, err);
         }
         Ismo__V1__ListReviewsReply *nl = next->list_reviews;
         size_t keep = 0;
