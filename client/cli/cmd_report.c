@@ -29,7 +29,7 @@
 /* the default period is at least this long: a review record added yesterday
  * (on any objective) does not shrink the next pack to one day */
 #define REPORT_MIN_DEFAULT_PERIOD_MS (30 * ISMO_DAY_MS)
-#define REPORT_MAX_SAMPLES 20000   /* per objective, for the chart and the counts */
+#define REPORT_MAX_SAMPLES 20000   /* per objective: the newest this many are charted */
 #define REPORT_MAX_CIRCLES 2000    /* sample points drawn; the line still joins all */
 #define REPORT_MAX_PAGES 10000
 
@@ -43,8 +43,9 @@ typedef struct row {
     const Ismo__V1__Status *s;
     int depth;
     const Ismo__V1__Sample **samples; /* oldest first, borrowed from kept replies */
-    size_t n_samples;
-    size_t samples_in_period;
+    size_t n_samples;         /* charted: the newest REPORT_MAX_SAMPLES at most */
+    size_t n_total;           /* all samples of the objective */
+    size_t samples_in_period; /* exact: every sample with effective time in [from, to) */
     version_change *changes; /* oldest first */
     size_t n_changes;
     const Ismo__V1__Event **reminders; /* OVERDUE / METRIC_STALE in the period */
@@ -167,28 +168,33 @@ static int lifecycle_of(const row *w)
 
 /* ---- gathering ------------------------------------------------------------ */
 
+/* All samples of w's objective, paged oldest first: counts every sample (in
+ * all and in the period) and keeps the newest REPORT_MAX_SAMPLES for the
+ * chart. A page is kept (its reply holds the samples) only while one of its
+ * samples is among the newest; older pages are freed as the walk goes on. */
 static int fetch_samples(cli_t *cli, ismo_client_t *client, report *r, row *w)
 {
     int64_t since = 0;
     uint32_t skip = 0;
-    for (int page = 0; page < REPORT_MAX_PAGES && w->n_samples < REPORT_MAX_SAMPLES; page++) {
+    Ismo__V1__Reply **pages = NULL; /* held pages, oldest first, from index head */
+    size_t n_pages = 0, head = 0, held = 0; /* held: samples in pages[head..] */
+    int rc = CLI_EXIT_OK;
+    for (int page = 0; page < REPORT_MAX_PAGES; page++) {
         Ismo__V1__Reply *reply = NULL;
         ismo_err err = ismo_list_samples_page(client, w->o->id, since, skip, 0, &reply);
         if (err != ISMO_OK || !reply->list_samples) {
             char what[128];
             snprintf(what, sizeof what, "cannot list samples of %s", w->o->id);
-            int rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err, what);
+            rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err, what);
             if (reply) {
                 ismo__v1__reply__free_unpacked(reply, NULL);
             }
-            return rc;
+            break;
         }
-        keep_reply(r, reply);
         const Ismo__V1__ListSamplesReply *l = reply->list_samples;
-        for (size_t i = 0; i < l->n_samples && w->n_samples < REPORT_MAX_SAMPLES; i++) {
+        for (size_t i = 0; i < l->n_samples; i++) {
             const Ismo__V1__Sample *s = l->samples[i];
-            w->samples = grow(w->samples, w->n_samples, sizeof *w->samples);
-            w->samples[w->n_samples++] = s;
+            w->n_total++;
             w->samples_in_period += in_period(r, s->effective_ms);
             if (s->effective_ms == since) {
                 skip++;
@@ -197,11 +203,41 @@ static int fetch_samples(cli_t *cli, ismo_client_t *client, report *r, row *w)
                 skip = 1;
             }
         }
-        if (!l->more || l->n_samples == 0) {
+        int last = !l->more || l->n_samples == 0;
+        if (l->n_samples == 0) {
+            ismo__v1__reply__free_unpacked(reply, NULL);
+        } else {
+            pages = grow(pages, n_pages, sizeof *pages);
+            pages[n_pages++] = reply;
+            held += l->n_samples;
+            /* free the oldest page while the rest still hold the newest N */
+            while (head < n_pages &&
+                   held - pages[head]->list_samples->n_samples >= REPORT_MAX_SAMPLES) {
+                held -= pages[head]->list_samples->n_samples;
+                ismo__v1__reply__free_unpacked(pages[head], NULL);
+                pages[head++] = NULL;
+            }
+        }
+        if (last) {
             break;
         }
     }
-    return CLI_EXIT_OK;
+    /* the newest min(held, N) samples, oldest first */
+    size_t drop = held > REPORT_MAX_SAMPLES ? held - REPORT_MAX_SAMPLES : 0;
+    for (size_t p = head; p < n_pages; p++) {
+        const Ismo__V1__ListSamplesReply *l = pages[p]->list_samples;
+        for (size_t i = 0; i < l->n_samples; i++) {
+            if (drop > 0) {
+                drop--;
+                continue;
+            }
+            w->samples = grow(w->samples, w->n_samples, sizeof *w->samples);
+            w->samples[w->n_samples++] = l->samples[i];
+        }
+        keep_reply(r, pages[p]);
+    }
+    free(pages);
+    return rc;
 }
 
 /* The versions of w's objective stored in [from, to), walking down from the
@@ -1255,7 +1291,7 @@ static void write_objective_html(FILE *f, const report *rep, const row *w)
     fprintf(f, "%s</td><th>Samples</th><td>%zu in the period, %zu in all</td></tr>\n",
             s && s->has_expected_progress ? ismo_fmt_percent(s->expected_progress, buf, sizeof buf)
                                           : "-",
-            w->samples_in_period, w->n_samples);
+            w->samples_in_period, w->n_total);
     if (o->parent_id && *o->parent_id) {
         fprintf(f, "<tr><th>Parent</th><td colspan=\"3\"><a href=\"#objective-");
         h(f, o->parent_id);

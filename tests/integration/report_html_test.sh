@@ -359,6 +359,55 @@ check "report --format pdf is a usage error (exit 2)" test $? -eq 2
 ismo report --from 2026-06-01 --to 2026-05-01 >/dev/null 2>&1
 check "report with --from after --to is a usage error (exit 2)" test $? -eq 2
 
+# --- more samples than the chart keeps: the counts stay exact, the chart keeps the newest ---
+python3 - "$TMP/many.yaml" <<'PY'
+import datetime, sys
+now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+old = now - datetime.timedelta(days=200)
+f = open(sys.argv[1], "w")
+f.write("""objectives:
+  - id: OBJ-MANY
+    title: Many samples
+    level: operational
+    function: it-ops
+    owner: Ops
+    metric: {name: x, unit: "%", direction: higher_is_better, aggregation: last}
+    baseline: 1
+    baseline_at: 2026-01-01
+    target: 5
+    start: 2026-01-01
+    deadline: 2027-12-31
+    samples:
+""")
+fmt = "%Y-%m-%dT%H:%M:%SZ"
+for i in range(20003):  # before the period (the last 90 days)
+    f.write("      - {at: %s, value: 2}\n" % (old + datetime.timedelta(seconds=i)).strftime(fmt))
+for d in (3, 2, 1):     # in the period
+    f.write("      - {at: %s, value: 4}\n" % (now - datetime.timedelta(days=d)).strftime(fmt))
+PY
+ismo import "$TMP/many.yaml" >"$TMP/import3.out" 2>&1
+check "import of 20006 samples" grep -q "accepted 20006" "$TMP/import3.out" || tail -3 "$TMP/import3.out"
+ismo report --format csv -o "$TMP/many.csv" >/dev/null 2>&1
+check "CSV: samples_in_period is exact past the chart's cap (3 of 20006)" python3 - "$TMP/many.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+r = {x[0]: dict(zip(rows[0], x)) for x in rows[1:]}["OBJ-MANY"]
+assert r["samples_in_period"] == "3", r["samples_in_period"]
+PY
+ismo report --format html -o "$TMP/many.html" >/dev/null 2>&1
+check "HTML: the chart holds the newest 20000 samples, the counts are exact" python3 - "$TMP/many.html" <<'PY'
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+s = t.index('id="objective-OBJ-MANY"'); e = t.find("<section", s + 1)
+sec = t[s:e if e > 0 else len(t)]
+assert "3 in the period, 20006 in all" in sec, re.findall(r"\d+ in the period, \d+ in all", sec)
+assert 'data-samples="20000"' in sec, re.findall(r'data-samples="\d+"', sec)
+# the newest sample (value 4) is drawn: the last point of the line is the highest
+pts = re.search(r'<polyline class="line" points="([^"]+)"', sec).group(1).split()
+ys = [float(p.split(",")[1]) for p in pts]
+assert ys[-1] < ys[0], (ys[0], ys[-1])
+PY
+
 if [ $FAILS -ne 0 ]; then
     echo "$FAILS check(s) failed; ismod log:"; tail -20 "$TMP/ismod.log"
     exit 1
