@@ -64,6 +64,13 @@ void ismo_hook_env_build(const Ismo__V1__Event *e, const char *agent_name, ismo_
     put(&w, "ISMO_REMINDER_KIND", r ? ismo_reminder_kind_name(r->reminder_kind) : "");
     put(&w, "ISMO_DUE", iso_or_empty(r ? r->due_ms : 0, due, sizeof due));
     put(&w, "ISMO_OWNER", r ? r->owner : "");
+    char repeat[16];
+    snprintf(repeat, sizeof repeat, "%u", r ? (unsigned)r->repeat : 0u);
+    put(&w, "ISMO_REMINDER_KEY", r ? r->key : "");
+    put(&w, "ISMO_REMINDER_REPEAT", r ? repeat : "");
+    put(&w, "ISMO_REMINDER_ESCALATED", r ? (r->has_escalated && r->escalated ? "1" : "0") : "");
+    put(&w, "ISMO_REMINDER_AUDIENCE", r ? r->audience : "");
+    put(&w, "ISMO_REMINDER_LATE", r ? (r->has_late && r->late ? "1" : "0") : "");
     put(&w, "ISMO_OLD_HEALTH", s && s->has_old_health ? ismo_health_name(s->old_health) : "");
     put(&w, "ISMO_NEW_HEALTH", s && s->has_new_health ? ismo_health_name(s->new_health) : "");
     put(&w, "ISMO_AGENT_NAME", agent_name);

@@ -16,9 +16,19 @@
  *   ISMO_TITLE          objective title
  *   ISMO_MESSAGE        one human-readable line
  *   ISMO_EVENT_TIME     when the event was stored, "2026-12-31T23:59:59.000Z"
- *   ISMO_REMINDER_KIND  deadline_approaching | overdue | metric_stale (reminders)
- *   ISMO_DUE            the deadline (reminders), ISO UTC as above
+ *   ISMO_REMINDER_KIND  reminders: one of the seven ReminderKind names
+ *                       (deadline_approaching, overdue, metric_stale,
+ *                       work_should_start, review_due, action_due_approaching,
+ *                       action_overdue)
+ *   ISMO_DUE            reminders: Reminder.due_ms, the instant the reminder is
+ *                       about (deadline, start, review date, action due; for
+ *                       metric_stale when a sample was due), ISO UTC as above
  *   ISMO_OWNER          objective owner (reminders)
+ *   ISMO_REMINDER_KEY   Reminder.key, for `ismo ack --key` (reminders)
+ *   ISMO_REMINDER_REPEAT     Reminder.repeat, decimal (reminders; 0 the first time)
+ *   ISMO_REMINDER_ESCALATED  1 when escalated, else 0 (reminders)
+ *   ISMO_REMINDER_AUDIENCE   Reminder.audience: the owner, or escalate_to (reminders)
+ *   ISMO_REMINDER_LATE       1 when fired late (at start-up), else 0 (reminders)
  *   ISMO_OLD_HEALTH     e.g. on_track (status changes)
  *   ISMO_NEW_HEALTH     e.g. at_risk (status changes)
  *   ISMO_AGENT_NAME     agent.name
@@ -36,7 +46,7 @@
 extern "C" {
 #endif
 
-#define ISMO_HOOK_N_VARS 13
+#define ISMO_HOOK_N_VARS 18
 #define ISMO_HOOK_MAX_VALUE_BYTES 1024
 
 /* The environment for one event: vars[] points into buf; NULL-terminated. */
