@@ -261,9 +261,12 @@ static ismo_err objective_validate_clause62(const Ismo__V1__Objective *o, char *
         set_why(why, why_len, "reminder offsets: at most 16, each more than 0 and at most 100 years%s", "");
         return ISMO_ERR_INVALID;
     }
-    if (o->has_overdue_repeat_ms && o->overdue_repeat_ms != -1 &&
-        (o->overdue_repeat_ms < 0 || o->overdue_repeat_ms > ISMO_MAX_DURATION_MS)) {
-        set_why(why, why_len, "overdue_repeat_ms must be -1 (never), 0 (server default) or a duration up to 100 years%s", "");
+    if (o->has_overdue_repeat_ms && o->overdue_repeat_ms != -1 && o->overdue_repeat_ms != 0 &&
+        (o->overdue_repeat_ms < ISMO_MIN_OVERDUE_REPEAT_MS || o->overdue_repeat_ms > ISMO_MAX_DURATION_MS)) {
+        set_why(why, why_len,
+                "overdue_repeat_ms must be -1 (never), 0 (server default) or a duration from 1 h up to 100 "
+                "years%s",
+                "");
         return ISMO_ERR_INVALID;
     }
     if (too_long(o->escalate_to, ISMO_MAX_SHORT_BYTES) || !ismo_utf8_is_valid(o->escalate_to)) {
@@ -503,6 +506,41 @@ ismo_err ismo_sample_validate(const Ismo__V1__Sample *s, char *why, size_t why_l
         return ISMO_ERR_INVALID;
     }
 
+    return ISMO_OK;
+}
+
+ismo_err ismo_sample_fits_metric(const Ismo__V1__Sample *s, const Ismo__V1__Metric *m, char *why,
+                                 size_t why_len)
+{
+    if (!s || !m) {
+        return ISMO_OK;
+    }
+    int ratio = m->has_aggregation && m->aggregation == ISMO__V1__AGGREGATION__RATIO;
+    if (m->has_value_kind && m->value_kind == ISMO__V1__VALUE_KIND__YES_NO && s->value != 0 && s->value != 1) {
+        if (why && why_len) {
+            snprintf(why, why_len, "sample value %.17g: a yes/no metric takes only 1 (yes) or 0 (no)", s->value);
+        }
+        return ISMO_ERR_INVALID;
+    }
+    if (!ratio && s->has_total) {
+        set_why(why, why_len,
+                "sample has a total, but only a ratio metric (aggregation RATIO) takes one; push the value "
+                "alone%s",
+                "");
+        return ISMO_ERR_INVALID;
+    }
+    if (ratio) {
+        double total = s->has_total ? s->total : 1;
+        if (s->value < 0 || s->value > total) {
+            if (why && why_len) {
+                snprintf(why, why_len,
+                         "sample value %.17g of total %.17g: a ratio metric needs 0 <= value <= total "
+                         "(total absent = 1)",
+                         s->value, total);
+            }
+            return ISMO_ERR_INVALID;
+        }
+    }
     return ISMO_OK;
 }
 

@@ -42,6 +42,9 @@ extern "C" {
 #define ISMO_MAX_LABEL_BYTES 64   /* PeriodTarget.label */
 /* Most reminder offsets per objective or action (Objective.reminder_offsets_ms). */
 #define ISMO_MAX_OFFSETS 16
+/* Shortest OVERDUE repeat period (Objective.overdue_repeat_ms, ismod's
+ * overdue_repeat_ms): 1 h, so a repeat cannot flood the event log. */
+#define ISMO_MIN_OVERDUE_REPEAT_MS INT64_C(3600000)
 /* Most entries of a repeated field of an objective (actions, references,
  * review dates, period targets). */
 #define ISMO_MAX_LIST_FIELD 1000
@@ -83,7 +86,8 @@ ProtobufCMessage *ismo_codec_copy(const ProtobufCMessage *m);
  * Clause-6.2 fields: parent_id a valid id and not the objective's own id
  * (cycles need the store: ismod checks them); review dates instants (not 0);
  * reminder offsets (objective and actions) at most ISMO_MAX_OFFSETS, each
- * 0 < offset <= 100 years; overdue_repeat_ms -1, 0 or a duration up to 100
+ * 0 < offset <= 100 years; overdue_repeat_ms -1, 0 or a duration of at least
+ * ISMO_MIN_OVERDUE_REPEAT_MS (1 h) and up to 100
  * years; escalate_to and not_measurable_reason lengths and UTF-8; value kind
  * and calendar period known (a DURATION metric's unit is s, min, h or d);
  * period targets: label <= 64 bytes, from_ms < to_ms, finite target; action
@@ -98,6 +102,14 @@ ismo_err ismo_objective_validate(const Ismo__V1__Objective *o, char *why, size_t
  * present) finite, > 0 and within ISMO_MAX_ABS_VALUE.
  * ISMO_ERR_INVALID + why. */
 ismo_err ismo_sample_validate(const Ismo__V1__Sample *s, char *why, size_t why_len);
+
+/* Check a sample (already passed ismo_sample_validate) against the metric it
+ * is pushed for (m may be NULL: no metric, no rule): a YES_NO metric takes
+ * only 0 (no) or 1 (yes); a RATIO metric takes 0 <= value <= total (total
+ * absent = 1); a total on a metric that is not RATIO is refused (it would be
+ * ignored). ISMO_ERR_INVALID + why naming the rule. */
+ismo_err ismo_sample_fits_metric(const Ismo__V1__Sample *s, const Ismo__V1__Metric *m, char *why,
+                                 size_t why_len);
 
 /* Check a Review as received in AddReview (ISO/IEC 27001:2022 9.3):
  * objective_id a valid id, decision CONTINUE, ADJUST or CLOSE, note <= 4096

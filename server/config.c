@@ -186,14 +186,24 @@ static ismo_err set_row(ismo_config *cfg, const row *r, const char *value, char 
                      r->max);
             return ISMO_ERR_INVALID;
         }
+        if (r->offset == OFF(overdue_repeat_ms) && ms > 0 && ms < ISMO_MIN_OVERDUE_REPEAT_MS) {
+            snprintf(why, why_len, "%s: %s is too short: 0 or -1 (never) or at least 1h (3600000 ms)", r->name,
+                     value);
+            return ISMO_ERR_INVALID;
+        }
         *(int64_t *)(base + r->offset) = ms;
         return ISMO_OK;
     }
     case T_FRACTION: {
         char *end;
         double v = strtod(value, &end);
-        if (end == value || *end || !isfinite(v) || v < r->min || v > r->max) {
+        if (end == value || *end || !isfinite(v)) {
             goto bad;
+        }
+        if (v < r->min || v > r->max) {
+            snprintf(why, why_len, "%s: %s is out of range: a fraction from %g to %g (e.g. 0.02 = 2 %%)",
+                     r->name, value, r->min, r->max);
+            return ISMO_ERR_INVALID;
         }
         *(double *)(base + r->offset) = v;
         return ISMO_OK;

@@ -473,6 +473,28 @@ static ismo_err h_put_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
     return ISMO_OK;
 }
 
+/* An as-of instant (GetObjective, GetStatus, Explain): 0 = now, else an
+ * instant within 1970..9999 and not after the server's now plus the clock
+ * skew allowance (the future cannot be reconstructed). Fails the reply with
+ * INVALID_ARGUMENT and a reason, or returns ISMO_OK. */
+static ismo_err as_of_check(const ismo_work *w, int64_t as_of, Ismo__V1__Reply *reply)
+{
+    char why[240];
+    if (as_of < 0 || as_of > ISMO_MAX_INSTANT_MS) {
+        fail(reply, ISMO_ERR_INVALID, "as_of_ms must be 0 (now) or an instant between 1970 and 9999");
+        return ISMO_ERR_INVALID;
+    }
+    if (as_of > w->now_ms + ISMO_MAX_CLOCK_SKEW_MS) {
+        snprintf(why, sizeof why,
+                 "as_of_ms %lld is in the future: after the server's now (%lld, UTC ms) plus the clock skew "
+                 "allowance of %lld ms; as-of shows the past, not a prediction",
+                 (long long)as_of, (long long)w->now_ms, (long long)ISMO_MAX_CLOCK_SKEW_MS);
+        fail(reply, ISMO_ERR_INVALID, why);
+        return ISMO_ERR_INVALID;
+    }
+    return ISMO_OK;
+}
+
 static ismo_err h_get_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
 {
     const Ismo__V1__GetObjectiveRequest *g = req->get_objective;
@@ -483,6 +505,9 @@ static ismo_err h_get_objective(ismo_work *w, const Ismo__V1__Request *req, Ismo
     }
     Ismo__V1__Objective *o = NULL;
     int as_of = (!g->has_version || g->version == 0) && g->has_as_of_ms && g->as_of_ms != 0;
+    if (as_of && as_of_check(w, g->as_of_ms, reply) != ISMO_OK) {
+        return ISMO_ERR_INVALID;
+    }
     ismo_err err = as_of ? ismo_store_objective_get_as_of(w->txn, g->id, g->as_of_ms, &o)
                          : ismo_store_objective_get(w->txn, g->id, g->has_version ? g->version : 0, &o);
     if (err == ISMO_ERR_NOT_FOUND) {
@@ -624,6 +649,8 @@ typedef struct obj_cache {
     int exists;
     int retired;
     int allowed; /* the peer may push for this objective's function */
+    int has_metric;
+    Ismo__V1__Metric metric; /* value kind and aggregation only (ismo_sample_fits_metric) */
 } obj_cache;
 
 static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__Reply *reply)
@@ -651,7 +678,7 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
     reply->body_case = ISMO__V1__REPLY__BODY_PUSH_SAMPLES;
     reply->push_samples = pr;
     pr->rejected = rej;
-    obj_cache cache = {"", 0, 0, 0};
+    obj_cache cache = {"", 0, 0, 0, 0, ISMO__V1__METRIC__INIT};
     size_t denied = 0;
     ismo_err err = ISMO_OK;
     uint32_t accepted = 0, dups = 0;
@@ -676,6 +703,15 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
             cache.exists = o != NULL;
             cache.retired = o && o->retired;
             cache.allowed = o && may_function(w, o->function);
+            cache.has_metric = o && o->metric;
+            if (cache.has_metric) {
+                Ismo__V1__Metric m0 = ISMO__V1__METRIC__INIT;
+                cache.metric = m0;
+                cache.metric.has_value_kind = o->metric->has_value_kind;
+                cache.metric.value_kind = o->metric->value_kind;
+                cache.metric.has_aggregation = o->metric->has_aggregation;
+                cache.metric.aggregation = o->metric->aggregation;
+            }
             if (o) {
                 ismo__v1__objective__free_unpacked(o, NULL);
             }
@@ -698,6 +734,8 @@ static ismo_err h_push_samples(ismo_work *w, const Ismo__V1__Request *req, Ismo_
         } else if (verr == ISMO_OK && cache.retired) {
             verr = ISMO_ERR_CONFLICT;
             snprintf(why, sizeof why, "objective '%.80s' is retired", s->objective_id);
+        } else if (verr == ISMO_OK && cache.has_metric) {
+            verr = ismo_sample_fits_metric(s, &cache.metric, why, sizeof why);
         }
         if (verr != ISMO_OK) {
             Ismo__V1__SampleRejection *r = malloc(sizeof *r);
@@ -1177,8 +1215,7 @@ static ismo_err h_get_status(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
         fail(reply, ISMO_ERR_TOO_LARGE, "too many ids (more than max_list)");
         return ISMO_ERR_TOO_LARGE;
     }
-    if (as_of < 0 || as_of > ISMO_MAX_INSTANT_MS) {
-        fail(reply, ISMO_ERR_INVALID, "as_of_ms must be 0 (now) or an instant between 1970 and 9999");
+    if (as_of_check(w, as_of, reply) != ISMO_OK) {
         return ISMO_ERR_INVALID;
     }
     if (g->n_ids == 0) {
@@ -1246,8 +1283,7 @@ static ismo_err h_explain(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__
         fail(reply, ISMO_ERR_INVALID, "id missing");
         return ISMO_ERR_INVALID;
     }
-    if (as_of < 0 || as_of > ISMO_MAX_INSTANT_MS) {
-        fail(reply, ISMO_ERR_INVALID, "as_of_ms must be 0 (now) or an instant between 1970 and 9999");
+    if (as_of_check(w, as_of, reply) != ISMO_OK) {
         return ISMO_ERR_INVALID;
     }
     Ismo__V1__Objective *o = NULL;

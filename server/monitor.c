@@ -12,6 +12,7 @@
 #include "assess.h"
 #include "audit.h"
 #include "evaluator.h"
+#include "ismo_codec.h"
 #include "ismo_log.h"
 #include "ismo_time.h"
 #include "scheduler.h"
@@ -260,6 +261,9 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
     in.n_offsets = o->n_reminder_offsets_ms > 0 ? o->n_reminder_offsets_ms : w->cfg->n_reminder_offsets;
     in.overdue_repeat_ms = o->has_overdue_repeat_ms && o->overdue_repeat_ms != 0 ? o->overdue_repeat_ms
                                                                                  : w->cfg->overdue_repeat_ms;
+    if (in.overdue_repeat_ms > 0 && in.overdue_repeat_ms < ISMO_MIN_OVERDUE_REPEAT_MS) {
+        in.overdue_repeat_ms = ISMO_MIN_OVERDUE_REPEAT_MS; /* stored before the 1 h floor: no flood */
+    }
     in.late_before_ms = w->late_before_ms;
     in.quiet_before_ms = w->quiet_before_ms;
     uint32_t outstanding = 0;

@@ -465,13 +465,17 @@ static void test_objective_validate_clause62(void **state)
 
     full_objective(&f);
     f.o.has_overdue_repeat_ms = 1;
-    int64_t repeats_ok[] = {-1, 0, 1, 86400000};
+    int64_t repeats_ok[] = {-1, 0, ISMO_MIN_OVERDUE_REPEAT_MS, 86400000};
     for (size_t i = 0; i < sizeof repeats_ok / sizeof repeats_ok[0]; i++) {
         f.o.overdue_repeat_ms = repeats_ok[i];
         assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK);
     }
     f.o.overdue_repeat_ms = -2;
     expect_invalid(&f.o, "overdue repeat -2");
+    f.o.overdue_repeat_ms = 1;
+    expect_invalid(&f.o, "overdue repeat 1 ms (below the 1 h floor)");
+    f.o.overdue_repeat_ms = ISMO_MIN_OVERDUE_REPEAT_MS - 1;
+    expect_invalid(&f.o, "overdue repeat just below 1 h");
     f.o.overdue_repeat_ms = ISMO_MAX_DURATION_MS + 1;
     expect_invalid(&f.o, "overdue repeat over 100 years");
 
@@ -669,6 +673,51 @@ static void test_sample_validate(void **state)
     assert_false(ismo_utf8_is_valid("\xed\xa0\x80"));
     assert_false(ismo_utf8_is_valid("\xf4\x90\x80\x80"));
     assert_true(ismo_utf8_is_valid("Ren\xc3\xa9 M\xc3\xbcller \xe2\x82\xac \xf0\x9f\x94\x92"));
+}
+
+/* A sample against its metric: yes/no 0 or 1; ratio 0 <= value <= total
+ * (total absent = 1); a total only on a ratio metric; no metric, no rule. */
+static void test_sample_fits_metric(void **state)
+{
+    (void)state;
+    Ismo__V1__Sample s = ISMO__V1__SAMPLE__INIT;
+    Ismo__V1__Metric m = ISMO__V1__METRIC__INIT;
+    char why[200] = "";
+    s.objective_id = (char *)"OBJ-1";
+    s.has_value = 1;
+    m.has_value_kind = 1;
+    m.value_kind = ISMO__V1__VALUE_KIND__YES_NO;
+    s.value = 1;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, why, sizeof why), ISMO_OK);
+    s.value = 0;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, why, sizeof why), ISMO_OK);
+    s.value = 2;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, why, sizeof why), ISMO_ERR_INVALID);
+    assert_non_null(strstr(why, "yes/no"));
+    s.value = 0.5;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, NULL, 0), ISMO_ERR_INVALID);
+    m.value_kind = ISMO__V1__VALUE_KIND__NUMBER;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, NULL, 0), ISMO_OK);
+    s.has_total = 1;
+    s.total = 10;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, why, sizeof why), ISMO_ERR_INVALID);
+    assert_non_null(strstr(why, "ratio"));
+    m.has_aggregation = 1;
+    m.aggregation = ISMO__V1__AGGREGATION__RATIO;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, NULL, 0), ISMO_OK);
+    s.value = 10;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, NULL, 0), ISMO_OK);
+    s.value = 12;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, why, sizeof why), ISMO_ERR_INVALID);
+    assert_non_null(strstr(why, "0 <= value <= total"));
+    s.value = -1;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, NULL, 0), ISMO_ERR_INVALID);
+    s.has_total = 0;
+    s.value = 1;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, NULL, 0), ISMO_OK);
+    s.value = 2;
+    assert_int_equal(ismo_sample_fits_metric(&s, &m, NULL, 0), ISMO_ERR_INVALID);
+    assert_int_equal(ismo_sample_fits_metric(&s, NULL, NULL, 0), ISMO_OK);
 }
 
 /* ---- names ---- */
@@ -953,6 +1002,7 @@ int main(void)
         cmocka_unit_test(test_objective_validate_clause62),
         cmocka_unit_test(test_review_and_context_validate),
         cmocka_unit_test(test_sample_validate),
+        cmocka_unit_test(test_sample_fits_metric),
         cmocka_unit_test(test_enum_names),
         cmocka_unit_test(test_topic),
         cmocka_unit_test(test_hostile_fixtures),

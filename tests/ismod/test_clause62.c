@@ -816,6 +816,126 @@ static void test_bad_input(void **state)
     ismo__v1__reply__free_unpacked(r, NULL);
 }
 
+/* One sample, value of total (has_total), for id: the push's status code. */
+static ismo_err push_one(const char *id, double v, int has_total, double total, char *msg, size_t msg_len)
+{
+    Ismo__V1__Sample s = ISMO__V1__SAMPLE__INIT;
+    Ismo__V1__Sample *arr[1] = {&s};
+    s.objective_id = (char *)id;
+    s.has_value = 1;
+    s.value = v;
+    s.has_total = has_total;
+    s.total = total;
+    Ismo__V1__Reply *r = NULL;
+    ismo_err err = ismo_push_samples(C, arr, 1, &r);
+    if (msg && msg_len) {
+        snprintf(msg, msg_len, "%s", r && r->message ? r->message : "");
+    }
+    if (err == ISMO_ERR_PARTIAL) {
+        assert_int_equal(r->push_samples->accepted, 0);
+        assert_int_equal(r->push_samples->rejected[0]->code, ISMO__V1__STATUS_CODE__INVALID_ARGUMENT);
+    }
+    ismo__v1__reply__free_unpacked(r, NULL);
+    return err;
+}
+
+/* A sample must fit its metric: yes/no takes 0 or 1, a ratio 0 <= value <=
+ * total, a total only on a ratio metric; nothing refused is stored. */
+static void test_sample_fits_metric(void **state)
+{
+    (void)state;
+    obj x;
+    char msg[300];
+    complete(&x, "FIT-YN", 1);
+    x.m.has_value_kind = 1;
+    x.m.value_kind = ISMO__V1__VALUE_KIND__YES_NO;
+    x.m.unit = "";
+    put_ok(&x, NULL);
+    assert_int_equal(push_one("FIT-YN", 2, 0, 0, msg, sizeof msg), ISMO_ERR_PARTIAL);
+    assert_non_null(strstr(msg, "yes/no"));
+    assert_int_equal(push_one("FIT-YN", 0.5, 0, 0, NULL, 0), ISMO_ERR_PARTIAL);
+    assert_int_equal(push_one("FIT-YN", -1, 0, 0, NULL, 0), ISMO_ERR_PARTIAL);
+    assert_int_equal(push_one("FIT-YN", 0, 0, 0, NULL, 0), ISMO_OK);
+    assert_int_equal(push_one("FIT-YN", 1, 0, 0, NULL, 0), ISMO_OK);
+
+    complete(&x, "FIT-RATIO", 90);
+    x.m.aggregation = ISMO__V1__AGGREGATION__RATIO;
+    put_ok(&x, NULL);
+    assert_int_equal(push_one("FIT-RATIO", 12, 1, 10, msg, sizeof msg), ISMO_ERR_PARTIAL);
+    assert_non_null(strstr(msg, "0 <= value <= total"));
+    assert_int_equal(push_one("FIT-RATIO", -1, 1, 10, NULL, 0), ISMO_ERR_PARTIAL);
+    assert_int_equal(push_one("FIT-RATIO", 2, 0, 0, NULL, 0), ISMO_ERR_PARTIAL); /* total absent = 1 */
+    assert_int_equal(push_one("FIT-RATIO", 10, 1, 10, NULL, 0), ISMO_OK);
+    assert_int_equal(push_one("FIT-RATIO", 1, 0, 0, NULL, 0), ISMO_OK);
+
+    complete(&x, "FIT-NUM", 90);
+    put_ok(&x, NULL);
+    assert_int_equal(push_one("FIT-NUM", 5, 1, 10, msg, sizeof msg), ISMO_ERR_PARTIAL);
+    assert_non_null(strstr(msg, "total"));
+    assert_int_equal(push_one("FIT-NUM", 5, 0, 0, NULL, 0), ISMO_OK);
+
+    Ismo__V1__Status *st = status_of("FIT-YN", 0);
+    assert_int_equal(st->total_samples, 2);
+    ismo__v1__status__free_unpacked(st, NULL);
+    st = status_of("FIT-RATIO", 0);
+    assert_int_equal(st->total_samples, 2);
+    ismo__v1__status__free_unpacked(st, NULL);
+    st = status_of("FIT-NUM", 0);
+    assert_int_equal(st->total_samples, 1);
+    ismo__v1__status__free_unpacked(st, NULL);
+}
+
+/* overdue_repeat_ms has a floor of 1 h (-1 and 0 stay allowed). */
+static void test_overdue_repeat_floor(void **state)
+{
+    (void)state;
+    obj x;
+    complete(&x, "REP-1", 90);
+    x.o.has_overdue_repeat_ms = 1;
+    x.o.overdue_repeat_ms = 1000;
+    put_expect(&x, ISMO_ERR_INVALID);
+    x.o.overdue_repeat_ms = 3600000 - 1;
+    put_expect(&x, ISMO_ERR_INVALID);
+    x.o.overdue_repeat_ms = 3600000;
+    put_expect(&x, ISMO_OK);
+    x.o.overdue_repeat_ms = 0;
+    put_expect(&x, ISMO_OK);
+    x.o.overdue_repeat_ms = -1;
+    put_expect(&x, ISMO_OK);
+}
+
+/* An as-of instant after the server's now (plus the clock skew allowance)
+ * is refused: as-of reconstructs, it does not predict. */
+static void test_as_of_future_refused(void **state)
+{
+    (void)state;
+    obj x;
+    complete(&x, "FUT-1", 90);
+    put_ok(&x, NULL);
+    int64_t future = ismo_now_ms() + 2 * ISMO_DAY_MS;
+    const char *ids[1] = {"FUT-1"};
+    Ismo__V1__Reply *r = NULL;
+    assert_int_equal(ismo_get_status_as_of(C, ids, 1, NULL, future, &r), ISMO_ERR_INVALID);
+    assert_non_null(r->message);
+    assert_non_null(strstr(r->message, "future"));
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_get_status_as_of(C, NULL, 0, NULL, future, &r), ISMO_ERR_INVALID);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_get_objective_as_of(C, "FUT-1", future, &r), ISMO_ERR_INVALID);
+    assert_non_null(strstr(r->message, "future"));
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_explain(C, "FUT-1", future, 0, &r), ISMO_ERR_INVALID);
+    assert_non_null(strstr(r->message, "future"));
+    ismo__v1__reply__free_unpacked(r, NULL);
+    /* within the skew allowance: answered */
+    int64_t soon = ismo_now_ms() + 1000;
+    assert_int_equal(ismo_get_status_as_of(C, ids, 1, NULL, soon, &r), ISMO_OK);
+    assert_int_equal(r->get_status->n_statuses, 1);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_explain(C, "FUT-1", soon, 0, &r), ISMO_OK);
+    ismo__v1__reply__free_unpacked(r, NULL);
+}
+
 /* ---- replies cut at max_list ---- */
 
 static int setup_small_lists(void **state)
@@ -905,6 +1025,9 @@ int main(void)
         T(test_as_of),
         T(test_explain),
         T(test_bad_input),
+        T(test_sample_fits_metric),
+        T(test_overdue_repeat_floor),
+        T(test_as_of_future_refused),
         cmocka_unit_test_setup_teardown(test_lists_cut_at_max_list, setup_small_lists, teardown),
     };
     return cmocka_run_group_tests_name("ismod_clause62", tests, NULL, NULL);

@@ -347,6 +347,39 @@ static void test_overdue_repeat(void **state)
     char *d[] = {"ismod", "--overdue-repeat-ms", "-2d"};
     assert_int_equal(parse(&c, ARGC(d), d, why, sizeof why), ISMO_ERR_INVALID);
     assert_non_null(strstr(why, "overdue_repeat_ms"));
+    /* a floor of 1 h: a repeat every second would flood the event log */
+    char *e[] = {"ismod", "--overdue-repeat-ms", "1s"};
+    assert_int_equal(parse(&c, ARGC(e), e, why, sizeof why), ISMO_ERR_INVALID);
+    assert_non_null(strstr(why, "at least 1h"));
+    char *f[] = {"ismod", "--overdue-repeat-ms", "59min"};
+    assert_int_equal(parse(&c, ARGC(f), f, why, sizeof why), ISMO_ERR_INVALID);
+    char *g[] = {"ismod", "--overdue-repeat-ms", "1h"};
+    assert_int_equal(parse(&c, ARGC(g), g, why, sizeof why), ISMO_OK);
+    assert_int_equal(c.overdue_repeat_ms, 3600000);
+    char *h[] = {"ismod", "--overdue-repeat-ms", "0"};
+    assert_int_equal(parse(&c, ARGC(h), h, why, sizeof why), ISMO_OK);
+    assert_int_equal(c.overdue_repeat_ms, 0);
+}
+
+/* A fraction out of range names the allowed range; a non-number is invalid. */
+static void test_fraction_range_message(void **state)
+{
+    (void)state;
+    ismo_config c;
+    char why[256];
+    char *a[] = {"ismod", "--hysteresis", "2"};
+    assert_int_equal(parse(&c, ARGC(a), a, why, sizeof why), ISMO_ERR_INVALID);
+    assert_non_null(strstr(why, "hysteresis"));
+    assert_non_null(strstr(why, "out of range"));
+    assert_non_null(strstr(why, "from 0 to 1"));
+    char *b[] = {"ismod", "--at-risk-margin", "-0.5"};
+    assert_int_equal(parse(&c, ARGC(b), b, why, sizeof why), ISMO_ERR_INVALID);
+    assert_non_null(strstr(why, "from 0 to 1"));
+    char *d[] = {"ismod", "--hysteresis", "abc"};
+    assert_int_equal(parse(&c, ARGC(d), d, why, sizeof why), ISMO_ERR_INVALID);
+    assert_non_null(strstr(why, "invalid value"));
+    char *e[] = {"ismod", "--hysteresis", "0.05"};
+    assert_int_equal(parse(&c, ARGC(e), e, why, sizeof why), ISMO_OK);
 }
 
 /* display_tz: a zone of the tz database, validated against tzdata. */
@@ -390,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_command_line_wins),
         cmocka_unit_test(test_config_equals_form),
         cmocka_unit_test(test_overdue_repeat),
+        cmocka_unit_test(test_fraction_range_message),
         cmocka_unit_test(test_display_tz),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
