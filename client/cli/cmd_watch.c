@@ -210,9 +210,16 @@ typedef struct watch {
     const char *function;
     int kind;
     uint64_t last_seq;  /* newest seq printed (or skipped as history) */
+    uint64_t listed;    /* every wanted event up to this seq has been printed */
     uint64_t count;     /* stop after this many printed; 0 = no limit */
     uint64_t printed;
 } watch_t;
+
+/* The newest seq up to which nothing wanted is missing. */
+static uint64_t watch_have(const watch_t *w)
+{
+    return w->last_seq > w->listed ? w->last_seq : w->listed;
+}
 
 static int watch_wanted(const watch_t *w, const Ismo__V1__Event *e)
 {
@@ -225,13 +232,16 @@ static int watch_wanted(const watch_t *w, const Ismo__V1__Event *e)
     return 1;
 }
 
-/* Print stored events with last_seq < seq < upto (upto 0 = no bound).
+/* Print stored wanted events with watch_have() < seq < upto (upto 0 = no
+ * bound), using the watch's filters. Afterwards every wanted event up to
+ * upto - 1 (or up to the newest stored seq) has been printed.
  * Returns CLI_EXIT_OK or an exit code. */
 static int watch_catch_up(watch_t *w, uint64_t upto)
 {
     for (;;) {
         Ismo__V1__Reply *reply = NULL;
-        ismo_err err = ismo_list_events(w->client, w->last_seq, 0, w->function, w->kind, &reply);
+        uint64_t from = watch_have(w);
+        ismo_err err = ismo_list_events(w->client, from, 0, w->function, w->kind, &reply);
         if (err != ISMO_OK || !reply->list_events) {
             int rc = cli_call_failed(w->cli, w->client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err,
                                      "cannot catch up with stored events");
@@ -242,20 +252,32 @@ static int watch_catch_up(watch_t *w, uint64_t upto)
         }
         const Ismo__V1__ListEventsReply *l = reply->list_events;
         int more = l->more && l->n_events > 0;
+        int complete = !more; /* this list reached the newest stored seq */
         for (size_t i = 0; i < l->n_events; i++) {
             const Ismo__V1__Event *e = l->events[i];
             if (upto && e->seq >= upto) {
                 more = 0;
+                complete = 1; /* everything below upto was listed */
                 break;
             }
-            if (e->seq > w->last_seq) {
+            if (e->seq > from) {
                 event_print(e);
                 w->last_seq = e->seq;
                 w->printed++;
                 if (w->count && w->printed >= w->count) {
                     more = 0;
+                    complete = 0;
                     break;
                 }
+            }
+        }
+        if (complete) {
+            uint64_t top = l->has_last_seq ? l->last_seq : 0;
+            if (upto && top >= upto) {
+                top = upto - 1;
+            }
+            if (top > w->listed) {
+                w->listed = top;
             }
         }
         ismo__v1__reply__free_unpacked(reply, NULL);
@@ -335,6 +357,11 @@ int cmd_watch(cli_t *cli, int argc, char **argv)
     } else {
         ismo_sub_subscribe(sub, "");
     }
+    if (w.kind || function) {
+        /* the heartbeat carries the newest stored seq: an event published
+         * while the subscription was down (e.g. at ismod's start) shows */
+        ismo_sub_subscribe(sub, "heartbeat.");
+    }
     w.client = cli_connect(cli);
     if (!w.client) {
         ismo_sub_destroy(&sub);
@@ -378,8 +405,14 @@ int cmd_watch(cli_t *cli, int argc, char **argv)
             rc = cli_fail(cli, "event subscription failed: %s", ismo_strerror(err));
             break;
         }
-        if (e->seq > w.last_seq && watch_wanted(&w, e)) {
-            if (e->seq > w.last_seq + 1) {
+        if (e->kind == ISMO__V1__EVENT_KIND__HEARTBEAT) {
+            /* not an event: its seq is the newest stored one; beyond what
+             * we have, something was published that we did not get */
+            if (e->seq > watch_have(&w)) {
+                rc = watch_catch_up(&w, 0);
+            }
+        } else if (e->seq > watch_have(&w) && watch_wanted(&w, e)) {
+            if (e->seq > watch_have(&w) + 1) {
                 /* a gap: events we may have missed (or that our filter skips) */
                 rc = watch_catch_up(&w, e->seq);
             }

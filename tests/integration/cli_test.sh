@@ -554,6 +554,54 @@ ismo import "$TMP/revdate2.yaml" --reason "later start" >/dev/null 2>&1
 ismo history OBJ-REVDATE >"$TMP/revdate-hist.out" 2>&1
 check "history: a start date is the day it names" grep -q "^    start: 2026-01-01 -> 2026-02-01$" "$TMP/revdate-hist.out"
 
+# --- watch: events published while the subscription was down are caught up -------------------
+# Three watches (unfiltered, --kind review, --function it-ops); ismod stops, a
+# second ismod on the same data directory but other endpoints stores a review
+# (published where no watch listens), and ismod restarts on the old endpoints.
+# Its heartbeat (newest stored seq) must make each watch fetch the missed event
+# with ListEvents; a heartbeat is not printed as an event.
+ismo watch --timeout-s 30 --count 1 >"$TMP/wgap-all.out" 2>&1 &
+WG1=$!
+ismo watch --timeout-s 30 --count 1 --kind review >"$TMP/wgap-kind.out" 2>&1 &
+WG2=$!
+ismo watch --timeout-s 30 --count 1 --function it-ops >"$TMP/wgap-fn.out" 2>&1 &
+WG3=$!
+sleep 1
+stop_ismod() {
+    kill "$SERVER_PID" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    SERVER_PID=
+}
+start_ismod() { # start_ismod ENDPOINT PUB_ENDPOINT
+    "$ISMOD" --data-dir "$TMP/data" --insecure --endpoint "$1" --pub-endpoint "$2" \
+        --tick-ms 200 --no-sync true >>"$TMP/ismod.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 50); do
+        "$ISMO" --endpoint "$1" --timeout-ms 200 ping >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+stop_ismod
+P2=$(free_port); P3=$(free_port)
+check "second ismod on other endpoints comes up" start_ismod "tcp://127.0.0.1:$P2" "tcp://127.0.0.1:$P3"
+"$ISMO" --endpoint "tcp://127.0.0.1:$P2" --timeout-ms 5000 review add OBJ-PENDING-UPDATES \
+    --decision continue --note "while the watch was away" >/dev/null 2>&1
+check "review stored by the second ismod" test $? -eq 0
+stop_ismod
+check "ismod restarts on its endpoints" start_ismod "$ISMO_ENDPOINT" "$ISMO_PUB_ENDPOINT"
+for pid in $WG1 $WG2 $WG3; do
+    WATCH_PID=$pid
+    wait "$pid"
+done
+WATCH_PID=
+for f in all kind fn; do
+    check "watch ($f) printed the review missed while away" \
+        grep -q "^#[0-9]* .* review it-ops OBJ-PENDING-UPDATES continue by cli-test .*: while the watch was away$" \
+        "$TMP/wgap-$f.out"
+    check "watch ($f) printed no heartbeat" test "$(grep -c heartbeat "$TMP/wgap-$f.out")" -eq 0
+done
+
 # --- usage and a dead server ------------------------------------------------------------
 "$ISMO" frobnicate >/dev/null 2>&1
 check "unknown command exits 2" test $? -eq 2
@@ -562,6 +610,28 @@ DEAD=$(free_port)
 rc=$?
 check "dead server: exit 3" test $rc -eq 3
 check "dead server: clear message" grep -q "ismo: status: .*no reply from tcp://127.0.0.1:$DEAD" "$TMP/dead.out"
+
+# --insecure on tcp://localhost:PORT: ismod binds 127.0.0.1:PORT (libzmq cannot bind a host name)
+LP=$(free_port)
+LPUB=$(free_port)
+while [ "$LPUB" = "$LP" ]; do LPUB=$(free_port); done
+"$ISMOD" --data-dir "$TMP/data-localhost" --insecure --endpoint "tcp://localhost:$LP" \
+    --pub-endpoint "tcp://localhost:$LPUB" --no-sync true >"$TMP/ismod-localhost.log" 2>&1 &
+LPID=$!
+ok=1
+for _ in $(seq 1 50); do
+    if "$ISMO" --endpoint "tcp://127.0.0.1:$LP" --timeout-ms 300 ping >/dev/null 2>&1; then ok=0; break; fi
+    kill -0 "$LPID" 2>/dev/null || break
+    sleep 0.1
+done
+check "ismod --insecure --endpoint tcp://localhost:PORT serves on 127.0.0.1:PORT" test $ok -eq 0 ||
+    tail -3 "$TMP/ismod-localhost.log"
+check "  ... and logs the rewrite" grep -q "endpoint tcp://localhost:$LP: binding tcp://127.0.0.1:$LP" \
+    "$TMP/ismod-localhost.log"
+kill "$LPID" 2>/dev/null
+for _ in $(seq 1 50); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
+kill -9 "$LPID" 2>/dev/null
+wait "$LPID" 2>/dev/null
 
 if [ $FAILS -ne 0 ]; then
     echo "$FAILS check(s) failed; ismod log:"; tail -20 "$TMP/ismod.log"
