@@ -400,6 +400,11 @@ static const char *request_subject(const Ismo__V1__Request *req)
     case ISMO__V1__REQUEST__BODY_GET_OBJECTIVE: return req->get_objective->id;
     case ISMO__V1__REQUEST__BODY_RETIRE_OBJECTIVE: return req->retire_objective->id;
     case ISMO__V1__REQUEST__BODY_LIST_SAMPLES: return req->list_samples->objective_id;
+    case ISMO__V1__REQUEST__BODY_ACK: return req->ack->objective_id;
+    case ISMO__V1__REQUEST__BODY_EXPLAIN: return req->explain->id;
+    case ISMO__V1__REQUEST__BODY_ADD_REVIEW:
+        return req->add_review->review ? req->add_review->review->objective_id : NULL;
+    case ISMO__V1__REQUEST__BODY_LIST_REVIEWS: return req->list_reviews->objective_id;
     default: return NULL;
     }
 }

@@ -182,6 +182,20 @@ static int endpoint_is_local(const char *ep)
     return *p == ':';
 }
 
+/* libzmq binds "tcp://localhost:PORT" as an interface named localhost and
+ * fails ("No such device"): rewrite it to tcp://127.0.0.1:PORT (logged). */
+static void localhost_to_loopback(char *ep, size_t len, const char *what)
+{
+    static const char host[] = "tcp://localhost:";
+    if (strncmp(ep, host, strlen(host)) != 0) {
+        return;
+    }
+    char was[256];
+    snprintf(was, sizeof was, "%s", ep);
+    snprintf(ep, len, "tcp://127.0.0.1:%s", was + strlen(host));
+    ISMO_INFO("server", "%s %s: binding %s (libzmq binds IP addresses, not host names)", what, was, ep);
+}
+
 /* CURVE set-up: the server's key pair (created in data_dir when missing) and
  * the ZAP handler, started before any socket binds so that no connection is
  * ever admitted without it. Fills the key fields of ro and po. */
@@ -245,6 +259,9 @@ ismo_err ismo_server_new(const ismo_config *cfg, ismo_server_t **server_p, char 
         return ISMO_ERR_NOMEM;
     }
     s->cfg = *cfg;
+    localhost_to_loopback(s->cfg.endpoint, sizeof s->cfg.endpoint, "endpoint");
+    localhost_to_loopback(s->cfg.pub_endpoint, sizeof s->cfg.pub_endpoint, "pub endpoint");
+    cfg = &s->cfg;
     ismo_store_opts so = ismo_store_opts_default();
     so.map_size_bytes = (size_t)cfg->map_size_bytes;
     so.map_max_bytes = (size_t)cfg->map_max_bytes;

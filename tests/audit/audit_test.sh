@@ -49,6 +49,8 @@ N0=$(wc -l <"$TMP/e0.jsonl")
 for v in 25 20 18 12; do ismo push AUD-1 $v >/dev/null 2>&1; done
 ismo show NO-SUCH-OBJECTIVE-zq7 >/dev/null 2>&1
 check "refused request answered NOT_FOUND (exit 1)" test $? -eq 1
+ismo explain NO-SUCH-EXPLAIN-zq8 >/dev/null 2>&1
+ismo ack NO-SUCH-ACK-zq9 >/dev/null 2>&1
 ismo audit export -o "$TMP/e1.jsonl" 2>"$TMP/export.err"
 N1=$(wc -l <"$TMP/e1.jsonl")
 check "chain grows with changes ($N0 -> $N1 records)" test "$N1" -gt "$N0"
@@ -56,6 +58,8 @@ check "objective version recorded" grep -q '"action":"objective.put","subject":"
 check "sample batches recorded with a digest" grep -q '"action":"samples.push","subject":"AUD-1","detail":"accepted 1, duplicates 0, rejected 0; sha256 ' "$TMP/e1.jsonl"
 check "status change recorded" grep -q '"action":"event.status"' "$TMP/e1.jsonl"
 check "refusal recorded" grep -q '"action":"request.refused","subject":"NO-SUCH-OBJECTIVE-zq7".*NOT_FOUND' "$TMP/e1.jsonl"
+check "refused Explain names its objective" grep -q '"action":"request.refused","subject":"NO-SUCH-EXPLAIN-zq8".*NOT_FOUND' "$TMP/e1.jsonl"
+check "refused Ack names its objective" grep -q '"action":"request.refused","subject":"NO-SUCH-ACK-zq9".*NOT_FOUND' "$TMP/e1.jsonl"
 check "checkpoints every 5 records, signed" grep -q '"seq":6,.*"action":"checkpoint".*"signature":"[0-9a-f]\{128\}"' "$TMP/e1.jsonl"
 check "export names the public key" grep -q "$PUB" "$TMP/export.err"
 
