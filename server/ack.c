@@ -70,14 +70,31 @@ static void keylist_free(keylist *l)
     memset(l, 0, sizeof *l);
 }
 
-/* every key that fired with an event (not an ack marker) */
-static int fired_key_cb(void *ctx, const char *key, uint64_t seq)
+/* an outstanding key (ismo_monitor_outstanding): a candidate when it fired
+ * with an event (the latest slot of an episode may have been suppressed; the
+ * episode's fired keys are added below) */
+typedef struct outstanding_ctx {
+    ismo_txn_t *txn;
+    const char *id;
+    keylist *l;
+    keylist *episodes;
+} outstanding_ctx;
+
+static ismo_err outstanding_cb(void *ctx, const char *key)
 {
-    keylist *l = ctx;
-    if (seq == 0 || strncmp(key, "ack:", 4) == 0) {
-        return 0;
+    outstanding_ctx *c = ctx;
+    int f = 0;
+    ismo_err err = ismo_store_reminder_fired(c->txn, c->id, key, &f);
+    if (err == ISMO_OK && f == ISMO_REMINDER_FIRED) {
+        keylist_add(c->l, key);
+        err = c->l->err;
     }
-    return keylist_add(l, key);
+    char episode[ISMO_REMINDER_KEY_BYTES];
+    if (err == ISMO_OK && ismo_reminder_episode(key, episode, sizeof episode)) {
+        keylist_add(c->episodes, episode);
+        err = c->episodes->err;
+    }
+    return err;
 }
 
 /* the fired keys of one episode: the episode key itself and "<episode>:<k>" */
@@ -162,12 +179,20 @@ ismo_err ismo_ack_handle(ismo_work *w, const Ismo__V1__Request *req, Ismo__V1__R
         ismo__v1__objective__free_unpacked(o, NULL);
         return fail(reply, ISMO_ERR_PERMISSION, why);
     }
-    keylist cand = {0}, now = {0};
+    keylist cand = {0}, now = {0}, episodes = {0};
     if (a->n_keys == 0) {
-        err = ismo_store_reminder_foreach(w->txn, o->id, "", fired_key_cb, &cand);
-        if (err == ISMO_OK) {
-            err = cand.err;
+        /* every outstanding reminder (what Status.reminders_outstanding
+         * counts), with the whole of each outstanding episode */
+        outstanding_ctx oc = {w->txn, o->id, &cand, &episodes};
+        err = ismo_monitor_outstanding(w, o, outstanding_cb, &oc);
+        for (size_t i = 0; i < episodes.n && err == ISMO_OK; i++) {
+            episode_ctx ec = {&cand, episodes.keys[i]};
+            err = ismo_store_reminder_foreach(w->txn, o->id, episodes.keys[i], episode_key_cb, &ec);
+            if (err == ISMO_OK) {
+                err = cand.err;
+            }
         }
+        keylist_free(&episodes);
     } else {
         for (size_t i = 0; i < a->n_keys && err == ISMO_OK; i++) {
             int f = 0;

@@ -62,11 +62,24 @@ ismo_err ismo_work_emit(ismo_work *w, Ismo__V1__Event *e)
     return ismo_outbox_push(w->events, topic, tl, 0, buf, len);
 }
 
+/* Reminders decided in one evaluation; more wait for the next tick. */
+#define MAX_DUE 64
+
 typedef struct fired_ctx {
     ismo_txn_t *txn;
     const char *id;
     ismo_err err;
+    ismo_key_fn key_fn; /* ismo_monitor_outstanding: each outstanding key */
+    void *key_ctx;
 } fired_ctx;
+
+static void outstanding_key_cb(void *ctx, const char *key)
+{
+    fired_ctx *f = ctx;
+    if (f->key_fn && f->err == ISMO_OK) {
+        f->err = f->key_fn(f->key_ctx, key);
+    }
+}
 
 static int fired_cb(void *ctx, const char *key)
 {
@@ -127,6 +140,59 @@ static ismo_err reminder_context(ismo_work *w, const Ismo__V1__Objective *o, ism
         ismo__v1__objective__free_unpacked(first, NULL);
     }
     return err == ISMO_ERR_NOT_FOUND ? ISMO_OK : err;
+}
+
+/* The scheduler's input for o judged with health and its newest sample at
+ * last_ms, now (the store-read parts: reminder_context). */
+static void schedule_input(const ismo_work *w, const Ismo__V1__Objective *o, int health, int64_t last_ms,
+                           ismo_schedule_input *in)
+{
+    memset(in, 0, sizeof *in);
+    in->objective = o;
+    in->health = health;
+    in->last_sample_ms = last_ms;
+    in->now_ms = w->now_ms;
+    in->offsets_ms = o->n_reminder_offsets_ms > 0 ? o->reminder_offsets_ms : w->cfg->reminder_offsets_ms;
+    in->n_offsets = o->n_reminder_offsets_ms > 0 ? o->n_reminder_offsets_ms : w->cfg->n_reminder_offsets;
+    in->overdue_repeat_ms = o->has_overdue_repeat_ms && o->overdue_repeat_ms != 0 ? o->overdue_repeat_ms
+                                                                                   : w->cfg->overdue_repeat_ms;
+    if (in->overdue_repeat_ms > 0 && in->overdue_repeat_ms < ISMO_MIN_OVERDUE_REPEAT_MS) {
+        in->overdue_repeat_ms = ISMO_MIN_OVERDUE_REPEAT_MS; /* stored before the 1 h floor: no flood */
+    }
+    in->late_before_ms = w->late_before_ms;
+    in->quiet_before_ms = w->quiet_before_ms;
+}
+
+ismo_err ismo_monitor_outstanding(ismo_work *w, const Ismo__V1__Objective *o, ismo_key_fn fn, void *ctx)
+{
+    if (o->retired) {
+        return ISMO_OK;
+    }
+    Ismo__V1__Status *st = NULL;
+    ismo_err err = ismo_store_status_get(w->txn, o->id, &st);
+    if (err != ISMO_OK && err != ISMO_ERR_NOT_FOUND) {
+        return err;
+    }
+    int health = st && st->has_health ? (int)st->health : ISMO__V1__HEALTH__HEALTH_UNSPECIFIED;
+    int64_t last_ms = st && st->has_last_sample_ms ? st->last_sample_ms : 0;
+    if (st) {
+        ismo__v1__status__free_unpacked(st, NULL);
+    }
+    ismo_schedule_input in;
+    schedule_input(w, o, health, last_ms, &in);
+    in.outstanding_key = outstanding_key_cb;
+    err = reminder_context(w, o, &in);
+    if (err != ISMO_OK) {
+        return err;
+    }
+    ismo_reminder_due *due = malloc(MAX_DUE * sizeof *due); /* decided, not recorded: ignored */
+    if (!due) {
+        return ISMO_ERR_NOMEM;
+    }
+    fired_ctx fc = {w->txn, o->id, ISMO_OK, fn, ctx};
+    (void)ismo_schedule(&in, fired_cb, count_cb, &fc, due, MAX_DUE, NULL, NULL);
+    free(due);
+    return fc.err;
 }
 
 /* ISO/IEC 27001:2022 6.2, 7.5: when an ACTIVE objective's deadline has
@@ -211,8 +277,6 @@ static int64_t next_deadline(const Ismo__V1__Objective *o)
     return next;
 }
 
-/* Reminders decided in one evaluation; more wait for the next tick. */
-#define MAX_DUE 64
 
 ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint64_t sample_delta)
 {
@@ -250,22 +314,9 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
 
     /* reminders (docs/evaluation.md "Reminders") */
     ismo_reminder_due due[MAX_DUE];
-    fired_ctx fc = {w->txn, o->id, ISMO_OK};
+    fired_ctx fc = {w->txn, o->id, ISMO_OK, NULL, NULL};
     ismo_schedule_input in;
-    memset(&in, 0, sizeof in);
-    in.objective = o;
-    in.health = ev.health;
-    in.last_sample_ms = last_ms;
-    in.now_ms = w->now_ms;
-    in.offsets_ms = o->n_reminder_offsets_ms > 0 ? o->reminder_offsets_ms : w->cfg->reminder_offsets_ms;
-    in.n_offsets = o->n_reminder_offsets_ms > 0 ? o->n_reminder_offsets_ms : w->cfg->n_reminder_offsets;
-    in.overdue_repeat_ms = o->has_overdue_repeat_ms && o->overdue_repeat_ms != 0 ? o->overdue_repeat_ms
-                                                                                 : w->cfg->overdue_repeat_ms;
-    if (in.overdue_repeat_ms > 0 && in.overdue_repeat_ms < ISMO_MIN_OVERDUE_REPEAT_MS) {
-        in.overdue_repeat_ms = ISMO_MIN_OVERDUE_REPEAT_MS; /* stored before the 1 h floor: no flood */
-    }
-    in.late_before_ms = w->late_before_ms;
-    in.quiet_before_ms = w->quiet_before_ms;
+    schedule_input(w, o, ev.health, last_ms, &in);
     uint32_t outstanding = 0;
     size_t n_due = 0;
     int more = 0;
@@ -321,7 +372,8 @@ ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint
     /* write only when something a reader sees changed (ticks stay cheap) */
     int dirty = !old || sample_delta > 0 || ev.health != old_health ||
                 old->has_value != st.has_value || old->value != st.value ||
-                old->window_samples != st.window_samples ||
+                old->window_samples != st.window_samples || old->total_samples != st.total_samples ||
+                old->last_sample_ms != st.last_sample_ms ||
                 fabs(old->expected_progress - st.expected_progress) >= 0.001 ||
                 old->reminders_outstanding != st.reminders_outstanding ||
                 old->next_deadline_ms != st.next_deadline_ms || n_due > 0 ||

@@ -51,6 +51,15 @@ static ismo_reminder_due *push(acc *a, int kind, const char *key, int64_t due_ms
     return r;
 }
 
+/* A fired key whose condition still holds: count it (and tell the caller). */
+static void count_outstanding(acc *a, const char *key)
+{
+    a->outs++;
+    if (a->in->outstanding_key) {
+        a->in->outstanding_key(a->ctx, key);
+    }
+}
+
 static size_t sorted_offsets(const int64_t *src, size_t n, int64_t *offs)
 {
     size_t k = n < ISMO_MAX_REMINDER_OFFSETS ? n : ISMO_MAX_REMINDER_OFFSETS;
@@ -91,7 +100,7 @@ static void approaching(acc *a, int kind, const char *prefix, int64_t due, const
         snprintf(key, sizeof key, "%s:%" PRId64 ":%" PRId64, prefix, due, offs[i]);
         int f = a->fired(a->ctx, key);
         if (f == ISMO_REMINDER_FIRED) {
-            a->outs++;
+            count_outstanding(a, key);
             fired_nearer = 1;
             continue;
         }
@@ -134,7 +143,7 @@ static void overdue(acc *a, int kind, const char *episode, int64_t due, int acti
     }
     int f = a->fired(a->ctx, key);
     if (f != ISMO_REMINDER_NOT_FIRED) {
-        a->outs++; /* the episode is outstanding once (its latest slot was recorded) */
+        count_outstanding(a, key); /* the episode is outstanding once (its latest slot was recorded) */
         return;
     }
     uint32_t before = 0;
@@ -346,7 +355,7 @@ size_t ismo_schedule(const ismo_schedule_input *in, ismo_fired_fn fired, ismo_co
             snprintf(key, sizeof key, "stale:%" PRId64, in->last_sample_ms);
             int f = fired(ctx, key);
             if (f == ISMO_REMINDER_FIRED) {
-                a.outs++;
+                count_outstanding(&a, key);
             } else if (f == ISMO_REMINDER_NOT_FIRED) {
                 ismo_reminder_due *r = push(&a, ISMO__V1__REMINDER_KIND__METRIC_STALE, key, since + freq, since + freq);
                 if (r) {

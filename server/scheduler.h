@@ -81,6 +81,10 @@ typedef struct ismo_schedule_input {
                                   * this instant are recorded as suppressed (upgrade); 0 = none */
     int more_pending;            /* 1: ismo_schedule ran out of room; ismo_next_check_ms then
                                   * answers now + 1 so the rest are decided at the next tick */
+    void (*outstanding_key)(void *ctx, const char *key); /* optional (NULL = none): called by
+                                  * ismo_schedule with each key counted in *outstanding (an
+                                  * overdue episode: its latest fired slot) and the ctx of
+                                  * ismo_schedule; what Ack without keys acknowledges */
 } ismo_schedule_input;
 
 /* Fill out[0..cap) with reminders to record now (not yet fired or

@@ -69,6 +69,15 @@ ismo_err ismo_work_emit(ismo_work *w, Ismo__V1__Event *e);
  * sample_delta: samples added to o in this step (for the total count). */
 ismo_err ismo_monitor_objective(ismo_work *w, const Ismo__V1__Objective *o, uint64_t sample_delta);
 
+/* monitor: call fn(ctx, key) for each reminder key of o that is outstanding
+ * now (fired, not acknowledged, its condition still holds: what
+ * Status.reminders_outstanding counts; an overdue episode once, by its latest
+ * slot), as the scheduler decides it from o's stored Status. The first
+ * non-OK return of fn is returned (fn is not called again). Server thread,
+ * inside the step's transaction. */
+typedef ismo_err (*ismo_key_fn)(void *ctx, const char *key);
+ismo_err ismo_monitor_outstanding(ismo_work *w, const Ismo__V1__Objective *o, ismo_key_fn fn, void *ctx);
+
 /* monitor: a clock tick: evaluate the objectives whose due time has come
  * (each evaluation sets the next due time). */
 ismo_err ismo_monitor_tick(ismo_work *w);

@@ -936,6 +936,43 @@ static void test_as_of_future_refused(void **state)
     ismo__v1__reply__free_unpacked(r, NULL);
 }
 
+/* total_samples counts every stored sample, live and as of now alike, also
+ * when a sample changes nothing else (outside the window: value, health and
+ * window count stay). */
+static void test_total_samples_live_and_as_of(void **state)
+{
+    (void)state;
+    obj x;
+    int64_t now = ismo_now_ms();
+    complete(&x, "TOT-1", 90);
+    x.m.aggregation = ISMO__V1__AGGREGATION__MAX;
+    x.m.window_ms = ISMO_DAY_MS;
+    put_ok(&x, NULL);
+    push("TOT-1", 50, now - 3600000);
+    push("TOT-1", 40, now - 5 * ISMO_DAY_MS); /* outside the window */
+    push("TOT-1", 30, now - 6 * ISMO_DAY_MS); /* outside the window */
+    Ismo__V1__Status *st = NULL;
+    for (int i = 0; i < 50; i++) { /* the monitor may run after the reply: at most 5 s */
+        st = status_of("TOT-1", 0);
+        if (st->total_samples == 3) {
+            break;
+        }
+        ismo__v1__status__free_unpacked(st, NULL);
+        st = NULL;
+        sleep_ms(100);
+    }
+    if (!st) {
+        st = status_of("TOT-1", 0);
+        fail_msg("live total_samples %llu, 3 stored", (unsigned long long)st->total_samples);
+    }
+    assert_int_equal(st->window_samples, 1);
+    assert_true(st->value == 50);
+    ismo__v1__status__free_unpacked(st, NULL);
+    st = status_of("TOT-1", ismo_now_ms() + 1);
+    assert_int_equal(st->total_samples, 3);
+    ismo__v1__status__free_unpacked(st, NULL);
+}
+
 /* ---- replies cut at max_list ---- */
 
 static int setup_small_lists(void **state)
@@ -1028,6 +1065,7 @@ int main(void)
         T(test_sample_fits_metric),
         T(test_overdue_repeat_floor),
         T(test_as_of_future_refused),
+        T(test_total_samples_live_and_as_of),
         cmocka_unit_test_setup_teardown(test_lists_cut_at_max_list, setup_small_lists, teardown),
     };
     return cmocka_run_group_tests_name("ismod_clause62", tests, NULL, NULL);
