@@ -70,8 +70,8 @@ static const row table[] = {
      "CURVE on both endpoints; re-read every 500 ms, so adding or removing a file needs no "
      "restart; empty = data_dir/certs (created empty)"},
     {"curve_cert", T_STRING, OFF(curve_cert), sizeof(((ismo_config *)0)->curve_cert), "", 0, 0,
-     "the server's secret certificate (zcert _secret file); empty = data_dir/server.cert, created "
-     "on first start with its public half beside it"},
+     "the server's secret certificate (zcert _secret file); empty = data_dir/server.cert_secret, "
+     "created on first start with its public half data_dir/server.cert beside it"},
     {"insecure", T_BOOL, OFF(insecure), 0, "false", 0, 0,
      "plain TCP without CURVE (the default is CURVE): every peer is admin. Refused for "
      "non-loopback endpoints and with certs_dir"},
@@ -369,8 +369,17 @@ void ismo_config_print_help(void)
             opt[i] = table[r].name[i] == '_' ? '-' : table[r].name[i];
         }
         opt[i] = 0;
-        printf("  --%-18s %s (default: %s)\n", opt, table[r].help,
-               *table[r].def ? table[r].def : "none");
+        char bounds[96] = "";
+        if (table[r].min < table[r].max) {
+            if (table[r].kind == T_FRACTION) {
+                snprintf(bounds, sizeof bounds, "; bounds %g..%g", table[r].min, table[r].max);
+            } else {
+                snprintf(bounds, sizeof bounds, "; bounds %.0f..%.0f%s", table[r].min, table[r].max,
+                         table[r].kind == T_DURATION ? " ms" : "");
+            }
+        }
+        printf("  --%-18s %s (default: %s%s)\n", opt, table[r].help,
+               *table[r].def ? table[r].def : "none", bounds);
     }
     printf("  --%-18s %s\n  --%-18s %s\n", "help", "print this help", "version", "print the version");
 }

@@ -1,8 +1,9 @@
 /* config: ismod's settings as one typed table (name, type, default, bounds,
  * unit, help). Command-line options are the table's names ("--tick-ms 500"),
  * and a YAML file (--config FILE) may set the same keys ("tick_ms: 500").
- * The command line wins over the file. `ismod --help` prints the table;
- * docs/operations.md and examples/ismod.yaml list the same keys. */
+ * The command line wins over the file. `ismod --help` prints the table (the
+ * list of keys); examples/ismod.yaml lists the same keys with their defaults
+ * (tests/server/config_example_test.sh checks it against --help). */
 #ifndef ISMO_CONFIG_H
 #define ISMO_CONFIG_H
 
@@ -70,7 +71,7 @@ ismo_err ismo_config_load_file(ismo_config *cfg, const char *path, char *why, si
 ismo_err ismo_config_set(ismo_config *cfg, const char *key, const char *value, char *why,
                          size_t why_len);
 
-/* Print the table (key, default, bounds, help) to stdout. */
+/* Print the table (option, help, default, bounds) to stdout. */
 void ismo_config_print_help(void);
 
 #endif
