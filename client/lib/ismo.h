@@ -150,8 +150,9 @@ ismo_err ismo_audit_export(ismo_client_t *self, uint64_t since_seq, uint32_t lim
  * entries (either may be 0; NULL with 0). replace: 1 = the server drops
  * entries not in this request, 0 = add or change only. reply->put_context
  * says how many of each are stored now. Errors: ISMO_ERR_INVALID for a bad
- * id or an over-long text (nothing stored), ISMO_ERR_PERMISSION, transport
- * errors as ismo_client_call. */
+ * id or an over-long text (nothing stored), ISMO_ERR_TOO_LARGE for more
+ * than the server's max_list policies or risks in one request (nothing
+ * stored), ISMO_ERR_PERMISSION, transport errors as ismo_client_call. */
 ismo_err ismo_put_context(ismo_client_t *self, Ismo__V1__PolicyCommitment **policies,
                           size_t n_policies, Ismo__V1__Risk **risks, size_t n_risks, int replace,
                           Ismo__V1__Reply **reply_p);
