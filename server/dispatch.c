@@ -1503,11 +1503,40 @@ static ismo_err h_add_review(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
         return deny(w, req, reply, "an owner records reviews only of objectives whose owner is '%s' (objective %.80s)",
                     w->peer->name, in->objective_id);
     }
+    /* what was reviewed: now, the stored Status of the current version; a
+     * backdated review, the version in force then and its health and value
+     * as of then (the samples received by then), like an as-of GetStatus */
     Ismo__V1__Status *st = NULL;
-    err = ismo_store_status_get(w->txn, o->id, &st);
+    Ismo__V1__Objective *then = NULL;
+    if (reviewed_ms < w->now_ms) {
+        err = ismo_store_objective_get_as_of(w->txn, o->id, reviewed_ms, &then);
+        if (err == ISMO_ERR_NOT_FOUND) {
+            char on[40];
+            ismo_time_format_ms(reviewed_ms, on, sizeof on);
+            snprintf(why, sizeof why,
+                     "objective '%.80s' did not exist yet at %s (the review date): a review cannot be dated "
+                     "before the objective's first version",
+                     o->id, on);
+            ismo__v1__objective__free_unpacked(o, NULL);
+            fail(reply, ISMO_ERR_INVALID, why);
+            return ISMO_ERR_INVALID;
+        }
+        if (err == ISMO_OK) {
+            err = status_as_of(w, then, reviewed_ms, &st);
+        }
+    } else {
+        err = ismo_store_status_get(w->txn, o->id, &st);
+    }
     if (err != ISMO_OK && err != ISMO_ERR_NOT_FOUND) {
+        if (then) {
+            ismo__v1__objective__free_unpacked(then, NULL);
+        }
         ismo__v1__objective__free_unpacked(o, NULL);
         return err;
+    }
+    uint32_t version = then ? then->version : o->version;
+    if (then) {
+        ismo__v1__objective__free_unpacked(then, NULL);
     }
     Ismo__V1__Review r = *in;
     r.base.n_unknown_fields = 0;
@@ -1517,7 +1546,7 @@ static ismo_err h_add_review(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
     r.reviewed_ms = reviewed_ms;
     r.reviewer = req->actor && *req->actor ? req->actor : (char *)"unknown";
     r.has_objective_version = 1;
-    r.objective_version = o->version;
+    r.objective_version = version;
     r.has_health = st && st->has_health;
     r.health = st ? st->health : ISMO__V1__HEALTH__HEALTH_UNSPECIFIED;
     r.has_value = st && st->has_value;
@@ -1530,7 +1559,7 @@ static ismo_err h_add_review(ismo_work *w, const Ismo__V1__Request *req, Ismo__V
         Ismo__V1__Event e = ISMO__V1__EVENT__INIT;
         char msg[512];
         snprintf(msg, sizeof msg, "%s reviewed by %s: %s (version %u, %s)%s%.200s", o->id, r.reviewer,
-                 ismo_review_decision_name(r.decision), o->version, ismo_health_name(r.health),
+                 ismo_review_decision_name(r.decision), version, ismo_health_name(r.health),
                  r.note && *r.note ? ": " : "", r.note ? r.note : "");
         e.has_kind = 1;
         e.kind = ISMO__V1__EVENT_KIND__REVIEW_RECORDED;

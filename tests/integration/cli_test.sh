@@ -266,14 +266,19 @@ ismo review add OBJ-PATCH-48H --decision maybe --note x >/dev/null 2>&1
 check "review add with an unknown decision is a usage error (exit 2)" test $? -eq 2
 ismo review add OBJ-NOPE --decision continue --note x >/dev/null 2>&1
 check "review add of an unknown objective exits 1" test $? -eq 1
+# dated a moment ago (a review cannot predate the objective's first version, imported above)
+REV_MS=$(python3 -c 'import time; print(int(time.time() * 1000) - 1)')
+REV_ISO=$(python3 -c 'import sys, datetime; ms = int(sys.argv[1]); print(datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + ".%03dZ" % (ms % 1000))' "$REV_MS")
 ismo review add OBJ-PATCH-48H --decision adjust --note 'target 36 h from 2027 <ok> & "fine"' \
-    --date 2026-11-02 >"$TMP/review.out" 2>&1
+    --date "@$REV_MS" >"$TMP/review.out" 2>&1
 check "review add exits 0" test $? -eq 0
 check "review add prints the stored record" \
-    grep -q "^review #[0-9]* of OBJ-PATCH-48H recorded: adjust on 2026-11-02T00:00:00.000Z by cli-test" "$TMP/review.out"
+    grep -q "^review #[0-9]* of OBJ-PATCH-48H recorded: adjust on $REV_ISO by cli-test" "$TMP/review.out"
+ismo review add OBJ-PATCH-48H --decision adjust --note "too early" --date 2020-01-01 >"$TMP/review-early.out" 2>&1
+check "review add dated before the objective existed exits 1" test $? -eq 1
 ismo review add OBJ-TRAINING --decision continue --note "on plan" >/dev/null 2>&1
 ismo review list OBJ-PATCH-48H -o json >"$TMP/reviews.json" 2>&1
-check "review list -o json: the record as stored" python3 - "$TMP/reviews.json" <<'PY'
+check "review list -o json: the record as stored" python3 - "$TMP/reviews.json" "$REV_MS" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1]))
 assert len(a) == 1, a
@@ -281,7 +286,7 @@ r = a[0]
 assert r["objective_id"] == "OBJ-PATCH-48H" and r["decision"] == "adjust", r
 assert r["note"] == 'target 36 h from 2027 <ok> & "fine"', r
 assert r["reviewer"] == "cli-test" and r["objective_version"] >= 1 and r["seq"] >= 1, r
-assert r["reviewed_ms"] == 1793577600000, r   # 2026-11-02T00:00Z
+assert r["reviewed_ms"] == int(sys.argv[2]), r
 PY
 ismo review list >"$TMP/reviews.out" 2>&1
 check "review list shows both records" test "$(grep -c -E ' (OBJ-PATCH-48H|OBJ-TRAINING) ' "$TMP/reviews.out")" -eq 2
@@ -293,7 +298,7 @@ ismo report --to "@$TO31" -o "$TMP/report3.md" >/dev/null 2>&1
 check "report with the last review record over 30 days before --to: the period starts at it" \
     grep -q "^Review period: .*(since the last review record)" "$TMP/report3.md"
 check "report carries the decision forward" \
-    grep -q '^- \*\*OBJ-PATCH-48H\*\*: adjust on 2026-11-02' "$TMP/report2.md"
+    grep -q "^- \*\*OBJ-PATCH-48H\*\*: adjust on ${REV_ISO%%T*}" "$TMP/report2.md"
 check "report lists the reviews held in the period" \
     grep -q ' \*\*OBJ-TRAINING\*\* continue by cli-test' "$TMP/report2.md"
 

@@ -479,6 +479,9 @@ static void test_reviews(void **state)
     obj x;
     complete(&x, "REV-1", 90);
     put_ok(&x, NULL);
+    sleep_ms(30);
+    int64_t early = ismo_now_ms(); /* after the first version, before the sample */
+    sleep_ms(30);
     push("REV-1", 40, 0);
     int64_t before = ismo_now_ms();
     Ismo__V1__Review rv = ISMO__V1__REVIEW__INIT;
@@ -512,24 +515,27 @@ static void test_reviews(void **state)
     assert_string_equal(topic, "review.it-ops.REV-1");
     ismo__v1__event__free_unpacked(e, NULL);
 
-    /* an earlier review (dated in the past) sorts first */
+    /* an earlier review (dated in the past) sorts first; it records what
+     * was known then: no sample yet */
     rv.has_reviewed_ms = 1;
-    rv.reviewed_ms = before - ISMO_DAY_MS;
+    rv.reviewed_ms = early;
     rv.decision = ISMO__V1__REVIEW_DECISION__CONTINUE;
     rv.note = NULL;
     assert_int_equal(ismo_add_review(C, &rv, &r), ISMO_OK);
     assert_int_equal(r->add_review->review->seq, 2);
+    assert_false(r->add_review->review->has_value);
+    assert_int_equal(r->add_review->review->health, ISMO__V1__HEALTH__NO_DATA);
     ismo__v1__reply__free_unpacked(r, NULL);
     assert_int_equal(ismo_list_reviews(C, "REV-1", 0, 0, &r), ISMO_OK);
     assert_int_equal(r->list_reviews->n_reviews, 2);
     assert_int_equal(r->list_reviews->reviews[0]->seq, 2);
     assert_int_equal(r->list_reviews->reviews[1]->seq, 1);
     ismo__v1__reply__free_unpacked(r, NULL);
-    assert_int_equal(ismo_list_reviews(C, NULL, before - 1000, 0, &r), ISMO_OK);
+    assert_int_equal(ismo_list_reviews(C, NULL, before - 10, 0, &r), ISMO_OK);
     assert_int_equal(r->list_reviews->n_reviews, 1);
     assert_int_equal(r->list_reviews->reviews[0]->seq, 1);
     ismo__v1__reply__free_unpacked(r, NULL);
-    assert_int_equal(ismo_list_reviews(C, NULL, 0, before - 1000, &r), ISMO_OK);
+    assert_int_equal(ismo_list_reviews(C, NULL, 0, before - 10, &r), ISMO_OK);
     assert_int_equal(r->list_reviews->n_reviews, 1);
     assert_int_equal(r->list_reviews->reviews[0]->seq, 2);
     ismo__v1__reply__free_unpacked(r, NULL);
@@ -570,6 +576,55 @@ static void test_reviews(void **state)
     ismo__v1__reply__free_unpacked(r, NULL);
     assert_int_equal(ismo_list_reviews(C, "REV-1", 0, 0, &r), ISMO_OK);
     assert_int_equal(r->list_reviews->n_reviews, 3);
+    ismo__v1__reply__free_unpacked(r, NULL);
+}
+
+/* A backdated review records the version, health and value as of its date
+ * (the samples received by then); a date before the first version is
+ * refused and stores nothing. */
+static void test_review_backdated(void **state)
+{
+    (void)state;
+    obj x;
+    int64_t created = ismo_now_ms();
+    complete(&x, "REV-B", 90);
+    put_ok(&x, NULL);
+    push("REV-B", 95, 0); /* target met */
+    sleep_ms(30);
+    int64_t mid = ismo_now_ms();
+    sleep_ms(30);
+    x.o.target = 99;
+    put_ok(&x, NULL); /* version 2 */
+    push("REV-B", 40, 0);
+    Ismo__V1__Review rv = ISMO__V1__REVIEW__INIT;
+    rv.objective_id = "REV-B";
+    rv.has_decision = 1;
+    rv.decision = ISMO__V1__REVIEW_DECISION__CONTINUE;
+    rv.has_reviewed_ms = 1;
+    rv.reviewed_ms = mid;
+    Ismo__V1__Reply *r = NULL;
+    assert_int_equal(ismo_add_review(C, &rv, &r), ISMO_OK);
+    const Ismo__V1__Review *got = r->add_review->review;
+    assert_int_equal(got->reviewed_ms, mid);
+    assert_int_equal(got->objective_version, 1);
+    assert_int_equal(got->health, ISMO__V1__HEALTH__ACHIEVED);
+    assert_true(got->has_value && got->value == 95);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    /* now: version 2, value 40 */
+    rv.has_reviewed_ms = 0;
+    assert_int_equal(ismo_add_review(C, &rv, &r), ISMO_OK);
+    assert_int_equal(r->add_review->review->objective_version, 2);
+    assert_true(r->add_review->review->value == 40);
+    assert_int_not_equal(r->add_review->review->health, ISMO__V1__HEALTH__ACHIEVED);
+    ismo__v1__reply__free_unpacked(r, NULL);
+    /* before the objective existed: refused, nothing stored */
+    rv.has_reviewed_ms = 1;
+    rv.reviewed_ms = created - 15 * ISMO_DAY_MS;
+    assert_int_equal(ismo_add_review(C, &rv, &r), ISMO_ERR_INVALID);
+    assert_non_null(strstr(r->message, "did not exist"));
+    ismo__v1__reply__free_unpacked(r, NULL);
+    assert_int_equal(ismo_list_reviews(C, "REV-B", 0, 0, &r), ISMO_OK);
+    assert_int_equal(r->list_reviews->n_reviews, 2);
     ismo__v1__reply__free_unpacked(r, NULL);
 }
 
@@ -998,9 +1053,11 @@ static void test_lists_cut_at_max_list(void **state)
     rv.decision = ISMO__V1__REVIEW_DECISION__CONTINUE;
     rv.has_reviewed_ms = 1;
     Ismo__V1__Reply *r = NULL;
+    sleep_ms(50); /* the reviews are dated after the objective's first version */
     int64_t now = ismo_now_ms();
+    const int64_t step = 10; /* ms between the review dates */
     for (int i = 0; i < 3; i++) {
-        rv.reviewed_ms = now - (3 - i) * ISMO_DAY_MS;
+        rv.reviewed_ms = now - (3 - i) * step;
         assert_int_equal(ismo_add_review(C, &rv, &r), ISMO_OK);
         ismo__v1__reply__free_unpacked(r, NULL);
     }
@@ -1013,10 +1070,10 @@ static void test_lists_cut_at_max_list(void **state)
     assert_int_equal(ismo_client_call(C, &req, &r), ISMO_OK);
     assert_int_equal(r->list_reviews->n_reviews, 2);
     assert_true(r->list_reviews->more);
-    assert_int_equal(r->list_reviews->reviews[1]->reviewed_ms, now - 2 * ISMO_DAY_MS);
+    assert_int_equal(r->list_reviews->reviews[1]->reviewed_ms, now - 2 * step);
     ismo__v1__reply__free_unpacked(r, NULL);
     lr.has_since_ms = 1;
-    lr.since_ms = now - ISMO_DAY_MS;
+    lr.since_ms = now - step;
     assert_int_equal(ismo_client_call(C, &req, &r), ISMO_OK);
     assert_int_equal(r->list_reviews->n_reviews, 1);
     assert_false(r->list_reviews->more);
@@ -1025,7 +1082,7 @@ static void test_lists_cut_at_max_list(void **state)
     assert_int_equal(ismo_list_reviews(C, "CUT-1", 0, 0, &r), ISMO_OK);
     assert_int_equal(r->list_reviews->n_reviews, 3);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(r->list_reviews->reviews[i]->reviewed_ms, now - (3 - i) * ISMO_DAY_MS);
+        assert_int_equal(r->list_reviews->reviews[i]->reviewed_ms, now - (3 - i) * step);
     }
     ismo__v1__reply__free_unpacked(r, NULL);
 
@@ -1058,6 +1115,7 @@ int main(void)
         T(test_cycles_refused),
         T(test_rollup_three_levels),
         T(test_reviews),
+        T(test_review_backdated),
         T(test_context),
         T(test_as_of),
         T(test_explain),
