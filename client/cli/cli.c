@@ -143,15 +143,103 @@ int cli_parse_time(const cli_t *cli, const char *text, int end_of_period, int64_
     return 0;
 }
 
+int cli_time_out_of_range(const char *text)
+{
+    if (!text) {
+        return 0;
+    }
+    if (text[0] == '@') {
+        const char *p = text + 1;
+        int neg = *p == '-';
+        p += neg;
+        if (!*p || strspn(p, "0123456789") != strlen(p)) {
+            return 0;
+        }
+        return neg || strlen(p) > 15 || strtoll(p, NULL, 10) > ISMO_MAX_INSTANT_MS;
+    }
+    /* a well-formed time whose year is outside 1970..9999 (or that lands
+     * outside by its offset): the same text with the year 2000 parses */
+    const char *p = text + (text[0] == '-' || text[0] == '+');
+    size_t digits = strspn(p, "0123456789");
+    if (digits < 4 || p[digits] != '-' || strlen(p) >= 64) {
+        return 0;
+    }
+    char fixed[72];
+    snprintf(fixed, sizeof fixed, "2000%s", p + digits);
+    int64_t ms;
+    if (ismo_time_parse(fixed, 0, &ms) != ISMO_OK) {
+        return 0;
+    }
+    return cli_parse_time(NULL, text, 0, &ms) != 0 || ms <= 0;
+}
+
+int cli_bad_time(const cli_t *cli, int usage, const char *opt, const char *text, const char *forms)
+{
+    if (cli_time_out_of_range(text)) {
+        return (usage ? cli_usage : cli_fail)(cli, "%s: '%s' is out of range (1970..9999, UTC)",
+                                              opt, text ? text : "");
+    }
+    return (usage ? cli_usage : cli_fail)(cli, "%s: '%s' is not a time (%s)", opt,
+                                          text ? text : "", forms);
+}
+
 int cli_parse_instant(const cli_t *cli, const char *opt, const char *text, int64_t *ms)
 {
     if (!text || cli_parse_time(cli, text, 1, ms) != 0 || *ms <= 0) {
-        cli_usage(cli, "%s: '%s' is not a time (2026-06-30, 2026-Q2, 2026-06, "
-                       "2026-06-30T12:00:00Z, @ms)",
-                  opt, text ? text : "");
+        cli_bad_time(cli, 1, opt, text,
+                     "2026-06-30, 2026-Q2, 2026-06, 2026-06-30T12:00:00Z, @ms");
         return -1;
     }
     return 0;
+}
+
+int cli_check_id(const cli_t *cli, const char *id)
+{
+    if (id && ismo_id_is_valid(id)) {
+        return CLI_EXIT_OK;
+    }
+    char *shown = ismo_text_dup(id);
+    cli_usage(cli, "'%s' is not a valid objective id (1..%d of A-Z a-z 0-9 . _ : -)", shown,
+              ISMO_MAX_ID_BYTES);
+    free(shown);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_server_now(const cli_t *cli, ismo_client_t *client, int64_t *now_ms)
+{
+    Ismo__V1__Reply *reply = NULL;
+    ismo_err err = ismo_ping(client, &reply);
+    int rc = CLI_EXIT_OK;
+    if (err != ISMO_OK || !reply->ping || !reply->ping->has_server_time_ms) {
+        rc = cli_call_failed(cli, client, err == ISMO_OK ? ISMO_ERR_PROTOCOL : err,
+                             "cannot read ismod's time");
+    } else {
+        *now_ms = reply->ping->server_time_ms;
+    }
+    if (reply) {
+        ismo__v1__reply__free_unpacked(reply, NULL);
+    }
+    return rc;
+}
+
+int cli_check_as_of(const cli_t *cli, ismo_client_t *client, const char *opt, const char *text,
+                    int64_t *ms)
+{
+    int64_t now = 0;
+    int rc = cli_server_now(cli, client, &now);
+    if (rc != CLI_EXIT_OK || *ms <= now) {
+        return rc;
+    }
+    int64_t start;
+    if (text && !strchr(text, 'T') && text[0] != '@' && strlen(text) == 10 &&
+        cli_parse_time(cli, text, 0, &start) == 0 && start <= now) {
+        *ms = now; /* today: as of now */
+        return CLI_EXIT_OK;
+    }
+    char t1[40], t2[40];
+    return cli_usage(cli, "%s: '%s' (%s) is after ismod's time %s: there is no state to show yet",
+                     opt, text ? text : "", ismo_fmt_time(*ms, t1, sizeof t1),
+                     ismo_fmt_time(now, t2, sizeof t2));
 }
 
 int cli_global_option(cli_t *cli, int c, const char *arg)

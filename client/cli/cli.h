@@ -112,8 +112,40 @@ int cli_parse_time(const cli_t *cli, const char *text, int end_of_period, int64_
 /* Parse an --as-of / --from / --to instant (cli_parse_time): a date
  * means the END of that day ("as of 2026-06-30" includes the whole day),
  * "2026-Q2" and "2026-06" their end, a date-time or "@ms" that instant.
- * Instants in the future are allowed. 0 ok, -1 (usage message printed). */
+ * Instants in the future parse (--as-of checks them with cli_check_as_of).
+ * 0 ok, -1 (usage message printed, as cli_bad_time). */
 int cli_parse_instant(const cli_t *cli, const char *opt, const char *text, int64_t *ms);
+
+/* 1 when text is a well-formed time (the forms of ismo_time_parse) whose
+ * instant lies outside 1970-01-01T00:00Z..9999-12-31T23:59:59.999Z
+ * (ISMO_MIN/MAX_INSTANT_MS), e.g. "1960-01-01" or "@-5"; 0 otherwise. */
+int cli_time_out_of_range(const char *text);
+
+/* Report a time option that did not parse: "OPT: 'TEXT' is out of range
+ * (1970..9999, UTC)" for cli_time_out_of_range, else "OPT: 'TEXT' is not a
+ * time (FORMS)". As cli_usage when usage != 0 (returns CLI_EXIT_USAGE),
+ * else as cli_fail (CLI_EXIT_ERROR). */
+int cli_bad_time(const cli_t *cli, int usage, const char *opt, const char *text,
+                 const char *forms);
+
+/* An objective id given on the command line must be valid
+ * (ismo_id_is_valid) before it is sent. Returns CLI_EXIT_OK, or
+ * CLI_EXIT_USAGE with "'ID' is not a valid objective id" (the id escaped
+ * as ismo_text_dup does). */
+int cli_check_id(const cli_t *cli, const char *id);
+
+/* ismod's clock (Ping server_time_ms, UTC ms) into *now_ms. Returns
+ * CLI_EXIT_OK, or an exit code (message printed) as cli_call_failed. */
+int cli_server_now(const cli_t *cli, ismo_client_t *client, int64_t *now_ms);
+
+/* An --as-of instant *ms (parsed from text by cli_parse_instant) must not
+ * be after ismod's time (cli_server_now): there is no state of the future
+ * to reconstruct. A date naming ismod's current day (its end is still
+ * ahead) means now: *ms is set to ismod's time. Returns CLI_EXIT_OK, or
+ * CLI_EXIT_USAGE ("OPT: <instant> is after ismod's time <now>") or a
+ * request's exit code (message printed). */
+int cli_check_as_of(const cli_t *cli, ismo_client_t *client, const char *opt, const char *text,
+                    int64_t *ms);
 
 /* Parse a non-negative integer option; 0 ok, -1 (usage message printed). */
 int cli_parse_u64(const cli_t *cli, const char *opt, const char *text, uint64_t *out);

@@ -186,6 +186,8 @@ int cmd_explain(cli_t *cli, int argc, char **argv)
                                          {"json", no_argument, NULL, 'j'},
                                          {NULL, 0, NULL, 0}};
     int64_t as_of_ms = 0;
+    const char *as_of_text = NULL;
+    int rc0;
     uint64_t limit = 0;
     const char *format = "text";
     int c;
@@ -193,6 +195,7 @@ int cmd_explain(cli_t *cli, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         switch (c) {
         case 'A':
+            as_of_text = optarg;
             if (cli_parse_instant(cli, "--as-of", optarg, &as_of_ms) != 0) {
                 return CLI_EXIT_USAGE;
             }
@@ -221,9 +224,16 @@ int cmd_explain(cli_t *cli, int argc, char **argv)
         return cli_usage(cli, "usage: ismo explain ID [--as-of DATE] [--limit N] [-o text|json]");
     }
     const char *id = argv[optind];
+    if (cli_check_id(cli, id) != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
+    }
     ismo_client_t *client = cli_connect(cli);
     if (!client) {
         return CLI_EXIT_ERROR;
+    }
+    if (as_of_ms && (rc0 = cli_check_as_of(cli, client, "--as-of", as_of_text, &as_of_ms)) != 0) {
+        ismo_client_destroy(&client);
+        return rc0;
     }
     Ismo__V1__Reply *reply = NULL;
     ismo_err err = ismo_explain(client, id, as_of_ms, (uint32_t)limit, &reply);

@@ -38,7 +38,11 @@ static const char *str_or_dash(const char *s) { return s && *s ? s : "-"; }
 static void diff_text(const char *field, const char *a, const char *b)
 {
     if (strcmp(str_or_dash(a), str_or_dash(b)) != 0) {
-        printf("    %s: %s -> %s\n", field, str_or_dash(a), str_or_dash(b));
+        printf("    %s: ", field);
+        ismo_put_text(stdout, str_or_dash(a));
+        printf(" -> ");
+        ismo_put_text(stdout, str_or_dash(b));
+        printf("\n");
     }
 }
 
@@ -228,6 +232,9 @@ int cmd_history(cli_t *cli, int argc, char **argv)
         return cli_usage(cli, "usage: ismo history ID");
     }
     const char *id = argv[optind];
+    if (cli_check_id(cli, id) != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
+    }
     ismo_client_t *client = cli_connect(cli);
     if (!client) {
         return CLI_EXIT_ERROR;
@@ -259,8 +266,11 @@ int cmd_history(cli_t *cli, int argc, char **argv)
         }
         const Ismo__V1__Objective *o = r->get_objective->objective;
         char t[40];
-        printf("v%u  %s  by %s: %s\n", o->version, ismo_fmt_time(o->updated_ms, t, sizeof t),
-               str_or_dash(o->updated_by), str_or_dash(o->change_reason));
+        printf("v%u  %s  by ", o->version, ismo_fmt_time(o->updated_ms, t, sizeof t));
+        ismo_put_text(stdout, str_or_dash(o->updated_by));
+        printf(": ");
+        ismo_put_text(stdout, str_or_dash(o->change_reason));
+        printf("\n");
         if (prev) {
             diff_objectives(prev->get_objective->objective, o);
             ismo__v1__reply__free_unpacked(prev, NULL);
@@ -401,12 +411,16 @@ int cmd_lint(cli_t *cli, int argc, char **argv)
             }
             printf("== %s: %zu\n", ismo_lint_group_titles[g], n);
             for (size_t i = 0; i < n; i++) {
-                printf("%s\n", json_string_value(json_object_get(json_array_get(arr, i), "text")));
+                ismo_put_text(stdout,
+                              json_string_value(json_object_get(json_array_get(arr, i), "text")));
+                printf("\n");
             }
             printf("\n");
         }
         for (size_t i = 0; i < json_array_size(notes); i++) {
-            printf("note: %s\n", json_string_value(json_array_get(notes, i)));
+            printf("note: ");
+            ismo_put_text(stdout, json_string_value(json_array_get(notes, i)));
+            printf("\n");
         }
         printf("%zu objective%s checked: %zu complete (SMART, with a plan), %zu lacking something\n",
                checked, checked == 1 ? "" : "s", checked - lacking, lacking);

@@ -1,6 +1,7 @@
 /* cmd_objectives: the ismo commands about single objectives and their
  * samples: list, show, push, retire. Each makes one or two requests and
  * prints the reply; nothing is cached. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,13 +136,17 @@ static void print_objective(const Ismo__V1__Objective *o)
     char buf[128];
     const Ismo__V1__Metric *m = o->metric;
     printf("%-18s %s\n", "id:", o->id);
-    printf("%-18s %s\n", "title:", o->title ? o->title : "-");
+    printf("%-18s ", "title:");
+    ismo_put_text(stdout, o->title && *o->title ? o->title : "-");
+    printf("\n");
     if (o->description && *o->description) {
         printf("%-18s %s\n", "description:", o->description);
     }
     printf("%-18s %s\n", "level:", ismo_level_name(o->level));
     printf("%-18s %s\n", "function:", o->function ? o->function : "-");
-    printf("%-18s %s\n", "owner:", o->owner ? o->owner : "-");
+    printf("%-18s ", "owner:");
+    ismo_put_text(stdout, o->owner && *o->owner ? o->owner : "-");
+    printf("\n");
     printf("%-18s %u%s\n", "version:", o->version, o->retired ? " (retired)" : "");
     printf("%-18s %s\n", "lifecycle:", ismo_fmt_lifecycle(o->lifecycle));
     if (o->n_smart_gaps) {
@@ -290,11 +295,13 @@ int cmd_show(cli_t *cli, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     uint64_t version = 0;
     int64_t as_of_ms = 0;
+    const char *as_of_text = NULL;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "v:", opts, NULL)) != -1) {
         switch (c) {
         case 'A':
+            as_of_text = optarg;
             if (cli_parse_instant(cli, "--as-of", optarg, &as_of_ms) != 0) {
                 return CLI_EXIT_USAGE;
             }
@@ -317,9 +324,17 @@ int cmd_show(cli_t *cli, int argc, char **argv)
         return cli_usage(cli, "--version and --as-of exclude each other");
     }
     const char *id = argv[optind];
+    if (cli_check_id(cli, id) != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
+    }
     ismo_client_t *client = cli_connect(cli);
     if (!client) {
         return CLI_EXIT_ERROR;
+    }
+    int rc0;
+    if (as_of_ms && (rc0 = cli_check_as_of(cli, client, "--as-of", as_of_text, &as_of_ms)) != 0) {
+        ismo_client_destroy(&client);
+        return rc0;
     }
     Ismo__V1__Reply *reply = NULL;
     ismo_err err = as_of_ms ? ismo_get_objective_as_of(client, id, as_of_ms, &reply)
@@ -360,7 +375,10 @@ int cmd_show(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
-/* A finite decimal number, the whole text. */
+/* A finite decimal number, the whole text: 0 and *v set (-0 read as 0),
+ * -1 not a number (or NaN, infinity, hex), -2 out of the range of a double
+ * (overflow, or underflow: a non-zero value nearer to 0 than ~2.2e-308 that
+ * would be stored as 0 or lose its precision). */
 static int value_parse(const char *text, double *v)
 {
     char *end;
@@ -376,11 +394,18 @@ static int value_parse(const char *text, double *v)
             return -1;
         }
     }
+    errno = 0;
     double d = strtod(text, &end);
-    if (end == text || *end || !isfinite(d)) {
+    if (end == text || *end) {
         return -1;
     }
-    *v = d;
+    if (errno == ERANGE) {
+        return -2;
+    }
+    if (!isfinite(d)) {
+        return -1;
+    }
+    *v = d == 0 ? 0.0 : d;
     return 0;
 }
 
@@ -419,19 +444,26 @@ int cmd_push(cli_t *cli, int argc, char **argv)
     const char *id = argv[optind];
     const char *vtext = argv[optind + 1];
     double value;
-    if (value_parse(vtext, &value) != 0) {
+    int vrc = value_parse(vtext, &value);
+    if (vrc == -2) {
+        return cli_fail(cli, "'%s' is out of the range of a number (1e-307..1e308 in magnitude, "
+                             "or 0): it would be stored as another value",
+                        vtext);
+    }
+    if (vrc != 0) {
         return cli_fail(cli, "'%s' is not a finite number (NaN and infinity are refused)", vtext);
     }
     double total = 0;
     if (total_text && (value_parse(total_text, &total) != 0 || !(total > 0))) {
-        return cli_fail(cli, "--total '%s' is not a finite number > 0", total_text);
+        return cli_fail(cli, "--total '%s' is not a finite number > 0 (within 1e-307..1e308)",
+                        total_text);
     }
-    if (!ismo_id_is_valid(id)) {
-        return cli_fail(cli, "'%s' is not a valid objective id", id);
+    if (cli_check_id(cli, id) != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
     }
     int64_t at_ms = 0;
     if (at && cli_parse_time(cli, at, 0, &at_ms) != 0) {
-        return cli_fail(cli, "--at '%s' is not a time (2026-11-30, 2026-11-30T10:00Z, @ms)", at);
+        return cli_bad_time(cli, 0, "--at", at, "2026-11-30, 2026-11-30T10:00Z, @ms");
     }
     char rid[40];
     if (!sample_id) {
@@ -501,6 +533,9 @@ int cmd_retire(cli_t *cli, int argc, char **argv)
         return cli_usage(cli, "needs --reason TEXT (why the objective is retired is recorded)");
     }
     const char *id = argv[optind];
+    if (cli_check_id(cli, id) != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
+    }
     ismo_client_t *client = cli_connect(cli);
     if (!client) {
         return CLI_EXIT_ERROR;

@@ -57,6 +57,7 @@ typedef struct row {
 
 typedef struct report {
     int64_t from_ms, to_ms;
+    int64_t now_ms;            /* ismod's time (Ping server_time_ms): "generated", default --to */
     const char *period_reason; /* how from was chosen */
     const char *function;
     int reviews_available; /* the server answered ListReviews */
@@ -400,7 +401,11 @@ static void tree_sort(report *r)
 static int gather(cli_t *cli, ismo_client_t *client, report *r, int64_t from_opt, int64_t to_opt,
                   int by_function, int samples)
 {
-    int64_t now = ismo_now_ms();
+    int rc0 = cli_server_now(cli, client, &r->now_ms);
+    if (rc0 != CLI_EXIT_OK) {
+        return rc0;
+    }
+    int64_t now = r->now_ms;
     r->to_ms = to_opt ? to_opt : now;
     Ismo__V1__Reply *oreply = NULL, *sreply = NULL;
     ismo_err err = ismo_list_objectives(client, r->function, 0, &oreply);
@@ -711,7 +716,7 @@ static void write_md(FILE *f, const report *rep)
     size_t n = rep->n;
     const char *function = rep->function;
     char now[48], from[48], to[48];
-    ismo_fmt_time(ismo_now_ms(), now, sizeof now);
+    ismo_fmt_time(rep->now_ms, now, sizeof now);
     fprintf(f, "# Information security objectives: management review\n\n");
     fprintf(f, "Generated %s (%s) by ismo %s%s%s. Input to the management review "
                "(ISO/IEC 27001:2022 clause 9.3); objectives per clause 6.2.\n\n",
@@ -1386,7 +1391,7 @@ static void write_objective_html(FILE *f, const report *rep, const row *w)
 static void write_html(FILE *f, const report *rep)
 {
     char now[48], from[48], to[48];
-    ismo_fmt_time(ismo_now_ms(), now, sizeof now);
+    ismo_fmt_time(rep->now_ms, now, sizeof now);
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                "<title>Information security objectives: management review</title>\n"
@@ -1632,9 +1637,8 @@ int cmd_report(cli_t *cli, int argc, char **argv)
         case 'a':
             /* --from: a date is the start of that day */
             if (cli_parse_time(cli, optarg, 0, &from_ms) != 0 || from_ms <= 0) {
-                return cli_usage(cli, "--from: '%s' is not a time (2026-04-01, 2026-Q1 (its end), "
-                                      "2026-04-01T00:00:00Z, @ms)",
-                                 optarg);
+                return cli_bad_time(cli, 1, "--from", optarg,
+                                    "2026-04-01, 2026-Q1 (its end), 2026-04-01T00:00:00Z, @ms");
             }
             break;
         case 'b':

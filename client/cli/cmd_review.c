@@ -44,8 +44,8 @@ int cmd_ack(cli_t *cli, int argc, char **argv)
         return cli_usage(cli, "usage: ismo ack ID [--key K ...] [--note TEXT]");
     }
     const char *id = argv[optind];
-    if (!ismo_id_is_valid(id)) {
-        return cli_fail(cli, "'%s' is not a valid objective id", id);
+    if (cli_check_id(cli, id) != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
     }
     if (note && strlen(note) > ISMO_MAX_TEXT_BYTES) {
         return cli_fail(cli, "--note is longer than %d bytes", ISMO_MAX_TEXT_BYTES);
@@ -114,8 +114,7 @@ static int review_add(cli_t *cli, int argc, char **argv)
         case 't':
             /* a date is the start of that day (when the meeting took place) */
             if (cli_parse_time(cli, optarg, 0, &reviewed_ms) != 0 || reviewed_ms <= 0) {
-                return cli_usage(cli, "--date: '%s' is not a time (2026-06-30, 2026-06-30T14:00Z, @ms)",
-                                 optarg);
+                return cli_bad_time(cli, 1, "--date", optarg, "2026-06-30, 2026-06-30T14:00Z, @ms");
             }
             break;
             CLI_OPTION_DEFAULT(cli, c);
@@ -135,8 +134,8 @@ static int review_add(cli_t *cli, int argc, char **argv)
         return cli_fail(cli, "--note is longer than %d bytes", ISMO_MAX_TEXT_BYTES);
     }
     const char *id = argv[optind];
-    if (!ismo_id_is_valid(id)) {
-        return cli_fail(cli, "'%s' is not a valid objective id", id);
+    if (cli_check_id(cli, id) != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
     }
     ismo_client_t *client = cli_connect(cli);
     if (!client) {
@@ -198,12 +197,12 @@ static int review_list(cli_t *cli, int argc, char **argv)
         switch (c) {
         case 's':
             if (cli_parse_time(cli, optarg, 0, &since) != 0) {
-                return cli_usage(cli, "--since: '%s' is not a time", optarg);
+                return cli_bad_time(cli, 1, "--since", optarg, "2026-06-30, 2026-06-30T14:00Z, @ms");
             }
             break;
         case 'u':
             if (cli_parse_time(cli, optarg, 1, &until) != 0) {
-                return cli_usage(cli, "--until: '%s' is not a time", optarg);
+                return cli_bad_time(cli, 1, "--until", optarg, "2026-06-30, 2026-06-30T14:00Z, @ms");
             }
             break;
         case 'o':
@@ -222,6 +221,9 @@ static int review_list(cli_t *cli, int argc, char **argv)
         return cli_usage(cli, "usage: ismo review list [ID] [--since DATE] [--until DATE] [-o table|json]");
     }
     const char *id = argc - optind == 1 ? argv[optind] : NULL;
+    if (id && cli_check_id(cli, id) != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
+    }
     ismo_client_t *client = cli_connect(cli);
     if (!client) {
         return CLI_EXIT_ERROR;

@@ -135,6 +135,7 @@ int cmd_status(cli_t *cli, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *function = NULL, *format = "table";
     int64_t as_of_ms = 0;
+    const char *as_of_text = NULL;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "f:o:", opts, NULL)) != -1) {
@@ -146,6 +147,7 @@ int cmd_status(cli_t *cli, int argc, char **argv)
             format = optarg;
             break;
         case 'A':
+            as_of_text = optarg;
             if (cli_parse_instant(cli, "--as-of", optarg, &as_of_ms) != 0) {
                 return CLI_EXIT_USAGE;
             }
@@ -159,9 +161,19 @@ int cmd_status(cli_t *cli, int argc, char **argv)
     /* objective ids as arguments narrow the status to those objectives */
     const char *const *ids = (const char *const *)(argv + optind);
     size_t n_ids = (size_t)(argc - optind);
+    for (size_t i = 0; i < n_ids; i++) {
+        if (cli_check_id(cli, ids[i]) != CLI_EXIT_OK) {
+            return CLI_EXIT_USAGE;
+        }
+    }
     ismo_client_t *client = cli_connect(cli);
     if (!client) {
         return CLI_EXIT_ERROR;
+    }
+    int rc0;
+    if (as_of_ms && (rc0 = cli_check_as_of(cli, client, "--as-of", as_of_text, &as_of_ms)) != 0) {
+        ismo_client_destroy(&client);
+        return rc0;
     }
     Ismo__V1__Reply *sreply = NULL, *oreply = NULL;
     ismo_err err = ismo_get_status_as_of(client, n_ids ? ids : NULL, n_ids, function, as_of_ms,
@@ -372,7 +384,7 @@ int cmd_samples(cli_t *cli, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         if (c == 's') {
             if (cli_parse_time(cli, optarg, 0, &since) != 0) {
-                return cli_usage(cli, "--since: cannot parse time '%s'", optarg);
+                return cli_bad_time(cli, 1, "--since", optarg, "2026-06-30, 2026-06-30T14:00Z, @ms");
             }
         } else if (c == 'n') {
             if (cli_parse_u64(cli, "--limit", optarg, &limit) != 0) {
@@ -394,6 +406,9 @@ int cmd_samples(cli_t *cli, int argc, char **argv)
         return cli_usage(cli, "usage: ismo samples ID [--since TIME] [--limit N] [-o table|json]");
     }
     const char *id = argv[optind];
+    if (cli_check_id(cli, id) != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
+    }
     ismo_client_t *client = cli_connect(cli);
     if (!client) {
         return CLI_EXIT_ERROR;

@@ -14,13 +14,20 @@
 #include "cli.h"
 #include "output.h"
 
+/* User text on the event's one line: control bytes escaped (ismo_put_text). */
+static void put(const char *text, const char *after)
+{
+    ismo_put_text(stdout, text);
+    fputs(after, stdout);
+}
+
 static void event_print(const Ismo__V1__Event *e)
 {
     char t[40], d[40];
-    printf("#%llu %s %s %s %s ", (unsigned long long)e->seq,
-           ismo_fmt_time(e->time_ms, t, sizeof t), ismo_event_kind_topic(e->kind),
-           e->function && *e->function ? e->function : "-",
-           e->objective_id && *e->objective_id ? e->objective_id : "-");
+    printf("#%llu %s %s ", (unsigned long long)e->seq, ismo_fmt_time(e->time_ms, t, sizeof t),
+           ismo_event_kind_topic(e->kind));
+    put(e->function && *e->function ? e->function : "-", " ");
+    put(e->objective_id && *e->objective_id ? e->objective_id : "-", " ");
     switch (e->payload_case) {
     case ISMO__V1__EVENT__PAYLOAD_STATUS_CHANGE: {
         const Ismo__V1__StatusChange *s = e->status_change;
@@ -42,13 +49,16 @@ static void event_print(const Ismo__V1__Event *e)
         printf("%s due %s", ismo_reminder_kind_name(r->reminder_kind),
                ismo_fmt_reminder_due((int)r->reminder_kind, r->due_ms, d, sizeof d));
         if (r->action && *r->action) {
-            printf(" action \"%s\"", r->action);
+            printf(" action \"");
+            put(r->action, "\"");
         }
         if (r->owner && *r->owner) {
-            printf(" owner \"%s\"", r->owner);
+            printf(" owner \"");
+            put(r->owner, "\"");
         }
         if (r->audience && *r->audience && (!r->owner || strcmp(r->audience, r->owner) != 0)) {
-            printf(" to \"%s\"", r->audience);
+            printf(" to \"");
+            put(r->audience, "\"");
         }
         if (r->repeat) {
             printf(" repeat %u", r->repeat);
@@ -60,26 +70,29 @@ static void event_print(const Ismo__V1__Event *e)
             printf(" late");
         }
         if (r->key && *r->key) {
-            printf(" key %s", r->key);
+            printf(" key ");
+            put(r->key, "");
         }
         break;
     }
     case ISMO__V1__EVENT__PAYLOAD_ACK: {
         const Ismo__V1__Ack *a = e->ack;
-        printf("acknowledged %zu reminder%s by %s", a->n_keys, a->n_keys == 1 ? "" : "s",
-               a->actor && *a->actor ? a->actor : "-");
+        printf("acknowledged %zu reminder%s by ", a->n_keys, a->n_keys == 1 ? "" : "s");
+        put(a->actor && *a->actor ? a->actor : "-", "");
         if (a->note && *a->note) {
-            printf(": %s", a->note);
+            printf(": ");
+            put(a->note, "");
         }
         break;
     }
     case ISMO__V1__EVENT__PAYLOAD_REVIEW: {
         const Ismo__V1__Review *v = e->review;
-        printf("%s by %s on %s", ismo_review_decision_name(v->decision),
-               v->reviewer && *v->reviewer ? v->reviewer : "-",
-               ismo_fmt_time(v->reviewed_ms, d, sizeof d));
+        printf("%s by ", ismo_review_decision_name(v->decision));
+        put(v->reviewer && *v->reviewer ? v->reviewer : "-", "");
+        printf(" on %s", ismo_fmt_time(v->reviewed_ms, d, sizeof d));
         if (v->note && *v->note) {
-            printf(": %s", v->note);
+            printf(": ");
+            put(v->note, "");
         }
         break;
     }
@@ -95,15 +108,17 @@ static void event_print(const Ismo__V1__Event *e)
             }
         }
         if (o->actor && *o->actor) {
-            printf(" by %s", o->actor);
+            printf(" by ");
+            put(o->actor, "");
         }
         if (o->reason && *o->reason) {
-            printf(": %s", o->reason);
+            printf(": ");
+            put(o->reason, "");
         }
         break;
     }
     default:
-        printf("%s", e->message && *e->message ? e->message : "-");
+        put(e->message && *e->message ? e->message : "-", "");
         break;
     }
     printf("\n");

@@ -17,13 +17,104 @@ struct ismo_table {
     size_t n_rows;
 };
 
-static char *dup_or_dash(const char *s)
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the byte at s
+ * does not start one (a stray continuation, an overlong or cut sequence). */
+static size_t utf8_len(const unsigned char *s)
 {
-    char *d = strdup(s && *s ? s : "-");
+    unsigned char c = s[0];
+    size_t n;
+    unsigned min;
+    unsigned cp;
+    if (c < 0x80) {
+        return 1;
+    } else if ((c & 0xe0) == 0xc0) {
+        n = 2, min = 0x80, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 3, min = 0x800, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    return n;
+}
+
+/* Append the one-line form of s to out (NULL: count only); returns its length. */
+static size_t escape_into(const char *s, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_len(p);
+        const char *named = NULL;
+        size_t k = 1; /* bytes to escape as \xHH */
+        if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
+            named = *p == '\n' ? "\\n" : *p == '\t' ? "\\t" : *p == '\r' ? "\\r" : NULL;
+        }
+        if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+            n = 0; /* a C1 control (U+0080..U+009F): escape its bytes */
+            k = 2;
+        }
+        if (named) {
+            if (out) {
+                memcpy(out + o, named, 2);
+            }
+            o += 2;
+            p++;
+        } else if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+            for (size_t i = 0; i < k; i++) {
+                if (out) {
+                    out[o] = '\\', out[o + 1] = 'x', out[o + 2] = hex[p[i] >> 4],
+                    out[o + 3] = hex[p[i] & 15];
+                }
+                o += 4;
+            }
+            p += k;
+        } else {
+            if (out) {
+                memcpy(out + o, p, n);
+            }
+            o += n;
+            p += n;
+        }
+    }
+    if (out) {
+        out[o] = 0;
+    }
+    return o;
+}
+
+char *ismo_text_dup(const char *s)
+{
+    s = s ? s : "";
+    char *d = malloc(escape_into(s, NULL) + 1);
     if (!d) {
         abort();
     }
+    escape_into(s, d);
     return d;
+}
+
+void ismo_put_text(FILE *f, const char *s)
+{
+    char *d = ismo_text_dup(s);
+    fputs(d, f);
+    free(d);
+}
+
+static char *dup_or_dash(const char *s)
+{
+    return ismo_text_dup(s && *s ? s : "-");
 }
 
 ismo_table_t *ismo_table_new(size_t n_cols, const char *const *headers)
@@ -106,6 +197,7 @@ void ismo_table_print(const ismo_table_t *self, FILE *f)
 
 char *ismo_fmt_value(double v, const char *unit, char *buf, size_t len)
 {
+    v = v == 0 ? 0.0 : v; /* -0 shows as 0 */
     if (unit && strcmp(unit, "yes/no") == 0 && (v == 0 || v == 1)) {
         snprintf(buf, len, "%s", v == 1 ? "yes" : "no");
     } else if (unit && *unit) {

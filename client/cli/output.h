@@ -15,6 +15,16 @@ typedef struct ismo_table ismo_table_t;
 /* New table with n_cols columns, headed by the NULL-terminated list of
  * headers (n_cols strings). Aborts on out-of-memory. Free with
  * ismo_table_destroy. */
+/* One line of terminal output from user text (titles, notes, actions,
+ * names): newline, tab and carriage return become \n \t \r, other control
+ * bytes (< 0x20, 0x7f, C1 U+0080..U+009F such as ESC sequences) and bytes
+ * that are not valid UTF-8 become \xHH; everything else (backslashes too)
+ * is kept. ismo_text_dup returns a malloc'd copy (caller frees; NULL is
+ * read as ""; aborts when out of memory); ismo_put_text writes it to f.
+ * Table cells (ismo_table_add) are escaped the same way. */
+char *ismo_text_dup(const char *s);
+void ismo_put_text(FILE *f, const char *s);
+
 ismo_table_t *ismo_table_new(size_t n_cols, const char *const *headers);
 void ismo_table_destroy(ismo_table_t **self_p);
 

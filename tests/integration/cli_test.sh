@@ -471,8 +471,10 @@ check "  ... with a clear message" grep -q "unknown time zone 'Mars/Base'" "$TMP
 ismo --tz Europe/Berlin history OBJ-ASOF >"$TMP/tz-hist.out" 2>&1
 check "history --tz: version times with the zone's offset" grep -q "^v1  .*+01:00  by " "$TMP/tz-hist.out"
 # a date-time without a zone is a wall time in the display zone (Berlin: UTC+1 in winter):
-# now + 60 s as Berlin's wall time, and as UTC's
-AT=$(python3 -c 'import time; print(int(time.time()) + 60)')
+# a whole second after the import (T1) and already past (an --as-of after ismod's
+# time is refused), as Berlin's wall time and as UTC's
+AT=$((T1 / 1000 + 2))
+for _ in $(seq 1 40); do [ "$(now_ms)" -gt $((AT * 1000 + 100)) ] && break; sleep 0.1; done
 WALL_BERLIN=$(TZ=Europe/Berlin date -d "@$AT" +%Y-%m-%dT%H:%M:%S)
 WALL_UTC=$(TZ=UTC date -d "@$AT" +%Y-%m-%dT%H:%M:%S)
 ismo --tz Europe/Berlin status -o json --as-of "$WALL_BERLIN" OBJ-ASOF >"$TMP/tz-asof.json" 2>&1
@@ -577,12 +579,13 @@ stop_ismod() {
     for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
     SERVER_PID=
 }
-start_ismod() { # start_ismod ENDPOINT PUB_ENDPOINT
-    "$ISMOD" --data-dir "$TMP/data" --insecure --endpoint "$1" --pub-endpoint "$2" \
-        --tick-ms 200 --no-sync true >>"$TMP/ismod.log" 2>&1 &
+start_ismod() { # start_ismod ENDPOINT PUB_ENDPOINT [ISMOD OPTION...]
+    local ep=$1 pep=$2; shift 2
+    "$ISMOD" --data-dir "$TMP/data" --insecure --endpoint "$ep" --pub-endpoint "$pep" \
+        --tick-ms 200 --no-sync true "$@" >>"$TMP/ismod.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 50); do
-        "$ISMO" --endpoint "$1" --timeout-ms 200 ping >/dev/null 2>&1 && return 0
+        "$ISMO" --endpoint "$ep" --timeout-ms 200 ping >/dev/null 2>&1 && return 0
         sleep 0.1
     done
     return 1
@@ -606,6 +609,74 @@ for f in all kind fn; do
         "$TMP/wgap-$f.out"
     check "watch ($f) printed no heartbeat" test "$(grep -c heartbeat "$TMP/wgap-$f.out")" -eq 0
 done
+
+# --- user text on one line: control bytes escaped ----------------------------------------------
+ismo review add OBJ-PENDING-UPDATES --decision continue \
+    --note "$(printf 'two\nlines\ttab \033[31mred')" >/dev/null 2>&1
+check "review with control bytes in its note stored" test $? -eq 0
+ismo events --kind review >"$TMP/esc-events.out" 2>&1
+check "events: the note's control bytes escaped on one line" \
+    grep -q 'continue by cli-test .*: two\\nlines\\ttab \\x1b\[31mred$' "$TMP/esc-events.out"
+check "events: no raw ESC byte" test "$(grep -c "$(printf '\033')" "$TMP/esc-events.out")" -eq 0
+ismo review list OBJ-PENDING-UPDATES >"$TMP/esc-reviews.out" 2>&1
+check "review list: the note on one line (blanks for line breaks), ESC escaped" \
+    grep -qF 'two lines tab \x1b[31mred' "$TMP/esc-reviews.out"
+
+# --- push: values a double cannot hold are refused; -0 is 0 ------------------------------------
+ismo push OBJ-PENDING-UPDATES 1e-400 >"$TMP/push-under.out" 2>&1
+check "push 1e-400 (underflow) refused with exit 1" test $? -eq 1
+check "push 1e-400: says out of range" grep -q "'1e-400' is out of the range of a number" "$TMP/push-under.out"
+ismo push OBJ-PENDING-UPDATES 1e400 >"$TMP/push-over.out" 2>&1
+check "push 1e400 (overflow) refused with exit 1" test $? -eq 1
+check "push 1e400: says out of range" grep -q "'1e400' is out of the range of a number" "$TMP/push-over.out"
+ismo push OBJ-PENDING-UPDATES --id neg-zero -- -0 >/dev/null 2>&1
+check "push -- -0 accepted" test $? -eq 0
+ismo samples OBJ-PENDING-UPDATES >"$TMP/negzero.out" 2>&1
+check "samples: -0 shown as 0" grep -q "^[^ ].* 0  .* neg-zero$" "$TMP/negzero.out"
+check "samples: no -0" test "$(grep -c -- ' -0 ' "$TMP/negzero.out")" -eq 0
+
+# --- ids checked before they are sent (exit 2, the id escaped) ----------------------------------
+BADID=$(printf 'X\377Y')
+for cmd in "explain" "history" "show" "samples" "status" "review list" "ack" "push:1" "retire:--reason=x"; do
+    args=${cmd#*:}; [ "$args" = "$cmd" ] && args=
+    # shellcheck disable=SC2086
+    ismo ${cmd%%:*} "$BADID" $args >"$TMP/badid.out" 2>&1
+    rc=$?
+    check "$cmd with a non-UTF-8 id: exit 2" test $rc -eq 2
+    check "$cmd with a non-UTF-8 id: says so, id escaped" \
+        grep -qF "'X\\xffY' is not a valid objective id" "$TMP/badid.out"
+done
+
+# --- times out of range, --as-of in the future -------------------------------------------------
+ismo review add OBJ-PENDING-UPDATES --decision continue --note x --date 1960-01-01 >"$TMP/old.out" 2>&1
+check "review add --date 1960-01-01: exit 2" test $? -eq 2
+check "review add --date 1960-01-01: out of range" grep -q "'1960-01-01' is out of range (1970..9999" "$TMP/old.out"
+ismo status --as-of 1960-01-01 >"$TMP/old2.out" 2>&1
+check "status --as-of 1960-01-01: exit 2, out of range" \
+    grep -q "'1960-01-01' is out of range (1970..9999" "$TMP/old2.out"
+ismo status --as-of 2026-13-01 >"$TMP/old3.out" 2>&1
+check "status --as-of 2026-13-01: still 'is not a time'" grep -q "'2026-13-01' is not a time" "$TMP/old3.out"
+for cmd in "status" "show OBJ-PENDING-UPDATES" "explain OBJ-PENDING-UPDATES"; do
+    # shellcheck disable=SC2086
+    ismo $cmd --as-of 2099-01-01 >"$TMP/future.out" 2>&1
+    rc=$?
+    check "$cmd --as-of 2099-01-01: exit 2" test $rc -eq 2
+    check "$cmd --as-of 2099-01-01: says it is after ismod's time" \
+        grep -q "as-of: '2099-01-01' (2099-01-02T00:00:00.000Z) is after ismod's time" "$TMP/future.out"
+done
+ismo status --as-of "$(date -u +%F)" >/dev/null 2>&1
+check "status --as-of today (its end still ahead): as of now, exit 0" test $? -eq 0
+
+# --- report: ismod's clock, not the CLI's ---------------------------------------------------------
+stop_ismod
+check "ismod restarts 10 days ahead (--clock-offset-ms 10d)" \
+    start_ismod "$ISMO_ENDPOINT" "$ISMO_PUB_ENDPOINT" --clock-offset-ms 10d
+AHEAD=$(date -u -d "+10 days" +%F)
+ismo report >"$TMP/report-ahead.md" 2>&1
+check "report: generated at ismod's time" grep -q "^Generated $AHEAD" "$TMP/report-ahead.md"
+check "report: the period ends at ismod's time" grep -q "^Review period: .* to $AHEAD" "$TMP/report-ahead.md"
+ismo status --as-of "$(date -u -d "+5 days" +%F)" >/dev/null 2>&1
+check "status --as-of 5 days ahead of this host, before ismod's time: exit 0" test $? -eq 0
 
 # --- usage and a dead server ------------------------------------------------------------
 "$ISMO" frobnicate >/dev/null 2>&1
