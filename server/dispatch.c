@@ -1108,7 +1108,7 @@ static ismo_err status_now(tree_ctx *t, const Ismo__V1__Objective *o, Ismo__V1__
         /* health is re-evaluated whenever it can change (due-time index); the
          * expected progress moves with the clock, so it is computed for now */
         (*st_p)->has_expected_progress = 1;
-        (*st_p)->expected_progress = ismo_expected_progress(o, t->w->now_ms);
+        (*st_p)->expected_progress = ismo_expected_judged(o, t->w->now_ms);
     }
     return err;
 }

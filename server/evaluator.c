@@ -354,6 +354,32 @@ double ismo_expected_progress(const Ismo__V1__Objective *o, int64_t now_ms)
     return has_deadline && now_ms >= o->deadline_ms ? 1 : 0;
 }
 
+double ismo_expected_judged(const Ismo__V1__Objective *o, int64_t now_ms)
+{
+    int maintain = o->has_target_mode && o->target_mode == ISMO__V1__TARGET_MODE__MAINTAIN;
+    int past = o->has_deadline_ms && o->deadline_ms > 0 && now_ms >= o->deadline_ms;
+    if (o->n_period_targets == 0 || maintain || past) {
+        return ismo_expected_progress(o, now_ms);
+    }
+    /* the evaluator's current period (finish_periods): the first by from_ms
+     * (ties: list order) that has not ended */
+    size_t n = o->n_period_targets < ISMO_MAX_PERIODS ? o->n_period_targets : ISMO_MAX_PERIODS;
+    const Ismo__V1__PeriodTarget *cur = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const Ismo__V1__PeriodTarget *t = o->period_targets[i];
+        if (!t->has_from_ms || !t->has_to_ms || t->to_ms <= t->from_ms || !t->has_target || t->to_ms <= now_ms) {
+            continue;
+        }
+        if (!cur || t->from_ms < cur->from_ms) {
+            cur = t;
+        }
+    }
+    if (!cur) {
+        return ismo_expected_progress(o, now_ms);
+    }
+    return clamp01((double)(now_ms - cur->from_ms) / (double)(cur->to_ms - cur->from_ms));
+}
+
 /* seconds per Metric.unit of a DURATION metric; 0 = unknown unit */
 static double duration_unit_s(const char *unit)
 {
@@ -1164,7 +1190,7 @@ static void finish_periods(ismo_eval_run *r, const ismo_eval_params *p, ismo_eva
     const Ismo__V1__Objective *o = r->o;
     judge j;
     judge_init(&j, o, p->now_ms, p->margin);
-    out->expected = ismo_expected_progress(o, p->now_ms);
+    out->expected = ismo_expected_judged(o, p->now_ms); /* REACH targets: the current period's */
     if (r->mode == ISMO_EVAL_MODE_TARGETS && !j.has_deadline && r->n_results > 0) {
         /* without a deadline the last period's end closes the objective */
         j.past = r->results[r->n_results - 1].to_ms <= p->now_ms;
@@ -1303,6 +1329,7 @@ static void finish_periods(ismo_eval_run *r, const ismo_eval_params *p, ismo_eva
     out->health = health;
     out->held = health != raw;
     const char *why;
+    char why_buf[ISMO_EVAL_RULE_BYTES - 16];
     if (r->n_results == 0) {
         why = j.past ? "no period with samples up to the deadline" : "no period to judge yet";
     } else if (j.past) {
@@ -1312,6 +1339,14 @@ static void finish_periods(ismo_eval_run *r, const ismo_eval_params *p, ismo_eva
     } else if (cur >= 0 && r->results[cur].has_value) {
         why = r->results[cur].met ? "the current period meets its target so far"
                                   : "the current period misses its target so far";
+        if (r->mode == ISMO_EVAL_MODE_TARGETS && !j.maintain && !r->results[cur].met) {
+            /* the REACH rule inside the period: its numbers */
+            snprintf(why_buf, sizeof why_buf,
+                     "%s: progress %.0f%% vs %.0f%% expected by now (the part of %s elapsed; at-risk margin "
+                     "%.0f%%)",
+                     why, cur_progress * 100, cur_expected * 100, r->results[cur].label, p->margin * 100);
+            why = why_buf;
+        }
     } else {
         why = any_complete ? "completed periods met; the current one has no sample yet"
                            : "no sample in a period yet";

@@ -31,7 +31,8 @@
  *    missed. Past the deadline: any missed -> MISSED, else ACHIEVED. Before:
  *    any completed period missed -> OFF_TRACK; else the current period is
  *    judged (MAINTAIN rule; REACH period targets: REACH rule with the
- *    expected progress inside the period); a current period without samples
+ *    expected progress inside the period, which is then the expected
+ *    progress reported: ismo_expected_judged); a current period without samples
  *    after met completed periods is ON_TRACK; nothing at all is NO_DATA.
  *  - Hysteresis h (fraction of |target - baseline|, progress terms): before
  *    the deadline, a change from prev_health to a worse health among
@@ -105,6 +106,12 @@ void ismo_eval_window(const Ismo__V1__Objective *o, int64_t now_ms, int64_t *fro
 
 /* Expected progress of o at now_ms (fraction, see the rules above). */
 double ismo_expected_progress(const Ismo__V1__Objective *o, int64_t now_ms);
+
+/* The expected progress the health rule uses at now_ms (what
+ * Status.expected_progress shows): for REACH period targets before the end,
+ * the part of the current period elapsed (the first period, by from_ms, not
+ * ended by now; 0 before it starts); otherwise ismo_expected_progress. */
+double ismo_expected_judged(const Ismo__V1__Objective *o, int64_t now_ms);
 
 /* A value of o's metric as people write it into buf: "93 %", "48 h",
  * "yes"/"no" (YES_NO), "2h 45min" (DURATION, unit s/min/h/d). Returns buf. */

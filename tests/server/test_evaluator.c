@@ -377,13 +377,13 @@ static const eval_case cases[] = {
 
     /* ==== period targets: "100 % in 2026-Q3 and Q4" ==== */
     {"targets_before_first_period_no_data", HIB, LAST, REACH, 1, 60, 1, 100, YEAR, 0,
-     1, {{D(100), 80}}, D(150), NO_DATA, NOCHECK, 150.0 / 365, 0, NOCHECK,
+     1, {{D(100), 80}}, D(150), NO_DATA, NOCHECK, 0.0 /* Q3 not begun */, 0, NOCHECK,
      X(Q3Q4(100, 100), .period_label = "2026-Q3", MISSED_N(0))},
     {"targets_reach_both_met_achieved", HIB, LAST, REACH, 1, 60, 1, 100, YEAR, 0,
-     2, {{D(200), 100}, {D(280), 100}}, D(300), ACHIEVED, 1.0, 300.0 / 365, 1, 100,
+     2, {{D(200), 100}, {D(280), 100}}, D(300), ACHIEVED, 1.0, 27.0 / 92 /* of Q4 */, 1, 100,
      X(Q3Q4(100, 100), .period_label = "2026-Q4", MISSED_N(0))},
     {"targets_reach_q3_missed_off_track", HIB, LAST, REACH, 1, 60, 1, 100, YEAR, 0,
-     2, {{D(200), 90}, {D(280), 100}}, D(300), OFF_TRACK, 1.0, 300.0 / 365, 1, 100,
+     2, {{D(200), 90}, {D(280), 100}}, D(300), OFF_TRACK, 1.0, 27.0 / 92 /* of Q4 */, 1, 100,
      X(Q3Q4(100, 100), .period_label = "2026-Q4", MISSED_N(1), .says = "2026-Q3 (90 u)")},
     {"targets_maintain_current_met_on_track", HIB, LAST, MAINTAIN, 1, 60, 1, 100, YEAR, 0,
      2, {{D(200), 100}, {D(280), 100}}, D(300), ON_TRACK, 1.0, 300.0 / 365, 1, 100,
@@ -395,10 +395,11 @@ static const eval_case cases[] = {
      2, {{D(200), 95}, {D(300), 95}}, D(370), MISSED, 35.0 / 40.0, 1.0, 1, 95,
      X(Q3Q4(90, 100), .period_label = "2026-Q4", MISSED_N(1), .says = "2026-Q4 (95 u)")},
     {"targets_reach_current_behind_period_schedule", HIB, LAST, REACH, 1, 60, 1, 100, YEAR, 0,
-     1, {{D(190), 70}}, D(227), OFF_TRACK, 0.25, 227.0 / 365, 1, 70,
-     X(Q3Q4(100, 100), .period_label = "2026-Q3", MISSED_N(0))},
+     1, {{D(190), 70}}, D(227), OFF_TRACK, 0.25, 46.0 / 92, 1, 70, /* expected: the part of Q3 elapsed */
+     X(Q3Q4(100, 100), .period_label = "2026-Q3", MISSED_N(0),
+       .says = "misses its target so far: progress 25% vs 50% expected by now (the part of 2026-Q3 elapsed")},
     {"targets_reach_current_ahead_of_period_schedule", HIB, LAST, REACH, 1, 60, 1, 100, YEAR, 0,
-     1, {{D(190), 85}}, D(227), ON_TRACK, 0.625, 227.0 / 365, 1, 85,
+     1, {{D(190), 85}}, D(227), ON_TRACK, 0.625, 46.0 / 92, 1, 85,
      X(Q3Q4(100, 100), .period_label = "2026-Q3", MISSED_N(0))},
     {"targets_sample_outside_periods_ignored", HIB, MEAN, MAINTAIN, 1, 60, 1, 100, YEAR, 0,
      2, {{D(100), 0}, {D(200), 100}}, D(220), ON_TRACK, 1.0, 220.0 / 365, 1, 100,
@@ -571,6 +572,11 @@ static void run_case(void **state)
         if (fabs(ev.expected - c->expected) >= TOL) {
             fail_msg("%s: expected progress %.12g, expected %.12g", c->name, ev.expected, c->expected);
         }
+    }
+    /* what GetStatus reports as expected progress is what the rule used */
+    if (fabs(ev.expected - ismo_expected_judged(o, now)) >= TOL) {
+        fail_msg("%s: expected progress %.12g, ismo_expected_judged %.12g", c->name, ev.expected,
+                 ismo_expected_judged(o, now));
     }
     if (x->period_label) {
         assert_string_equal(ev.period_label, x->period_label);

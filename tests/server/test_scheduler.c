@@ -520,6 +520,61 @@ static void test_overdue_repeats_escalates_until_acked(void **state)
      * test_no_reminders_when_achieved; -1/0 = never repeats: */
 }
 
+/* outstanding_key: what Ack without keys acknowledges (collected here). */
+static char g_keys[8][ISMO_REMINDER_KEY_BYTES];
+static size_t g_n_keys;
+
+static void collect_key(void *ctx, const char *key)
+{
+    (void)ctx;
+    assert_true(g_n_keys < 8);
+    snprintf(g_keys[g_n_keys++], ISMO_REMINDER_KEY_BYTES, "%s", key);
+}
+
+/* The keys counted as outstanding are reported one by one: a deadline
+ * offset before the deadline; after it, not the offsets (their time
+ * passed) but the overdue episode once, by its latest slot. A DRAFT
+ * objective is reminded like an ACTIVE one (docs/evaluation.md). */
+static void test_outstanding_keys_and_draft(void **state)
+{
+    fixture *f = *state;
+    f->o.has_lifecycle = 1;
+    f->o.lifecycle = ISMO__V1__LIFECYCLE__LIFECYCLE_DRAFT;
+    f->in.overdue_repeat_ms = 7 * DAY;
+    f->in.outstanding_key = collect_key;
+    int64_t dl = f->o.deadline_ms;
+    char want[ISMO_REMINDER_KEY_BYTES];
+    g_n_keys = 0;
+    size_t n = run_at(f, dl - 30 * DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(g_n_keys, 0); /* decided now, not fired before */
+    record(&f->map, f->due, n);
+    g_n_keys = 0;
+    assert_int_equal(run_at(f, dl - 29 * DAY), 0);
+    assert_int_equal(f->outstanding, 1);
+    assert_int_equal(g_n_keys, 1);
+    snprintf(want, sizeof want, "deadline:%lld:%lld", (long long)dl, (long long)(30 * DAY));
+    assert_string_equal(g_keys[0], want);
+    /* past the deadline, not met: OVERDUE for the DRAFT objective too */
+    f->in.health = ISMO__V1__HEALTH__MISSED;
+    n = run_at(f, dl + HOUR);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__OVERDUE);
+    assert_int_equal(f->due[0].suppress, 0);
+    record(&f->map, f->due, n);
+    n = run_at(f, dl + 7 * DAY + HOUR);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].repeat, 1);
+    record(&f->map, f->due, n);
+    g_n_keys = 0;
+    assert_int_equal(run_at(f, dl + 7 * DAY + 2 * HOUR), 0);
+    assert_int_equal(f->outstanding, 1);
+    assert_int_equal(g_n_keys, 1);
+    snprintf(want, sizeof want, "overdue:%lld:1", (long long)dl);
+    assert_string_equal(g_keys[0], want);
+    f->in.outstanding_key = NULL;
+}
+
 static void test_overdue_never_repeats(void **state)
 {
     fixture *f = *state;
@@ -851,6 +906,7 @@ int main(void)
         T(test_next_check),
         T(test_overdue_repeats_escalates_until_acked),
         T(test_overdue_never_repeats),
+        T(test_outstanding_keys_and_draft),
         T(test_missed_repeats_fire_once_late),
         T(test_action_reminders),
         T(test_work_should_start),
