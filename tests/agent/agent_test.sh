@@ -13,6 +13,9 @@
 # 4. kill -9 ismod; the agent keeps measuring into its spool; kill -9 the
 #    agent too and restart it (the spool and the sequence survive);
 # 5. restart ismod on the same data dir and ports; the spool drains;
+# 5b. ismod stops, a second ismod (same data dir, other ports) stores a
+#    reminder of the agent's function, ismod restarts: the heartbeat's seq
+#    makes the agent catch up and run the hook (catch_up_s is 3600 here);
 # 6. retire one objective: its further samples are refused (CONFLICT) and
 #    kept in state_dir/rejected;
 # 7. SIGTERM the agent; every sample the agent spooled is stored exactly
@@ -99,7 +102,11 @@ subscription:
   kinds: [reminder]
   hook: "$HOOK"
   hook_timeout_s: 5
-  catch_up_s: 2
+  # no periodic catch-up and no reconnect for a missing heartbeat within the
+  # test: a start, a published event (doorbell) or a heartbeat whose seq is
+  # beyond what the agent has seen must make it catch up
+  catch_up_s: 3600
+  heartbeat_timeout_s: 600
 YAML
 
 step "start ismod on $EP / $PUB"
@@ -141,6 +148,26 @@ start_ismod
 wait_for 30 spool_empty || fail "spool not drained after ismod came back ($(spool_bytes) bytes)"
 wait_for 10 sh -c "[ \$(stat -c %s '$T/state/parked') -le 32 ]" || fail "parked spool not drained"
 sleep 1.5
+
+step "a reminder published while the agent's subscription was away runs the hook (heartbeat gap)"
+# ismod stops; a second ismod on the same data dir and other ports stores a
+# reminder of the agent's function (published where the agent does not
+# listen); ismod restarts on its ports: its heartbeat (newest stored seq) is
+# the agent's only way to learn of the missed event
+kill -TERM "$ISMOD_PID"; wait "$ISMOD_PID" 2>/dev/null; ISMOD_PID=""
+PORT2=$(pick_port) || fail "no free port"
+"$ISMOD" --data-dir "$T/data" --insecure --endpoint "tcp://127.0.0.1:$PORT2" \
+    --pub-endpoint "tcp://127.0.0.1:$((PORT2 + 1))" --tick-ms 200 >>"$T/ismod2.log" 2>&1 &
+ISMOD_PID=$!
+wait_for 10 "$HELPER" ping "tcp://127.0.0.1:$PORT2" || fail "second ismod did not answer"
+"$HELPER" put "tcp://127.0.0.1:$PORT2" OBJ-AGT-GAP it-ops $((DAY_MS - 60000)) || fail "put OBJ-AGT-GAP"
+wait_for 10 grep -q "reminder #[0-9]* OBJ-AGT-GAP" "$T/ismod2.log" || fail "no reminder of OBJ-AGT-GAP stored"
+kill -TERM "$ISMOD_PID"; wait "$ISMOD_PID" 2>/dev/null; ISMOD_PID=""
+hook_ran_for OBJ-AGT-GAP && fail "the hook ran for OBJ-AGT-GAP before ismod was back"
+start_ismod
+wait_for 20 hook_ran_for OBJ-AGT-GAP || fail "the hook did not run for the reminder missed while away"
+grep -q "heartbeat seq [0-9]* > [0-9]*: catching up" "$T/agent.log" ||
+    fail "the agent did not catch up on the heartbeat"
 
 step "samples of a retired objective are refused by the server and kept in state_dir/rejected"
 "$HELPER" retire "$EP" OBJ-AGT-COUNT || fail "retire OBJ-AGT-COUNT"
