@@ -358,8 +358,9 @@ ismo_err ismo_objective_validate(const Ismo__V1__Objective *o, char *why, size_t
         set_why(why, why_len, "start, deadline and baseline date must lie between 1970 and 9999%s", "");
         return ISMO_ERR_INVALID;
     }
-    if (!duration_ok(o->has_review_cadence_ms, o->review_cadence_ms)) {
-        set_why(why, why_len, "review cadence must be 0..100 years%s", "");
+    if (!duration_ok(o->has_review_cadence_ms, o->review_cadence_ms) ||
+        (o->has_review_cadence_ms && o->review_cadence_ms > 0 && o->review_cadence_ms < ISMO_MIN_REVIEW_CADENCE_MS)) {
+        set_why(why, why_len, "review cadence must be 0 (none) or from 1 day up to 100 years%s", "");
         return ISMO_ERR_INVALID;
     }
     const char *texts[] = {o->id, o->title, o->description, o->function, o->owner, o->evaluation_method};

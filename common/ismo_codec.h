@@ -45,6 +45,9 @@ extern "C" {
 /* Shortest OVERDUE repeat period (Objective.overdue_repeat_ms, ismod's
  * overdue_repeat_ms): 1 h, so a repeat cannot flood the event log. */
 #define ISMO_MIN_OVERDUE_REPEAT_MS INT64_C(3600000)
+/* Shortest review cadence (Objective.review_cadence_ms, 0 = none): 1 day, so
+ * REVIEW_DUE cannot flood the event log. */
+#define ISMO_MIN_REVIEW_CADENCE_MS INT64_C(86400000)
 /* Most entries of a repeated field of an objective (actions, references,
  * review dates, period targets). */
 #define ISMO_MAX_LIST_FIELD 1000
@@ -87,7 +90,8 @@ ProtobufCMessage *ismo_codec_copy(const ProtobufCMessage *m);
  * (cycles need the store: ismod checks them); review dates instants (not 0);
  * reminder offsets (objective and actions) at most ISMO_MAX_OFFSETS, each
  * 0 < offset <= 100 years; overdue_repeat_ms -1, 0 or a duration of at least
- * ISMO_MIN_OVERDUE_REPEAT_MS (1 h) and up to 100
+ * ISMO_MIN_OVERDUE_REPEAT_MS (1 h) and up to 100 years; review_cadence_ms 0
+ * (none) or from ISMO_MIN_REVIEW_CADENCE_MS (1 day) up to 100
  * years; escalate_to and not_measurable_reason lengths and UTF-8; value kind
  * and calendar period known (a DURATION metric's unit is s, min, h or d);
  * period targets: label <= 64 bytes, from_ms < to_ms, finite target; action

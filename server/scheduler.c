@@ -51,6 +51,14 @@ static ismo_reminder_due *push(acc *a, int kind, const char *key, int64_t due_ms
     return r;
 }
 
+/* o's review cadence, ms (0 = none); one stored before the 1-day floor
+ * (ISMO_MIN_REVIEW_CADENCE_MS) counts as 1 day: no REVIEW_DUE flood. */
+static int64_t review_cadence(const Ismo__V1__Objective *o)
+{
+    int64_t c = o->has_review_cadence_ms ? o->review_cadence_ms : 0;
+    return c > 0 && c < ISMO_MIN_REVIEW_CADENCE_MS ? ISMO_MIN_REVIEW_CADENCE_MS : c;
+}
+
 /* A fired key whose condition still holds: count it (and tell the caller). */
 static void count_outstanding(acc *a, const char *key)
 {
@@ -240,7 +248,7 @@ static void reviews(acc *a)
     for (size_t i = 0; i < nd; i++) {
         cand[nc++] = dates[i];
     }
-    int64_t cadence = o->has_review_cadence_ms ? o->review_cadence_ms : 0;
+    int64_t cadence = review_cadence(o);
     int64_t base = review_base(in);
     if (cadence > 0 && base > 0 && now >= base + cadence) {
         int64_t k = (now - base) / cadence;
@@ -473,7 +481,7 @@ int64_t ismo_next_check_ms(const ismo_schedule_input *in, int has_value, double 
     for (size_t i = 0; i < o->n_review_dates_ms; i++) {
         consider(&best, o->review_dates_ms[i], now);
     }
-    int64_t cadence = o->has_review_cadence_ms ? o->review_cadence_ms : 0;
+    int64_t cadence = review_cadence(o);
     int64_t base = review_base(in);
     if (cadence > 0 && base > 0) {
         int64_t k = now >= base ? (now - base) / cadence : 0;

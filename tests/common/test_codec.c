@@ -476,8 +476,19 @@ static void test_objective_validate_clause62(void **state)
     expect_invalid(&f.o, "overdue repeat 1 ms (below the 1 h floor)");
     f.o.overdue_repeat_ms = ISMO_MIN_OVERDUE_REPEAT_MS - 1;
     expect_invalid(&f.o, "overdue repeat just below 1 h");
+
     f.o.overdue_repeat_ms = ISMO_MAX_DURATION_MS + 1;
     expect_invalid(&f.o, "overdue repeat over 100 years");
+    full_objective(&f);
+    f.o.has_review_cadence_ms = 1;
+    f.o.review_cadence_ms = 1000;
+    expect_invalid(&f.o, "review cadence of 1 s (below the 1-day floor)");
+    f.o.review_cadence_ms = ISMO_MIN_REVIEW_CADENCE_MS - 1;
+    expect_invalid(&f.o, "review cadence just below 1 day");
+    f.o.review_cadence_ms = ISMO_MIN_REVIEW_CADENCE_MS;
+    assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK);
+    f.o.review_cadence_ms = 0;
+    assert_int_equal(ismo_objective_validate(&f.o, NULL, 0), ISMO_OK);
 
     full_objective(&f);
     f.o.escalate_to = (char *)text_of(257);

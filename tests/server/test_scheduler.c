@@ -520,6 +520,26 @@ static void test_overdue_repeats_escalates_until_acked(void **state)
      * test_no_reminders_when_achieved; -1/0 = never repeats: */
 }
 
+/* A review cadence stored below the 1-day floor (before it was enforced)
+ * counts as 1 day: one REVIEW_DUE a day, not one a second. */
+static void test_review_cadence_floor(void **state)
+{
+    fixture *f = *state;
+    f->o.has_review_cadence_ms = 1;
+    f->o.review_cadence_ms = 1000;
+    f->in.last_review_ms = T0;
+    assert_int_equal(run_at(f, T0 + 5000), 0);
+    assert_int_equal(run_at(f, T0 + DAY - 1), 0);
+    size_t n = run_at(f, T0 + DAY);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->due[0].kind, ISMO__V1__REMINDER_KIND__REVIEW_DUE);
+    assert_int_equal(f->due[0].due_ms, T0 + DAY);
+    record(&f->map, f->due, n);
+    assert_int_equal(run_at(f, T0 + DAY + 5000), 0);
+    f->in.now_ms = T0 + DAY + 5000;
+    assert_int_equal(ismo_next_check_ms(&f->in, 0, 0, 0.1, 0), T0 + 2 * DAY);
+}
+
 /* outstanding_key: what Ack without keys acknowledges (collected here). */
 static char g_keys[8][ISMO_REMINDER_KEY_BYTES];
 static size_t g_n_keys;
@@ -907,6 +927,7 @@ int main(void)
         T(test_overdue_repeats_escalates_until_acked),
         T(test_overdue_never_repeats),
         T(test_outstanding_keys_and_draft),
+        T(test_review_cadence_floor),
         T(test_missed_repeats_fire_once_late),
         T(test_action_reminders),
         T(test_work_should_start),
