@@ -82,7 +82,9 @@ static void explain_print(const Ismo__V1__ExplainReply *x)
     const Ismo__V1__Objective *o = x->objective;
     const Ismo__V1__Status *s = x->status;
     char a[64], b[64], t1[48], t2[48];
-    printf("%s: %s\n", o && o->id ? o->id : "?", o && o->title ? o->title : "");
+    printf("%s: ", o && o->id ? o->id : "?");
+    ismo_put_text(stdout, o && o->title ? o->title : "");
+    printf("\n");
     printf("  %-14s %u, lifecycle %s\n", "version:", o ? o->version : 0,
            ismo_fmt_lifecycle(o ? (int)o->lifecycle : 0));
     int utc = strcmp(ismo_fmt_zone(), "UTC") == 0;

@@ -3,6 +3,7 @@
  * computed by ismod from samples; this file only joins it with the
  * objectives (title, owner, target) for display. */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <unistd.h>
@@ -449,10 +450,13 @@ int cmd_samples(cli_t *cli, int argc, char **argv)
                 if (s->has_total) { /* a ratio metric's sample: value of total */
                     snprintf(v, sizeof v, "%g of %g", s->value, s->total);
                 } else {
-                    snprintf(v, sizeof v, "%g", s->value);
+                    snprintf(v, sizeof v, "%g", s->value == 0 ? 0.0 : s->value); /* -0 as 0 */
                 }
+                char *src = ismo_text_dup(s->source), *sid = ismo_text_dup(s->sample_id);
                 printf("%-29s  %-16s  %-24s  %s\n", ismo_fmt_time(s->effective_ms, t, sizeof t), v,
-                       s->source ? s->source : "", s->sample_id ? s->sample_id : "");
+                       src, sid);
+                free(src);
+                free(sid);
             }
             shown++;
             if (s->effective_ms == since) {

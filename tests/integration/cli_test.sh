@@ -622,6 +622,12 @@ ismo review list OBJ-PENDING-UPDATES >"$TMP/esc-reviews.out" 2>&1
 check "review list: the note on one line (blanks for line breaks), ESC escaped" \
     grep -qF 'two lines tab \x1b[31mred' "$TMP/esc-reviews.out"
 
+ismo push OBJ-PENDING-UPDATES 4 --id esc-src --source "$(printf 'feed\033[2Jx')" >/dev/null 2>&1
+ismo samples OBJ-PENDING-UPDATES >"$TMP/esc-samples.out" 2>&1
+check "samples: a source's ESC escaped" grep -qF 'feed\x1b[2Jx' "$TMP/esc-samples.out"
+ismo explain OBJ-PENDING-UPDATES >/dev/null 2>&1
+check "explain answers after the escaped-source sample" test $? -eq 0
+
 # --- push: values a double cannot hold are refused; -0 is 0 ------------------------------------
 ismo push OBJ-PENDING-UPDATES 1e-400 >"$TMP/push-under.out" 2>&1
 check "push 1e-400 (underflow) refused with exit 1" test $? -eq 1
