@@ -175,12 +175,16 @@ int cli_time_out_of_range(const char *text)
 
 int cli_bad_time(const cli_t *cli, int usage, const char *opt, const char *text, const char *forms)
 {
+    char *shown = ismo_text_dup(text); /* one line, control bytes escaped */
+    int rc;
     if (cli_time_out_of_range(text)) {
-        return (usage ? cli_usage : cli_fail)(cli, "%s: '%s' is out of range (1970..9999, UTC)",
-                                              opt, text ? text : "");
+        rc = (usage ? cli_usage : cli_fail)(cli, "%s: '%s' is out of range (1970..9999, UTC)", opt,
+                                            shown);
+    } else {
+        rc = (usage ? cli_usage : cli_fail)(cli, "%s: '%s' is not a time (%s)", opt, shown, forms);
     }
-    return (usage ? cli_usage : cli_fail)(cli, "%s: '%s' is not a time (%s)", opt,
-                                          text ? text : "", forms);
+    free(shown);
+    return rc;
 }
 
 int cli_parse_instant(const cli_t *cli, const char *opt, const char *text, int64_t *ms)

@@ -123,7 +123,7 @@ int cli_time_out_of_range(const char *text);
 
 /* Report a time option that did not parse: "OPT: 'TEXT' is out of range
  * (1970..9999, UTC)" for cli_time_out_of_range, else "OPT: 'TEXT' is not a
- * time (FORMS)". As cli_usage when usage != 0 (returns CLI_EXIT_USAGE),
+ * time (FORMS)" (TEXT escaped as ismo_text_dup does). As cli_usage when usage != 0 (returns CLI_EXIT_USAGE),
  * else as cli_fail (CLI_EXIT_ERROR). */
 int cli_bad_time(const cli_t *cli, int usage, const char *opt, const char *text,
                  const char *forms);

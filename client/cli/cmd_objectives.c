@@ -445,13 +445,17 @@ int cmd_push(cli_t *cli, int argc, char **argv)
     const char *vtext = argv[optind + 1];
     double value;
     int vrc = value_parse(vtext, &value);
-    if (vrc == -2) {
-        return cli_fail(cli, "'%s' is out of the range of a number (1e-307..1e308 in magnitude, "
-                             "or 0): it would be stored as another value",
-                        vtext);
-    }
     if (vrc != 0) {
-        return cli_fail(cli, "'%s' is not a finite number (NaN and infinity are refused)", vtext);
+        char *shown = ismo_text_dup(vtext);
+        if (vrc == -2) {
+            cli_fail(cli, "'%s' is out of the range of a number (1e-307..1e308 in magnitude, "
+                          "or 0): it would be stored as another value",
+                     shown);
+        } else {
+            cli_fail(cli, "'%s' is not a finite number (NaN and infinity are refused)", shown);
+        }
+        free(shown);
+        return CLI_EXIT_ERROR;
     }
     double total = 0;
     if (total_text && (value_parse(total_text, &total) != 0 || !(total > 0))) {

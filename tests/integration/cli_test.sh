@@ -635,6 +635,12 @@ check "push 1e-400: says out of range" grep -q "'1e-400' is out of the range of 
 ismo push OBJ-PENDING-UPDATES 1e400 >"$TMP/push-over.out" 2>&1
 check "push 1e400 (overflow) refused with exit 1" test $? -eq 1
 check "push 1e400: says out of range" grep -q "'1e400' is out of the range of a number" "$TMP/push-over.out"
+ismo push OBJ-PENDING-UPDATES "$(printf '1\033[2J')" >"$TMP/push-esc.out" 2>&1
+check "push of a value with ESC: refused, the text escaped in the message" \
+    grep -qF "'1\x1b[2J' is not a finite number" "$TMP/push-esc.out"
+ismo status --as-of "$(printf 'x\033[2J')" >"$TMP/asof-esc.out" 2>&1
+check "status --as-of with ESC: not a time, the text escaped in the message" \
+    grep -qF "'x\x1b[2J' is not a time" "$TMP/asof-esc.out"
 ismo push OBJ-PENDING-UPDATES --id neg-zero -- -0 >/dev/null 2>&1
 check "push -- -0 accepted" test $? -eq 0
 ismo samples OBJ-PENDING-UPDATES >"$TMP/negzero.out" 2>&1
