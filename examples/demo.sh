@@ -72,7 +72,7 @@ say "4/7 import: the example register, a real public register, real availability
 
 say "5/7 three agents measuring this host (it-ops, hr, compliance) for ${secs}s"
 export ISMO_HOOKS_DIR="$root/examples/agents/hooks"
-export ISMO_AGENT_DATA_DIR="$root/examples/agents/data"
+export ISMO_DATA_DIR="$root/examples/agents/data"
 for f in it-ops hr compliance; do
   mkdir -p "$work/agent-$f"
   ISMO_AGENT_STATE_DIR="$work/agent-$f" ISMO_HOOK_LOG="$work/hooks-$f.log" \

@@ -79,7 +79,7 @@ static const row table[] = {
      "a connection that does not finish its ZMTP/CURVE handshake in this time is dropped, ms"},
     {"overdue_repeat_ms", T_DURATION, OFF(overdue_repeat_ms), 0, "7d", -1, 3.1536e12,
      "repeat an OVERDUE reminder this often until it is acknowledged or the target is met, for "
-     "objectives whose overdue_repeat_ms is 0, ms; 0 or -1 = never"},
+     "objectives whose overdue_repeat_ms is 0, ms; 0 or -1 = never, otherwise at least 1 h"},
     {"display_tz", T_TZ, OFF(display_tz), sizeof(((ismo_config *)0)->display_tz), "UTC", 0, 0,
      "time zone (IANA name, e.g. Europe/Berlin) for the human text of reminder messages only; "
      "times are computed and stored in UTC"},
