@@ -2361,6 +2361,277 @@ static void yaml_objective(yctx *y, yaml_node_t *node)
     add_objective(y->self, o, line);
 }
 
+/* ---- metric catalogue (massyn/cyber-metrics layout; docs/cli.md "Metric catalogue") ---- */
+
+/* The "metrics:" list of a metric catalogue, or NULL: root is a mapping
+ * without "objectives:" whose "metrics:" is a list and whose first mapping
+ * entry has both metric_id and slo. */
+static yaml_node_t *catalogue_list(yctx *y, yaml_node_t *root)
+{
+    if (!root || root->type != YAML_MAPPING_NODE) {
+        return NULL;
+    }
+    yaml_node_t *list = NULL;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
+        const char *k = yscalar(ynode(y, p->key));
+        if (k && strcmp(k, "objectives") == 0) {
+            return NULL;
+        }
+        if (k && strcmp(k, "metrics") == 0) {
+            list = ynode(y, p->value);
+        }
+    }
+    if (!list || list->type != YAML_SEQUENCE_NODE) {
+        return NULL;
+    }
+    for (yaml_node_item_t *it = list->data.sequence.items.start;
+         it < list->data.sequence.items.top; it++) {
+        yaml_node_t *e = ynode(y, *it);
+        if (e && e->type == YAML_MAPPING_NODE) {
+            int has_id = 0, has_slo = 0;
+            for (yaml_node_pair_t *p = e->data.mapping.pairs.start;
+                 p < e->data.mapping.pairs.top; p++) {
+                const char *k = yscalar(ynode(y, p->key));
+                has_id |= k && strcmp(k, "metric_id") == 0;
+                has_slo |= k && strcmp(k, "slo") == 0;
+            }
+            return has_id && has_slo ? list : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* A fraction 0..1 of the catalogue as a percentage, without the binary
+ * noise of the multiplication (0.99 -> 99, not 99.00000000000001). */
+static double catalogue_percent(double fraction)
+{
+    return round(fraction * 100.0 * 1e9) / 1e9;
+}
+
+/* slo: [red/amber bound, green target] as fractions. The green value
+ * becomes the target; both are written into the evaluation method. */
+static void catalogue_slo(yctx *y, Ismo__V1__Objective *o, yaml_node_t *v)
+{
+    double f[2] = {0, 0};
+    int ok = v->type == YAML_SEQUENCE_NODE &&
+             v->data.sequence.items.top - v->data.sequence.items.start == 2;
+    for (int i = 0; ok && i < 2; i++) {
+        const char *s = yscalar(ynode(y, v->data.sequence.items.start[i]));
+        ok = s && number_full(s, &f[i]) == 0 && f[i] >= 0 && f[i] <= 1;
+    }
+    if (!ok) {
+        keep_unparsed(y->self, o, ynode_line(v), "slo", ytext(y, v),
+                      "is not a pair [red/amber bound, green target] of fractions 0..1; "
+                      "no target set");
+        return;
+    }
+    double lo = catalogue_percent(f[0]), hi = catalogue_percent(f[1]);
+    o->has_target = 1;
+    o->target = hi;
+    if (lo > hi) {
+        reg_warn(y->self, ynode_line(v), "slo",
+                 "red/amber bound %g %% is above the green target %g %% on %s", lo, hi, o->id);
+    }
+    free(o->evaluation_method);
+    o->evaluation_method = xprintf(
+        "Catalogue SLO [%s, %s]: green (the target) at or above %g %%, amber from %g %% up to "
+        "%g %%, red below %g %%. ismod judges the target; the red/amber bound is kept here.",
+        yscalar(ynode(y, v->data.sequence.items.start[0])),
+        yscalar(ynode(y, v->data.sequence.items.start[1])), hi, lo, hi, lo);
+}
+
+/* references: {"ISO 27001:2022": [A.x.y, ...], "CIS 8.1": [...], ...}. The
+ * ISO 27001:2022 ones become control_refs; the other frameworks are kept as
+ * notes (field "references.<framework>"), without a warning. */
+static void catalogue_refs(yctx *y, Ismo__V1__Objective *o, yaml_node_t *v)
+{
+    if (yis_empty(v)) {
+        return;
+    }
+    if (v->type != YAML_MAPPING_NODE) {
+        keep_unparsed(y->self, o, ynode_line(v), "references", ytext(y, v),
+                      "is not a mapping of framework to control ids");
+        return;
+    }
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        const char *k = yscalar(ynode(y, p->key));
+        yaml_node_t *refs = ynode(y, p->value);
+        char *field = xprintf("references.%s", k ? k : "?");
+        if (k && strcmp(k, "ISO 27001:2022") == 0 && refs->type == YAML_SEQUENCE_NODE) {
+            for (yaml_node_item_t *it = refs->data.sequence.items.start;
+                 it < refs->data.sequence.items.top; it++) {
+                yaml_node_t *r = ynode(y, *it);
+                const char *s = yscalar(r);
+                if (s && *s) {
+                    strv_add(&o->n_control_refs, &o->control_refs, s);
+                } else {
+                    keep_unparsed(y->self, o, ynode_line(r), field, ytext(y, r),
+                                  "is not a control id");
+                }
+            }
+        } else if (k && strcmp(k, "ISO 27001:2022") == 0) {
+            keep_unparsed(y->self, o, ynode_line(refs), field, ytext(y, refs),
+                          "is not a list of control ids");
+        } else {
+            /* a list of ids as "7.5, 7.6"; anything else as written */
+            char *joined = NULL;
+            for (yaml_node_item_t *it = refs->type == YAML_SEQUENCE_NODE
+                                            ? refs->data.sequence.items.start : NULL;
+                 it && it < refs->data.sequence.items.top; it++) {
+                const char *s = yscalar(ynode(y, *it));
+                char *next = s ? xprintf("%s%s%s", joined ? joined : "", joined ? ", " : "", s)
+                               : NULL;
+                free(joined);
+                joined = next;
+                if (!next) {
+                    break;
+                }
+            }
+            note_add(o, field, joined ? joined : ytext(y, refs),
+                     "another framework's references; ismo keeps ISO 27001:2022 Annex A "
+                     "controls only");
+            free(joined);
+        }
+        free(field);
+    }
+}
+
+/* Catalogue keys with no objective field, kept as notes without a warning. */
+static const char *const catalogue_note_keys[] = {"type", "weight", "indicator",
+                                                  "source_path", "source_commit", NULL};
+
+/* One catalogue entry -> one objective (DRAFT: no owner, baseline,
+ * deadline or plan; the function is derived from category). Returns nothing; errors and warnings are
+ * added to y->self. first: index of the first objective of this file. */
+static void catalogue_entry(yctx *y, yaml_node_t *node, size_t first)
+{
+    ismo_register_t *self = y->self;
+    int line = ynode_line(node);
+    if (node->type != YAML_MAPPING_NODE) {
+        reg_error(self, line, "a catalogue entry must be a mapping (metric_id: ..., slo: ...)");
+        return;
+    }
+    const char *mid = ymap_get(y, node, "metric_id");
+    if (!mid) {
+        reg_error(self, line, "catalogue entry has no metric_id");
+        return;
+    }
+    for (size_t j = first; j < self->n_objectives; j++) {
+        const Ismo__V1__Objective *prev = self->objectives[j];
+        if (prev->metric && prev->metric->name && strcmp(prev->metric->name, mid) == 0) {
+            reg_error(self, line,
+                      "duplicate metric_id '%s' (first defined on line %d, again on line %d)", mid,
+                      self->lines[j], line);
+            return;
+        }
+    }
+    size_t mlen = strlen(mid);
+    char *id = xcalloc(1, mlen + 5);
+    memcpy(id, "MET-", 4);
+    for (size_t i = 0; i < mlen; i++) {
+        id[4 + i] = mid[i] == '_' ? '-' : (char)toupper((unsigned char)mid[i]);
+    }
+    if (!ismo_id_is_valid(id)) {
+        reg_error(self, line,
+                  "metric_id '%s' does not give a valid objective id ('%s': 1..64 of A-Z a-z "
+                  "0-9 . _ : -)",
+                  mid, id);
+        free(id);
+        return;
+    }
+    Ismo__V1__Objective *o = objective_alloc();
+    o->id = id;
+    Ismo__V1__Metric *m = objective_metric(o);
+    m->name = xstrdup(mid);
+    m->unit = xstrdup("%");
+    m->has_direction = 1;
+    m->direction = ISMO__V1__DIRECTION__HIGHER_IS_BETTER;
+    m->has_aggregation = 1;
+    m->aggregation = ISMO__V1__AGGREGATION__LAST;
+    m->has_window_ms = 1; /* 0: all samples; LAST takes the latest */
+    m->window_ms = 0;
+    const char *desc = NULL, *how = NULL;
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+         p++) {
+        const char *k = yscalar(ynode(y, p->key));
+        yaml_node_t *v = ynode(y, p->value);
+        int dup = 0;
+        for (const yaml_node_pair_t *q = node->data.mapping.pairs.start; k && q < p; q++) {
+            const char *qk = yscalar(ynode(y, q->key));
+            dup |= qk && strcmp(qk, k) == 0;
+        }
+        int note_key = 0;
+        for (const char *const *a = catalogue_note_keys; k && *a; a++) {
+            note_key |= strcmp(k, *a) == 0;
+        }
+        if (!k || dup) {
+            keep_unparsed(self, o, ynode_line(v), k ? k : "entry", ytext(y, v),
+                          dup ? "repeats a key of this entry; the first value is used"
+                              : "has a non-text key");
+        } else if (strcmp(k, "metric_id") == 0 || (strcmp(k, "category") == 0 && yscalar(v))) {
+            continue; /* category: below, as the function */
+        } else if (strcmp(k, "title") == 0 && yscalar(v)) {
+            set_str(&o->title, yscalar(v));
+        } else if (strcmp(k, "description") == 0 && yscalar(v)) {
+            desc = yscalar(v);
+        } else if (strcmp(k, "how") == 0 && yscalar(v)) {
+            how = yscalar(v);
+        } else if (strcmp(k, "slo") == 0) {
+            catalogue_slo(y, o, v);
+        } else if (strcmp(k, "references") == 0) {
+            catalogue_refs(y, o, v);
+        } else if (strcmp(k, "enabled") == 0) {
+            int on = 1;
+            if (!yscalar(v) || bool_parse(yscalar(v), &on) != 0 || !on) {
+                keep_unparsed(self, o, ynode_line(v), "enabled", ytext(y, v),
+                              on ? "is not true or false; imported like an enabled metric"
+                                 : "means the catalogue disables this metric; imported as a "
+                                   "DRAFT like the others (complete it or retire it)");
+            }
+        } else if (note_key && yscalar(v)) {
+            note_add(o, k, yscalar(v), "catalogue field; ismo has no such field");
+        } else {
+            keep_unparsed(self, o, ynode_line(v), k, ytext(y, v),
+                          "is not a known key of a metric catalogue entry");
+        }
+    }
+    /* ismod needs a function (it scopes permissions): the catalogue's
+     * category stands in for it ("Access Control" -> access-control), kept
+     * as a note so the manager sees it was derived. */
+    const char *category = ymap_get(y, node, "category");
+    char fn[ISMO_MAX_FUNCTION_BYTES + 1];
+    ismo_register_function_from(category ? category : "", fn, sizeof fn);
+    if (!*fn) {
+        snprintf(fn, sizeof fn, "%s", "security-metrics");
+    }
+    set_str(&o->function, fn);
+    note_add(o, "category", category ? category : "",
+             "the catalogue has no function; function derived from category (security-metrics "
+             "when there is none): change it to the function that owns the objective");
+    if (desc && how) {
+        o->description = xprintf("%s\n\nHow it is measured: %s", desc, how);
+    } else if (desc || how) {
+        o->description = xprintf("%s%s", how ? "How it is measured: " : "", desc ? desc : how);
+    }
+    add_objective(self, o, line);
+}
+
+static void load_catalogue(yctx *y, yaml_node_t *list)
+{
+    ismo_register_t *self = y->self;
+    size_t first = self->n_objectives, n = 0;
+    for (yaml_node_item_t *it = list->data.sequence.items.start;
+         it < list->data.sequence.items.top; it++, n++) {
+        catalogue_entry(y, ynode(y, *it), first);
+    }
+    msg_add(&self->infos,
+            xprintf("%s: metric catalogue: %zu entries, %zu objectives (ids MET-<METRIC_ID>, "
+                    "function derived from category, DRAFT until owner, baseline, deadline and plan "
+                    "are added)",
+                    self->name, n, self->n_objectives - first));
+}
+
 static ismo_err load_yaml(ismo_register_t *self, const char *text, size_t len)
 {
     yaml_parser_t parser;
@@ -2377,7 +2648,11 @@ static ismo_err load_yaml(ismo_register_t *self, const char *text, size_t len)
     yctx y = {self, &doc, text, len, {0}};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     yaml_node_t *list = NULL;
-    if (!root) {
+    yaml_node_t *catalogue = catalogue_list(&y, root);
+    if (catalogue) {
+        self->format = ISMO_REGISTER_CATALOGUE;
+        load_catalogue(&y, catalogue);
+    } else if (!root) {
         reg_error(self, 1, "empty register (expected 'objectives:' with a list)");
     } else if (root->type == YAML_SEQUENCE_NODE) {
         list = root;

@@ -10,6 +10,25 @@
  *   YAML register  ("objectives:" list; docs/cli.md "YAML register format")
  *   CSV register   the column layout of the Cenedril ISO 27001 starter kit
  *                  (header "ID,Objective,Linked ISO Clause / Risk,Owner,...")
+ *   Metric catalogue  YAML with a top-level "metrics:" list whose entries
+ *                  have metric_id and slo (the massyn/cyber-metrics layout,
+ *                  examples/massyn-metrics.yaml; docs/cli.md "Metric
+ *                  catalogue"). Each entry becomes one objective: id
+ *                  "MET-" + metric_id upper-cased with '_' -> '-'
+ *                  (ac_access_revoking -> MET-AC-ACCESS-REVOKING), title,
+ *                  description (+ "How it is measured: " how), metric
+ *                  {name metric_id, unit "%", higher_is_better, last},
+ *                  target slo[1] x 100 (green), the red/amber bound slo[0]
+ *                  x 100 in evaluation_method, control_refs from the
+ *                  "ISO 27001:2022" references, function derived from
+ *                  category (a note says so; "security-metrics" without
+ *                  one). No owner, level, baseline, deadline or plan: ismod
+ *                  stores them as DRAFT and `ismo lint` lists the gaps.
+ *                  enabled: false entries are imported too, with a note
+ *                  and a warning; type, weight, indicator, source_path, source_commit and
+ *                  other frameworks' references are kept as notes (no
+ *                  warning); unknown keys as notes with a warning. A
+ *                  duplicate metric_id is an error naming both lines.
  *   ismo CSV       the lossless layout `ismo export --format csv` writes
  *                  (header "ID,Row,Objective,..."; docs/cli.md "ismo CSV register")
  *   Upptime CSV    status-check history (header with check_time_utc, slug,
@@ -60,7 +79,8 @@ typedef enum ismo_register_format {
     ISMO_REGISTER_UPPTIME = 3, /* Upptime status-check CSV (samples only) */
     ISMO_REGISTER_ISMO_CSV = 4, /* ismo CSV register (what ismo export writes) */
     ISMO_REGISTER_POLICIES = 5, /* policy register (ismo_register_load_policies) */
-    ISMO_REGISTER_RISKS = 6     /* risk register (ismo_register_load_risks) */
+    ISMO_REGISTER_RISKS = 6,    /* risk register (ismo_register_load_risks) */
+    ISMO_REGISTER_CATALOGUE = 7 /* metric catalogue (YAML "metrics:" list of metric_id, slo) */
 } ismo_register_format;
 
 /* Default score from which a risk counts as high when its rating word does

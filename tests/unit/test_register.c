@@ -1559,6 +1559,169 @@ static void test_export_formula_text_exact(void **state)
     roundtrip("f.yaml", text, strlen(text));
 }
 
+/* A metric catalogue (massyn/cyber-metrics layout) from in-test text: each
+ * entry one objective with the measurable part filled in and the rest left
+ * for the manager (the SMART gate lists it). */
+static const char catalogue_text[] =
+    "# a catalogue\n"
+    "metrics:\n"
+    "- metric_id: ac_access_revoking\n"                     /* line 3 */
+    "  title: Access Control - Account Deactivation Timeliness\n"
+    "  category: Access Control\n"
+    "  type: control\n"
+    "  description: Terminated accounts disabled in time.\n"
+    "  how: Compare Okta deactivations with HR data.\n"
+    "  slo:\n"
+    "  - 0.98\n"
+    "  - 0.99\n"
+    "  weight: 0.9\n"
+    "  enabled: true\n"
+    "  references:\n"
+    "    ISO 27001:2022:\n"
+    "    - A.5.17\n"
+    "    - A.5.18\n"
+    "    CIS 8.1:\n"
+    "    - '6.2'\n"
+    "    - '7.1'\n"
+    "- metric_id: dp_volume_encrypted\n"                    /* line 21 */
+    "  title: Data Protection - Volume Encryption Coverage\n"
+    "  slo: [0.9, 0.95]\n"
+    "  enabled: false\n"                                     /* line 24 */
+    "  colour: blue\n"                                       /* line 25 */
+    "- metric_id: bad_slo\n"                                /* line 26 */
+    "  title: SLO that is not a pair\n"
+    "  category: Asset Management\n"
+    "  slo: [0.9]\n";
+
+static void test_catalogue_mapping(void **state)
+{
+    (void)state;
+    ismo_register_t *r = load_text("cat.yaml", catalogue_text, ISMO_OK);
+    assert_int_equal(ismo_register_format_of(r), ISMO_REGISTER_CATALOGUE);
+    assert_int_equal(ismo_register_objective_count(r), 3); /* every entry, the disabled one too */
+
+    const Ismo__V1__Objective *o = find(r, "MET-AC-ACCESS-REVOKING");
+    assert_int_equal(ismo_register_objective_line(r, 0), 3);
+    assert_string_equal(o->title, "Access Control - Account Deactivation Timeliness");
+    assert_string_equal(o->description, "Terminated accounts disabled in time.\n\n"
+                                        "How it is measured: Compare Okta deactivations with HR data.");
+    assert_string_equal(o->function, "access-control");
+    assert_string_equal(o->metric->name, "ac_access_revoking");
+    assert_string_equal(o->metric->unit, "%");
+    assert_int_equal(o->metric->direction, ISMO__V1__DIRECTION__HIGHER_IS_BETTER);
+    assert_int_equal(o->metric->aggregation, ISMO__V1__AGGREGATION__LAST);
+    assert_true(o->has_target);
+    assert_true(o->target == 99.0); /* 0.99 x 100 without binary noise */
+    assert_false(o->has_baseline);
+    assert_null(o->owner);
+    assert_non_null(strstr(o->evaluation_method, "at or above 99 %"));
+    assert_non_null(strstr(o->evaluation_method, "red below 98 %"));
+    assert_int_equal(o->n_control_refs, 2);
+    assert_string_equal(o->control_refs[0], "A.5.17");
+    assert_string_equal(o->control_refs[1], "A.5.18");
+    assert_string_equal(find_note(o, "references.CIS 8.1")->text, "6.2, 7.1");
+    assert_string_equal(find_note(o, "weight")->text, "0.9");
+    assert_string_equal(find_note(o, "type")->text, "control");
+    assert_null(find_note(o, "enabled"));
+
+    /* the measurable part is there; owner, level, deadline, baseline and plan are not */
+    char gaps[32][ISMO_SMART_GAP_BYTES];
+    size_t n = ismo_smart_gaps(o, gaps, 32);
+    int owner = 0, baseline = 0, deadline = 0, unit = 0, target = 0;
+    for (size_t i = 0; i < n && i < 32; i++) {
+        owner |= strcmp(gaps[i], "owner") == 0;
+        baseline |= strstr(gaps[i], "baseline") != NULL;
+        deadline |= strcmp(gaps[i], "deadline") == 0;
+        unit |= strstr(gaps[i], "unit") != NULL;
+        target |= strstr(gaps[i], "target") != NULL;
+    }
+    assert_true(owner && baseline && deadline);
+    assert_false(unit || target);
+
+    o = find(r, "MET-DP-VOLUME-ENCRYPTED"); /* disabled: imported with a note */
+    assert_true(o->target == 95.0);
+    assert_string_equal(o->function, "security-metrics"); /* no category */
+    assert_string_equal(find_note(o, "enabled")->text, "false");
+    assert_string_equal(find_note(o, "colour")->text, "blue");
+    o = find(r, "MET-BAD-SLO");
+    assert_false(o->has_target);
+    assert_non_null(find_note(o, "slo"));
+    assert_string_equal(o->function, "asset-management");
+
+    /* warnings name line and key */
+    int w_enabled = 0, w_colour = 0, w_slo = 0;
+    for (size_t i = 0; i < ismo_register_warning_count(r); i++) {
+        const char *w = ismo_register_warning(r, i);
+        w_enabled |= strncmp(w, "cat.yaml:24: enabled: ", 22) == 0;
+        w_colour |= strncmp(w, "cat.yaml:25: colour: ", 21) == 0;
+        w_slo |= strncmp(w, "cat.yaml:29: slo: ", 18) == 0;
+    }
+    assert_true(w_enabled && w_colour && w_slo);
+    ismo_register_destroy(&r);
+
+    /* a YAML register named "metrics" without metric_id/slo is not a catalogue */
+    r = load_text("m.yaml", "metrics:\n- name: x\n", ISMO_ERR_PARSE);
+    assert_int_equal(ismo_register_format_of(r), ISMO_REGISTER_YAML);
+    ismo_register_destroy(&r);
+}
+
+/* A duplicate metric_id refuses the catalogue as a whole, naming both lines. */
+static void test_catalogue_duplicate(void **state)
+{
+    (void)state;
+    const char *text = "metrics:\n"
+                       "- metric_id: vm_coverage\n"
+                       "  title: Agent coverage\n"
+                       "  slo: [0.8, 0.95]\n"
+                       "- metric_id: vm_other\n"
+                       "  slo: [0.8, 0.95]\n"
+                       "- metric_id: vm_coverage\n"
+                       "  title: Database coverage\n"
+                       "  slo: [0.8, 0.95]\n";
+    ismo_register_t *r = load_text("dup.yaml", text, ISMO_ERR_PARSE);
+    assert_int_equal(ismo_register_error_count(r), 1);
+    assert_string_equal(ismo_register_error(r, 0),
+                        "dup.yaml:7: duplicate metric_id 'vm_coverage' (first defined on line 2, "
+                        "again on line 7)");
+    ismo_register_destroy(&r);
+
+    /* a metric_id that gives no valid objective id is an error too */
+    r = load_text("bad.yaml", "metrics:\n- metric_id: 'a b'\n  slo: [0.1, 0.2]\n", ISMO_ERR_PARSE);
+    assert_non_null(strstr(ismo_register_error(r, 0), "bad.yaml:2: metric_id 'a b'"));
+    ismo_register_destroy(&r);
+}
+
+/* Reads ../shared/data/massyn_cyber_metrics_definitions.yaml (skipped cleanly
+ * when absent): the real catalogue repeats vm_coverage on lines 465 and 495,
+ * so it is refused naming both; the example copy (one duplicate dropped, see
+ * its comment) loads 40 objectives. */
+static void test_catalogue_shared_data(void **state)
+{
+    (void)state;
+    ismo_register_t *r = ismo_register_new();
+    assert_int_equal(ismo_register_load(r, ISMO_SOURCE_DIR "/examples/massyn-metrics.yaml"),
+                     ISMO_OK);
+    assert_int_equal(ismo_register_objective_count(r), 40);
+    assert_int_equal(ismo_register_warning_count(r), 0);
+    const Ismo__V1__Objective *o = find(r, "MET-VM-COVERAGE");
+    assert_true(o->target == 95.0);
+    assert_string_equal(o->control_refs[0], "A.8.8");
+    ismo_register_destroy(&r);
+
+    const char *path = ISMO_SOURCE_DIR "/../shared/data/massyn_cyber_metrics_definitions.yaml";
+    if (access(path, R_OK) != 0) {
+        print_message("skipped: %s not present\n", path);
+        skip();
+    }
+    r = ismo_register_new();
+    assert_int_equal(ismo_register_load(r, path), ISMO_ERR_PARSE);
+    assert_int_equal(ismo_register_error_count(r), 1);
+    const char *e = ismo_register_error(r, 0);
+    assert_non_null(strstr(e, "duplicate metric_id 'vm_coverage' (first defined on line 465, "
+                              "again on line 495)"));
+    ismo_register_destroy(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1574,6 +1737,8 @@ int main(void)
         cmocka_unit_test(test_out_of_range_kept),  cmocka_unit_test(test_import_cycles),
         cmocka_unit_test(test_warning_texts),      cmocka_unit_test(test_yaml_not_utf8),
         cmocka_unit_test(test_export_formula_text_exact), cmocka_unit_test(test_long_text_kept),
+        cmocka_unit_test(test_catalogue_mapping), cmocka_unit_test(test_catalogue_duplicate),
+        cmocka_unit_test(test_catalogue_shared_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
