@@ -10,14 +10,6 @@
 #include "output.h"
 #include "tree.h"
 
-/* Parse a command's options; returns CLI_EXIT_OK or an exit code (-1 = help). */
-#define CLI_OPTION_LOOP_DEFAULT(cli, c)                                                            \
-    default: {                                                                                     \
-        int rc_ = cli_global_option((cli), (c), optarg);                                           \
-        if (rc_ != CLI_EXIT_OK) {                                                                  \
-            return rc_ < 0 ? CLI_EXIT_OK : rc_;                                                    \
-        }                                                                                          \
-    } break
 
 int cmd_list(cli_t *cli, int argc, char **argv)
 {
@@ -37,7 +29,7 @@ int cmd_list(cli_t *cli, int argc, char **argv)
         case 'a':
             all = 1;
             break;
-            CLI_OPTION_LOOP_DEFAULT(cli, c);
+            CLI_OPTION_DEFAULT(cli, c);
         }
     }
     if (optind < argc) {
@@ -314,7 +306,7 @@ int cmd_show(cli_t *cli, int argc, char **argv)
                 return cli_usage(cli, "--version is too large");
             }
             break;
-            CLI_OPTION_LOOP_DEFAULT(cli, c);
+            CLI_OPTION_DEFAULT(cli, c);
         }
     }
     if (argc - optind != 1) {
@@ -435,7 +427,7 @@ int cmd_push(cli_t *cli, int argc, char **argv)
         case 'T':
             total_text = optarg;
             break;
-            CLI_OPTION_LOOP_DEFAULT(cli, c);
+            CLI_OPTION_DEFAULT(cli, c);
         }
     }
     if (argc - optind != 2) {
@@ -527,7 +519,7 @@ int cmd_retire(cli_t *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-            CLI_OPTION_LOOP_DEFAULT(cli, c);
+            CLI_OPTION_DEFAULT(cli, c);
         }
     }
     if (argc - optind != 1) {
